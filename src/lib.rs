@@ -1,0 +1,8 @@
+//! maillint: a linter and fixer for the mail configuration of cPanel & WHM servers running Exim.
+//!
+//! Data flows one way: [`tree`] (safe reading of the server tree) → [`parse`] (one lossless
+//! parser per format) → [`model`] (the server, built once) → [`rules`] → findings →
+//! [`report`] / fixes. Rules never read files; parsers never know about rules.
+
+pub mod parse;
+pub mod source;
