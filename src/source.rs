@@ -121,9 +121,7 @@ impl SourceFile {
         };
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
-        line_starts.extend(
-            memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32),
-        );
+        line_starts.extend(memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32));
         SourceFile {
             path: path.into(),
             text,

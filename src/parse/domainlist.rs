@@ -5,8 +5,9 @@
 //! starts with white space continues the previous line's data and is never a key. cPanel's own
 //! scripts add and remove whole lines by exact comparison. Grammar: `grammar/domainlist.pest`.
 
-use crate::parse::{Lossless, SyntaxError};
+use crate::parse::{Lossless, SyntaxError, from_pest_error, line_spans};
 use crate::source::{SourceFile, Span};
+use pest::Parser;
 
 /// A parsed domain list.
 #[derive(Clone, Debug)]
@@ -85,8 +86,163 @@ impl Lossless for DomainList {
     }
 }
 
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/domainlist.pest"]
+struct LineParser;
+
 /// Parses a domain list. Never fails; see [`DomainLineKind::Invalid`].
 pub fn parse(src: &SourceFile) -> DomainList {
-    let _ = src;
-    todo!("domain list parser")
+    let text = src.text();
+    let mut lines = Vec::new();
+    for span in line_spans(text) {
+        let body_end = if text.as_bytes()[span.end as usize - 1] == b'\n' {
+            span.end as usize - 1
+        } else {
+            span.end as usize
+        };
+        let body = &text[span.start as usize..body_end];
+        let kind = parse_line(body, span.start as usize);
+        let kind = match kind {
+            DomainLineKind::Entry(mut e) if body_end == span.end as usize => {
+                e.issues.push(EntryIssue::NoFinalNewline);
+                DomainLineKind::Entry(e)
+            }
+            k => k,
+        };
+        lines.push(DomainLine { span, kind });
+    }
+    DomainList { lines }
+}
+
+fn parse_line(body: &str, offset: usize) -> DomainLineKind {
+    let pairs = match LineParser::parse(Rule::line, body) {
+        Ok(pairs) => pairs,
+        Err(e) => {
+            let mut err = from_pest_error(&e, describe);
+            let at = err.span.start as usize;
+            let next = body[at..].chars().next();
+            let found = next.map_or_else(|| "end of line".to_string(), |c| format!("{c:?}"));
+            err.span = Span::new(at, at + next.map_or(0, char::len_utf8)).offset(offset);
+            err.message = format!("expected a domain name, found {found}");
+            return DomainLineKind::Invalid(
+                err.with_help("each line must hold one domain name, such as `example.com`"),
+            );
+        }
+    };
+    let line = pairs.into_iter().next().expect("line rule");
+    let Some(inner) = line.into_inner().next() else {
+        return DomainLineKind::Blank;
+    };
+    match inner.as_rule() {
+        Rule::comment => DomainLineKind::Comment,
+        Rule::blank => DomainLineKind::Blank,
+        Rule::entry => {
+            let mut issues = Vec::new();
+            let mut key = Span::default();
+            let mut domain = String::new();
+            for p in inner.into_inner() {
+                match p.as_rule() {
+                    Rule::lead => issues.push(EntryIssue::LeadingWhitespace),
+                    Rule::key => {
+                        key = Span::from_pest(p.as_span()).offset(offset);
+                        let k = p.as_str();
+                        if k.bytes().any(|b| b.is_ascii_uppercase()) {
+                            issues.push(EntryIssue::UpperCase);
+                        }
+                        let k = k.to_ascii_lowercase();
+                        match k.strip_suffix('.') {
+                            Some(stripped) => {
+                                issues.push(EntryIssue::TrailingDot);
+                                domain = stripped.to_string();
+                            }
+                            None => domain = k,
+                        }
+                    }
+                    Rule::tail => {
+                        let t = p.as_str();
+                        if !t.is_empty() {
+                            if t.trim_matches([' ', '\t']).is_empty() {
+                                issues.push(EntryIssue::TrailingWhitespace);
+                            } else {
+                                issues.push(EntryIssue::TrailingData);
+                            }
+                        }
+                    }
+                    Rule::cr => issues.push(EntryIssue::CarriageReturn),
+                    _ => {}
+                }
+            }
+            DomainLineKind::Entry(DomainEntry {
+                key,
+                domain,
+                issues,
+            })
+        }
+        _ => DomainLineKind::Blank,
+    }
+}
+
+fn describe(rule: &Rule) -> String {
+    match rule {
+        Rule::key => "a domain name".into(),
+        Rule::comment => "a comment".into(),
+        Rule::cr | Rule::blank => "end of line".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{check_tiling, render};
+
+    fn doc(text: &str) -> (SourceFile, DomainList) {
+        let src = SourceFile::from_str("etc/localdomains", text);
+        let d = parse(&src);
+        check_tiling(&d, &src).unwrap();
+        assert_eq!(render(&d, &src), text.as_bytes());
+        (src, d)
+    }
+
+    #[test]
+    fn canonical_lines_have_no_issues() {
+        let (src, d) = doc("example.com\nmail.example.net\n");
+        let entries: Vec<_> = d.entries().map(|(_, e)| e.clone()).collect();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].domain, "example.com");
+        assert_eq!(src.slice(entries[1].key), "mail.example.net");
+        assert!(entries.iter().all(|e| e.issues.is_empty()));
+    }
+
+    #[test]
+    fn deviations_are_named() {
+        let (_, d) = doc(" Example.COM. \r\nexample.org: x\n# note\n\nlast.example");
+        let issues: Vec<Vec<EntryIssue>> = d.entries().map(|(_, e)| e.issues.clone()).collect();
+        assert_eq!(
+            issues,
+            vec![
+                vec![
+                    EntryIssue::LeadingWhitespace,
+                    EntryIssue::UpperCase,
+                    EntryIssue::TrailingDot,
+                    EntryIssue::TrailingWhitespace,
+                    EntryIssue::CarriageReturn
+                ],
+                vec![EntryIssue::TrailingData],
+                vec![EntryIssue::NoFinalNewline],
+            ]
+        );
+        assert_eq!(d.entries().next().unwrap().1.domain, "example.com");
+        assert!(matches!(d.lines[2].kind, DomainLineKind::Comment));
+        assert!(matches!(d.lines[3].kind, DomainLineKind::Blank));
+    }
+
+    #[test]
+    fn binary_line_is_an_error_with_position() {
+        let (src, d) = doc("ok.example\n\u{1a}\u{1a}bad\n");
+        let errs: Vec<_> = d.errors().collect();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(src.line_col(errs[0].span.start as usize).line, 2);
+        assert!(errs[0].message.contains("expected a domain name"));
+    }
 }
