@@ -1,8 +1,14 @@
 //! maillint: a linter and fixer for the mail configuration of cPanel & WHM servers running Exim.
 //!
-//! Data flows one way: [`tree`] (safe reading of the server tree) → [`parse`] (one lossless
-//! parser per format) → [`model`] (the server, built once) → [`rules`] → findings →
+//! Data flows one way: `tree` (safe reading of the server tree) → [`parse`] (one lossless
+//! parser per format) → [`model`] (the server, built once) → [`rules`] → [`finding`]s →
 //! [`report`] / fixes. Rules never read files; parsers never know about rules.
 
+pub mod cli;
+pub mod config;
+pub mod finding;
+pub mod model;
 pub mod parse;
+pub mod report;
+pub mod rules;
 pub mod source;

@@ -5,7 +5,7 @@
 //! starts with white space continues the previous line's data and is never a key. cPanel's own
 //! scripts add and remove whole lines by exact comparison. Grammar: `grammar/domainlist.pest`.
 
-use crate::parse::{Lossless, SyntaxError, from_pest_error, line_spans};
+use crate::parse::{Lossless, SyntaxError, describe_char, from_pest_error, line_spans};
 use crate::source::{SourceFile, Span};
 use pest::Parser;
 
@@ -121,7 +121,7 @@ fn parse_line(body: &str, offset: usize) -> DomainLineKind {
             let mut err = from_pest_error(&e, describe);
             let at = err.span.start as usize;
             let next = body[at..].chars().next();
-            let found = next.map_or_else(|| "end of line".to_string(), |c| format!("{c:?}"));
+            let found = next.map_or_else(|| "end of line".to_string(), describe_char);
             err.span = Span::new(at, at + next.map_or(0, char::len_utf8)).offset(offset);
             err.message = format!("expected a domain name, found {found}");
             return DomainLineKind::Invalid(

@@ -125,3 +125,16 @@ pub fn from_pest_error<R: pest::RuleType>(
     };
     SyntaxError::new(span, message)
 }
+
+/// Describes a character for an error message: printable ones quoted (`'x'`), others by code
+/// point, and the stand-in for bytes that are not UTF-8 as such.
+pub fn describe_char(c: char) -> String {
+    match c {
+        '\u{1a}' => "a byte that is not UTF-8 text".to_string(),
+        '\0' => "a NUL byte".to_string(),
+        '\t' => "a tab".to_string(),
+        '\r' => "a carriage return".to_string(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        c => format!("`{c}`"),
+    }
+}

@@ -1,0 +1,345 @@
+//! The command line: arguments, the `check` pipeline, and exit codes.
+//!
+//! Exit codes: 0 nothing at warning level or above remains; 1 findings at warning level or above
+//! remain, or `--dry-run` printed a non-empty diff; 2 usage, configuration or I/O error that
+//! prevents the run. A panic is a bug; `main` turns it into exit 2 with a request to report it.
+
+use std::io::{self, IsTerminal, Write};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::finding::{self, Finding, Severity};
+use crate::report::{self, Format, Report, Summary};
+use crate::rules::{self, Selection, Selector};
+
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "maillint",
+    version,
+    about = "Lint and fix the mail configuration of a cPanel & WHM server running Exim",
+    long_about = "Lint and fix the mail configuration of a cPanel & WHM server running Exim.\n\n\
+        PATH is a server tree (`/`, a copy of one, or a var/cpanel directory), or an account \
+        backup (cpmove-USER directory or .tar.gz). `check` is the default command.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint a server tree (the default command)
+    Check(CheckArgs),
+    /// Print a rule's documentation
+    Rule {
+        /// The rule's code, such as RT001
+        code: String,
+    },
+    /// List all rules
+    Rules {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Server tree, var/cpanel directory, or account backup (default: /)
+    pub path: Option<PathBuf>,
+
+    /// Apply the safe fixes, print what was fixed, then report what is left
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: apply unsafe fixes too; without it, show them as available
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Write nothing; print the unified diff that --fix would apply (implies --fix)
+    #[arg(long, visible_alias = "diff")]
+    pub dry_run: bool,
+
+    /// Rules to enable: codes, prefixes (RT, SPF00) or ALL, comma-separated
+    #[arg(long, value_name = "CODES")]
+    pub select: Option<String>,
+    /// Rules to disable, comma-separated
+    #[arg(long, value_name = "CODES")]
+    pub ignore: Option<String>,
+    /// Rules to enable in addition to the selected ones, comma-separated
+    #[arg(long, value_name = "CODES")]
+    pub extend_select: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    pub format: Format,
+    /// Configuration file (default: ./maillint.toml, then etc/maillint.toml under the root)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// An address of this server, when the tree does not say or says wrong (repeatable)
+    #[arg(long = "server-ip", value_name = "IP")]
+    pub server_ip: Vec<IpAddr>,
+    /// The server's host name, when the tree does not say or says wrong
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// Lint only what concerns these domains (repeatable)
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Vec<String>,
+
+    /// Exit 0 even if findings remain
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print counts per rule instead of findings
+    #[arg(long)]
+    pub statistics: bool,
+    /// Show no progress bar (it is shown only on a terminal anyway)
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Parses the command line and runs; returns the exit code.
+pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let result = match cli.command {
+        Some(Command::Check(args)) => check(&args, &mut stdout.lock(), &mut stderr.lock()),
+        None => check(&cli.check, &mut stdout.lock(), &mut stderr.lock()),
+        Some(Command::Rule { code }) => rule(&code, &mut stdout.lock()),
+        Some(Command::Rules { format }) => list_rules(format, &mut stdout.lock()),
+    };
+    match result {
+        Ok(code) => code,
+        // The reader went away (`maillint … | head`): stop quietly.
+        Err(e) if e.0 == BROKEN_PIPE => EXIT_CLEAN,
+        Err(e) => {
+            let _ = writeln!(stderr.lock(), "maillint: error: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// An error that stops the run (exit 2), with the message the user sees.
+#[derive(Debug)]
+pub struct RunError(pub String);
+
+/// The reader of the output went away (`maillint … | head`).
+const BROKEN_PIPE: &str = "\0broken pipe";
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<io::Error> for RunError {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return RunError(BROKEN_PIPE.into());
+        }
+        RunError(format!("cannot write the output: {e}"))
+    }
+}
+
+fn rule(code: &str, out: &mut dyn Write) -> Result<i32, RunError> {
+    let Some(r) = rules::get(code) else {
+        return Err(RunError(format!(
+            "unknown rule `{code}`; `maillint rules` lists every rule"
+        )));
+    };
+    writeln!(out, "# {} ({})", r.name, r.code)?;
+    writeln!(out)?;
+    writeln!(out, "Family: {}", r.family)?;
+    match r.severity_note {
+        Some(note) => writeln!(out, "Severity: {} ({note})", r.severity)?,
+        None => writeln!(out, "Severity: {}", r.severity)?,
+    }
+    writeln!(out, "Fix: {}", r.fix.describe())?;
+    writeln!(out)?;
+    write!(out, "{}", r.doc)?;
+    Ok(EXIT_CLEAN)
+}
+
+fn list_rules(format: RulesFormat, out: &mut dyn Write) -> Result<i32, RunError> {
+    let all: Vec<_> = rules::all().collect();
+    match format {
+        RulesFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &all).map_err(io::Error::from)?;
+            writeln!(out)?;
+        }
+        RulesFormat::Table => {
+            let name_w = all.iter().map(|r| r.name.len()).max().unwrap_or(0);
+            for r in all {
+                let fix = match r.fix {
+                    rules::FixKind::None => "-",
+                    rules::FixKind::Safe => "S",
+                    rules::FixKind::Unsafe => "U",
+                    rules::FixKind::SafeOrUnsafe => "S/U",
+                    rules::FixKind::DisplayOnly => "D",
+                };
+                writeln!(
+                    out,
+                    "{:<8} {:<name_w$}  {:<7}  {:<3}  {}",
+                    r.code,
+                    r.name,
+                    r.severity.as_str(),
+                    fix,
+                    r.summary
+                )?;
+            }
+        }
+    }
+    Ok(EXIT_CLEAN)
+}
+
+/// Finds and reads the configuration: `--config`, else `./maillint.toml`, else
+/// `etc/maillint.toml` under the root (when the root is a directory).
+fn load_config(args: &CheckArgs) -> Result<Config, RunError> {
+    if let Some(path) = &args.config {
+        return Config::load(path).map_err(|e| RunError(e.to_string()));
+    }
+    let cwd = Path::new("maillint.toml");
+    if cwd.is_file() {
+        return Config::load(cwd).map_err(|e| RunError(e.to_string()));
+    }
+    if let Some(root) = &args.path {
+        let under = root.join("etc/maillint.toml");
+        if root.is_dir() && under.is_file() && !is_symlink(&under) {
+            return Config::load(&under).map_err(|e| RunError(e.to_string()));
+        }
+    }
+    Ok(Config::default())
+}
+
+fn is_symlink(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+fn selection(args: &CheckArgs, cfg: &Config) -> Result<Selection, RunError> {
+    let parse = |s: &Option<String>| -> Result<Option<Vec<Selector>>, RunError> {
+        s.as_deref()
+            .map(Selector::parse_list)
+            .transpose()
+            .map_err(|e| RunError(e.to_string()))
+    };
+    let all = vec![Selector::parse("ALL").expect("ALL")];
+    let select = match parse(&args.select)? {
+        Some(s) => s,
+        None => cfg.select.clone().unwrap_or(all),
+    };
+    let mut extend = cfg.extend_select.clone().unwrap_or_default();
+    extend.extend(parse(&args.extend_select)?.unwrap_or_default());
+    let mut ignore = cfg.ignore.clone().unwrap_or_default();
+    ignore.extend(parse(&args.ignore)?.unwrap_or_default());
+    Ok(Selection::new(&select, &extend, &ignore))
+}
+
+/// Whether colour escapes go to this stream: only on a terminal, never with `NO_COLOR`.
+fn use_color(is_terminal: bool) -> bool {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    is_terminal
+}
+
+/// The `check` command.
+pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, RunError> {
+    let cfg = load_config(args)?;
+    let selection = selection(args, &cfg)?;
+    let mut opts = crate::model::Options::from_config(&cfg);
+    opts.server_ips.extend(args.server_ip.iter().copied());
+    if let Some(h) = &args.hostname {
+        opts.hostname = Some(h.trim_end_matches('.').to_ascii_lowercase());
+    }
+    let root_display = args
+        .path
+        .as_ref()
+        .map_or_else(|| "/".to_string(), |p| p.display().to_string());
+    let server = crate::model::load(args.path.as_deref(), &opts).map_err(RunError)?;
+
+    let mut findings = rules::run(&server, &selection);
+    filter(&mut findings, args, &cfg);
+    finding::sort(&mut findings);
+
+    let summary = Summary::new(
+        &findings,
+        args.unsafe_fixes,
+        server.account_count(),
+        server.domain_count(),
+        server.files.len(),
+    );
+    let color = use_color(io::stdout().is_terminal());
+    let report = Report {
+        root: &root_display,
+        findings: &findings,
+        files: &server.files,
+        summary,
+        color,
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    let _ = err;
+    if args.statistics {
+        report::statistics::write(args.format, &findings, args.unsafe_fixes, out)?;
+    } else {
+        report::write(args.format, &report, out)?;
+    }
+    let failing = findings.iter().any(|f| f.severity >= Severity::Warning);
+    Ok(if failing && !args.exit_zero {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// `--domain`, `[[ignore_domain]]`.
+fn filter(findings: &mut Vec<Finding>, args: &CheckArgs, cfg: &Config) {
+    let wanted: Vec<String> = args
+        .domain
+        .iter()
+        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+        .collect();
+    findings.retain(|f| {
+        if !wanted.is_empty() {
+            match &f.domain {
+                Some(d) => {
+                    if !wanted.iter().any(|w| w == d) {
+                        return false;
+                    }
+                }
+                None => return false,
+            }
+        }
+        match &f.domain {
+            Some(d) => !cfg.ignore_domain.iter().any(|i| i.matches(d, f.code)),
+            None => true,
+        }
+    });
+}

@@ -1,0 +1,375 @@
+//! Findings: what a rule reports, where, why, and how to fix it.
+//!
+//! A finding points at files by their *display path* (relative to the root, `/`-separated, exactly
+//! what reports print) and at text by byte [`Span`]s. Line and column numbers are computed only
+//! when a report is rendered, from the [`Files`] the model read, so rules never deal with them.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::source::{LineCol, SourceFile, Span};
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a fix may be applied automatically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Applicability {
+    /// Cannot change where any mail goes; applied by `--fix`.
+    #[serde(rename = "safe")]
+    Safe,
+    /// Changes mail routing or DNS policy; applied only with `--unsafe-fixes`.
+    #[serde(rename = "unsafe")]
+    Unsafe,
+    /// Advice no edit can carry out; shown, never applied.
+    #[serde(rename = "display-only")]
+    DisplayOnly,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
+}
+
+/// A place in a file: its display path and a byte span (possibly empty).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Loc {
+    pub file: String,
+    pub span: Span,
+}
+
+impl Loc {
+    pub fn new(file: impl Into<String>, span: Span) -> Loc {
+        Loc {
+            file: file.into(),
+            span,
+        }
+    }
+
+    /// The start of a file (for findings about a file as a whole).
+    pub fn file_start(file: impl Into<String>) -> Loc {
+        Loc::new(file, Span::at(0))
+    }
+}
+
+/// Another place that explains a finding ("forwarder to this domain", "MX record here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// One text edit: replace `span` of `file` by `content`. An edit of a file that does not exist
+/// yet creates it (its span is then `0..0`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Edit {
+    pub file: String,
+    pub span: Span,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn replace(file: impl Into<String>, span: Span, content: impl Into<String>) -> Edit {
+        Edit {
+            file: file.into(),
+            span,
+            content: content.into(),
+        }
+    }
+
+    pub fn delete(file: impl Into<String>, span: Span) -> Edit {
+        Edit::replace(file, span, "")
+    }
+
+    pub fn insert(file: impl Into<String>, offset: usize, content: impl Into<String>) -> Edit {
+        Edit::replace(file, Span::at(offset), content)
+    }
+}
+
+/// A fix: edits over one or more files, files to remove (stale caches), and its applicability.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What the fix does, in one sentence ("move example.com to etc/remotedomains").
+    pub message: String,
+    pub edits: Vec<Edit>,
+    /// Files removed by the fix (display paths), e.g. `var/cpanel/users.cache/bob`.
+    pub removals: Vec<String>,
+    /// The equivalent cPanel command and follow-up, shown to the user; never run by maillint.
+    pub commands: Vec<String>,
+}
+
+impl Fix {
+    pub fn new(applicability: Applicability, message: impl Into<String>) -> Fix {
+        Fix {
+            applicability,
+            message: message.into(),
+            edits: Vec::new(),
+            removals: Vec::new(),
+            commands: Vec::new(),
+        }
+    }
+
+    pub fn safe(message: impl Into<String>) -> Fix {
+        Fix::new(Applicability::Safe, message)
+    }
+
+    pub fn unsafe_(message: impl Into<String>) -> Fix {
+        Fix::new(Applicability::Unsafe, message)
+    }
+
+    pub fn display_only(message: impl Into<String>) -> Fix {
+        Fix::new(Applicability::DisplayOnly, message)
+    }
+
+    pub fn edit(mut self, edit: Edit) -> Fix {
+        self.edits.push(edit);
+        self
+    }
+
+    pub fn edits(mut self, edits: impl IntoIterator<Item = Edit>) -> Fix {
+        self.edits.extend(edits);
+        self
+    }
+
+    pub fn remove(mut self, path: impl Into<String>) -> Fix {
+        self.removals.push(path.into());
+        self
+    }
+
+    pub fn command(mut self, command: impl Into<String>) -> Fix {
+        self.commands.push(command.into());
+        self
+    }
+
+    /// Whether applying this fix would change anything on disk.
+    pub fn has_changes(&self) -> bool {
+        !self.edits.is_empty() || !self.removals.is_empty()
+    }
+}
+
+/// A problem found by a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// One line: what is wrong, with the domain or file it concerns.
+    pub message: String,
+    pub domain: Option<String>,
+    pub user: Option<String>,
+    pub location: Option<Loc>,
+    /// Short text under the underlined span in `full` output ("listed here as local").
+    pub label: Option<String>,
+    pub related: Vec<Related>,
+    /// `= note:` lines: why it matters, what the consequence is.
+    pub notes: Vec<String>,
+    /// `= help:` line: what to do when there is no fix, or the cPanel way to do it.
+    pub help: Option<String>,
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity,
+            message: message.into(),
+            domain: None,
+            user: None,
+            location: None,
+            label: None,
+            related: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+            fix: None,
+        }
+    }
+
+    pub fn at(mut self, loc: Loc) -> Finding {
+        self.location = Some(loc);
+        self
+    }
+
+    pub fn at_span(self, file: &str, span: Span) -> Finding {
+        self.at(Loc::new(file, span))
+    }
+
+    pub fn domain(mut self, domain: impl Into<String>) -> Finding {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    pub fn maybe_domain(mut self, domain: Option<impl Into<String>>) -> Finding {
+        self.domain = domain.map(Into::into);
+        self
+    }
+
+    pub fn user(mut self, user: impl Into<String>) -> Finding {
+        self.user = Some(user.into());
+        self
+    }
+
+    pub fn maybe_user(mut self, user: Option<impl Into<String>>) -> Finding {
+        self.user = user.map(Into::into);
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Finding {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn related(mut self, loc: Loc, message: impl Into<String>) -> Finding {
+        self.related.push(Related {
+            loc,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Finding {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// Whether `--fix` (with or without `--unsafe-fixes`) could apply this finding's fix.
+    pub fn fixable(&self, unsafe_fixes: bool) -> bool {
+        match &self.fix {
+            Some(f) if f.has_changes() => match f.applicability {
+                Applicability::Safe => true,
+                Applicability::Unsafe => unsafe_fixes,
+                Applicability::DisplayOnly => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// The files a run read, by display path, so reports can show line, column and source text.
+#[derive(Clone, Debug, Default)]
+pub struct Files {
+    files: BTreeMap<String, Arc<SourceFile>>,
+}
+
+impl Files {
+    pub fn new() -> Files {
+        Files::default()
+    }
+
+    pub fn insert(&mut self, file: Arc<SourceFile>) {
+        self.files.insert(file.path().to_string(), file);
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Arc<SourceFile>> {
+        self.files.get(path)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
+        self.files.values()
+    }
+
+    /// Line and column of a location; `1:1` when the file is unknown (a file that does not exist
+    /// yet, such as one a fix creates).
+    pub fn line_col(&self, loc: &Loc) -> LineCol {
+        self.line_col_at(&loc.file, loc.span.start as usize)
+    }
+
+    pub fn line_col_at(&self, file: &str, offset: usize) -> LineCol {
+        match self.files.get(file) {
+            Some(f) => f.line_col(offset),
+            None => LineCol { line: 1, column: 1 },
+        }
+    }
+}
+
+/// Sorts findings into the report order: file, line, column, code (findings without a location
+/// come last, by code), then message for a total order.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(order);
+}
+
+fn order(a: &Finding, b: &Finding) -> Ordering {
+    let key = |f: &Finding| {
+        (
+            f.location.is_none(),
+            f.location.as_ref().map(|l| l.file.clone()),
+            f.location.as_ref().map(|l| (l.span.start, l.span.end)),
+        )
+    };
+    key(a)
+        .cmp(&key(b))
+        .then_with(|| a.code.cmp(b.code))
+        .then_with(|| a.domain.cmp(&b.domain))
+        .then_with(|| a.message.cmp(&b.message))
+}
+
+/// Counts by severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Counts {
+    pub fn of(findings: &[Finding]) -> Counts {
+        let mut c = Counts::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => c.errors += 1,
+                Severity::Warning => c.warnings += 1,
+                Severity::Info => c.infos += 1,
+            }
+        }
+        c
+    }
+}

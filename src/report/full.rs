@@ -1,0 +1,227 @@
+//! The `full` format: rustc/ruff-style diagnostics rendered with annotate-snippets, each with its
+//! source snippet, notes, related locations and, where a fix exists, an inline preview of it.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use annotate_snippets::renderer::DecorStyle;
+use annotate_snippets::{AnnotationKind, Group, Level, Patch, Renderer, Snippet};
+
+use crate::finding::{Applicability, Edit, Files, Finding, Severity};
+use crate::report::{Report, write_totals};
+use crate::source::{SourceFile, Span};
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let renderer = if report.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
+    .decor_style(DecorStyle::Ascii);
+    for finding in report.findings {
+        let text = render_one(&renderer, finding, report.files, report.unsafe_fixes);
+        writeln!(out, "{text}")?;
+        writeln!(out)?;
+    }
+    write_totals(report, out)
+}
+
+/// The lines of a file that cover some spans: the excerpt's text, its offset in the file and
+/// the 1-based number of its first line. Rendering only an excerpt keeps the cost independent
+/// of the file size.
+struct Excerpt<'a> {
+    text: &'a str,
+    offset: usize,
+    line_start: usize,
+}
+
+fn excerpt<'a>(src: &'a SourceFile, spans: impl IntoIterator<Item = Span>) -> Excerpt<'a> {
+    let mut lo = usize::MAX;
+    let mut hi = 0;
+    for s in spans {
+        lo = lo.min(s.start as usize);
+        hi = hi.max(s.end as usize);
+    }
+    let len = src.len();
+    let lo = lo.min(len);
+    let hi = hi.clamp(lo, len);
+    let first = src.line_index(lo);
+    let last = src.line_index(if hi > lo { hi - 1 } else { hi });
+    let start = src.line_span_with_newline(first).start as usize;
+    let end = src.line_span_with_newline(last).end as usize;
+    Excerpt {
+        text: &src.text()[start..end],
+        offset: start,
+        line_start: first + 1,
+    }
+}
+
+fn level(severity: Severity) -> Level<'static> {
+    match severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    }
+}
+
+fn local(span: Span, ex: &Excerpt<'_>) -> std::ops::Range<usize> {
+    let s = (span.start as usize)
+        .saturating_sub(ex.offset)
+        .min(ex.text.len());
+    let e = (span.end as usize)
+        .saturating_sub(ex.offset)
+        .clamp(s, ex.text.len());
+    s..e
+}
+
+/// Renders one finding (without a trailing newline).
+pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes: bool) -> String {
+    let title = format!("{}{}", f.message, fixable_marker(f, unsafe_fixes));
+    let head = level(f.severity).primary_title(title).id(f.code);
+    let mut pre_notes = Vec::new();
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    let mut elements = Vec::new();
+
+    // The primary location, with related locations of the same file in the same snippet.
+    let mut related_elsewhere = Vec::new();
+    match f
+        .location
+        .as_ref()
+        .and_then(|l| files.get(&l.file).map(|src| (l, src)))
+    {
+        Some((loc, src)) => {
+            let same: Vec<_> = f
+                .related
+                .iter()
+                .filter(|r| r.loc.file == loc.file)
+                .collect();
+            // Keep the snippet short: related lines far from the primary one get their own snippet.
+            let near: Vec<_> = same
+                .iter()
+                .filter(|r| line_distance(src, r.loc.span, loc.span) <= 6)
+                .copied()
+                .collect();
+            for r in &f.related {
+                if r.loc.file != loc.file || !near.iter().any(|n| std::ptr::eq(*n, r)) {
+                    related_elsewhere.push(r);
+                }
+            }
+            let ex = excerpt(
+                src,
+                std::iter::once(loc.span).chain(near.iter().map(|r| r.loc.span)),
+            );
+            let mut primary = AnnotationKind::Primary.span(local(loc.span, &ex));
+            if let Some(label) = &f.label {
+                primary = primary.label(label.as_str());
+            }
+            let mut snippet = Snippet::source(ex.text)
+                .line_start(ex.line_start)
+                .path(loc.file.as_str())
+                .annotation(primary);
+            for r in near {
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(local(r.loc.span, &ex))
+                        .label(r.message.as_str()),
+                );
+            }
+            elements.push(snippet);
+        }
+        None => {
+            if let Some(loc) = &f.location {
+                // A location in a file the run could not show (skipped or missing).
+                pre_notes.push(format!("in {}", loc.file));
+            }
+            related_elsewhere.extend(f.related.iter());
+        }
+    }
+    let mut group = Group::with_title(head);
+    for n in &pre_notes {
+        group = group.element(Level::NOTE.message(n.as_str()));
+    }
+    for s in elements {
+        group = group.element(s);
+    }
+    for r in &related_elsewhere {
+        match files.get(&r.loc.file) {
+            Some(src) => {
+                let ex = excerpt(src, [r.loc.span]);
+                group = group.element(
+                    Snippet::source(ex.text)
+                        .line_start(ex.line_start)
+                        .path(r.loc.file.as_str())
+                        .annotation(
+                            AnnotationKind::Context
+                                .span(local(r.loc.span, &ex))
+                                .label(r.message.as_str()),
+                        ),
+                );
+            }
+            None => {
+                group =
+                    group.element(Level::NOTE.message(format!("{}: {}", r.loc.file, r.message)));
+            }
+        }
+    }
+    for note in &f.notes {
+        group = group.element(Level::NOTE.message(note.as_str()));
+    }
+    if let Some(help) = &f.help {
+        group = group.element(Level::HELP.message(help.as_str()));
+    }
+    groups.push(group);
+
+    if let Some(fix) = &f.fix {
+        let title = match fix.applicability {
+            Applicability::DisplayOnly => format!("advice: {}", fix.message),
+            a => format!("{} fix: {}", a.as_str(), fix.message),
+        };
+        let mut g = Group::with_title(Level::HELP.secondary_title(title));
+        for (file, edits) in by_file(&fix.edits) {
+            let ex = match files.get(file) {
+                Some(src) => excerpt(src, edits.iter().map(|e| e.span)),
+                // A file the fix creates.
+                None => Excerpt {
+                    text: "",
+                    offset: 0,
+                    line_start: 1,
+                },
+            };
+            let mut snippet = Snippet::source(ex.text)
+                .line_start(ex.line_start)
+                .path(file);
+            for e in edits {
+                snippet = snippet.patch(Patch::new(local(e.span, &ex), e.content.as_str()));
+            }
+            g = g.element(snippet);
+        }
+        for path in &fix.removals {
+            g = g.element(Level::NOTE.message(format!("removes {path}")));
+        }
+        for cmd in &fix.commands {
+            g = g.element(Level::NOTE.message(cmd.as_str()));
+        }
+        groups.push(g);
+    }
+    renderer.render(&groups)
+}
+
+fn fixable_marker(f: &Finding, unsafe_fixes: bool) -> &'static str {
+    if f.fixable(unsafe_fixes) { " [*]" } else { "" }
+}
+
+fn line_distance(src: &SourceFile, a: Span, b: Span) -> usize {
+    src.line_index(a.start as usize)
+        .abs_diff(src.line_index(b.start as usize))
+}
+
+fn by_file(edits: &[Edit]) -> BTreeMap<&str, Vec<&Edit>> {
+    let mut map: BTreeMap<&str, Vec<&Edit>> = BTreeMap::new();
+    for e in edits {
+        map.entry(e.file.as_str()).or_default().push(e);
+    }
+    for v in map.values_mut() {
+        v.sort_by_key(|e| (e.span.start, e.span.end));
+    }
+    map
+}

@@ -1,0 +1,150 @@
+//! The `json` and `json-lines` formats (schema: PRODUCT.md "Output"; `version` 1).
+//!
+//! Positions are 1-based lines and columns (columns count characters); `end_*` is exclusive, as
+//! in ruff. A fix's `removals` lists files the fix deletes (stale cPanel caches); `commands` lists
+//! the cPanel commands that do the same, which maillint never runs.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::finding::{Files, Finding, Loc};
+use crate::report::{Report, Summary};
+use crate::source::LineCol;
+
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    pub version: u32,
+    pub root: &'a str,
+    pub findings: Vec<JsonFinding<'a>>,
+    pub summary: Summary,
+}
+
+#[derive(Serialize)]
+pub struct JsonFinding<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub severity: &'a str,
+    pub message: &'a str,
+    pub domain: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub location: Option<JsonLocation<'a>>,
+    pub related: Option<Vec<JsonRelated<'a>>>,
+    pub fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonLocation<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+#[derive(Serialize)]
+pub struct JsonRelated<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub message: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct JsonFix<'a> {
+    pub applicability: &'a str,
+    pub message: &'a str,
+    pub edits: Vec<JsonEdit<'a>>,
+    pub removals: &'a [String],
+    pub commands: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct JsonEdit<'a> {
+    pub file: &'a str,
+    pub start: LineCol,
+    pub end: LineCol,
+    pub content: &'a str,
+}
+
+fn location<'a>(files: &Files, loc: &'a Loc) -> JsonLocation<'a> {
+    let start = files.line_col(loc);
+    let end = files.line_col_at(&loc.file, loc.span.end as usize);
+    JsonLocation {
+        file: &loc.file,
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+    }
+}
+
+pub fn finding<'a>(f: &'a Finding, files: &Files) -> JsonFinding<'a> {
+    let name = crate::rules::get(f.code).map_or("", |r| r.name);
+    JsonFinding {
+        code: f.code,
+        name,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        domain: f.domain.as_deref(),
+        user: f.user.as_deref(),
+        location: f.location.as_ref().map(|l| location(files, l)),
+        related: if f.related.is_empty() {
+            None
+        } else {
+            Some(
+                f.related
+                    .iter()
+                    .map(|r| {
+                        let lc = files.line_col(&r.loc);
+                        JsonRelated {
+                            file: &r.loc.file,
+                            line: lc.line,
+                            column: lc.column,
+                            message: &r.message,
+                        }
+                    })
+                    .collect(),
+            )
+        },
+        fix: f.fix.as_ref().map(|fix| JsonFix {
+            applicability: fix.applicability.as_str(),
+            message: &fix.message,
+            edits: fix
+                .edits
+                .iter()
+                .map(|e| JsonEdit {
+                    file: &e.file,
+                    start: files.line_col_at(&e.file, e.span.start as usize),
+                    end: files.line_col_at(&e.file, e.span.end as usize),
+                    content: &e.content,
+                })
+                .collect(),
+            removals: &fix.removals,
+            commands: &fix.commands,
+        }),
+    }
+}
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let doc = JsonReport {
+        version: 1,
+        root: report.root,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| finding(f, report.files))
+            .collect(),
+        summary: report.summary,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for f in report.findings {
+        serde_json::to_writer(&mut *out, &finding(f, report.files))?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! Output formats. Every format renders the same sorted findings; paths are display paths
+//! relative to the root, with `/`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::finding::{Counts, Files, Finding};
+
+pub mod concise;
+pub mod full;
+pub mod github;
+pub mod json;
+pub mod sarif;
+pub mod statistics;
+
+/// The output formats of `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rustc/ruff-style diagnostics with source snippets and fix previews (default)
+    Full,
+    /// one line per finding: `path:line:col: CODE [severity] message`
+    Concise,
+    /// one JSON document with every finding and a summary
+    Json,
+    /// one JSON object per finding and line
+    JsonLines,
+    /// SARIF 2.1.0, with fixes
+    Sarif,
+    /// GitHub Actions workflow annotations
+    Github,
+}
+
+/// Totals shown at the end of a report and in the JSON summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Findings whose fix `--fix` would apply (with `--unsafe-fixes` when it was given).
+    pub fixable: usize,
+    pub accounts: usize,
+    pub domains: usize,
+    pub files: usize,
+    /// Findings with an unsafe fix that `--unsafe-fixes` would add (not serialized).
+    #[serde(skip)]
+    pub unsafe_fixable: usize,
+}
+
+impl Summary {
+    pub fn new(
+        findings: &[Finding],
+        unsafe_fixes: bool,
+        accounts: usize,
+        domains: usize,
+        files: usize,
+    ) -> Summary {
+        let c = Counts::of(findings);
+        let fixable = findings.iter().filter(|f| f.fixable(unsafe_fixes)).count();
+        let with_unsafe = findings.iter().filter(|f| f.fixable(true)).count();
+        Summary {
+            errors: c.errors,
+            warnings: c.warnings,
+            infos: c.infos,
+            fixable,
+            accounts,
+            domains,
+            files,
+            unsafe_fixable: with_unsafe - fixable,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.errors + self.warnings + self.infos
+    }
+}
+
+/// Everything a format needs.
+pub struct Report<'a> {
+    /// The root as the user gave it.
+    pub root: &'a str,
+    pub findings: &'a [Finding],
+    pub files: &'a Files,
+    pub summary: Summary,
+    /// Colour escapes (only on a terminal).
+    pub color: bool,
+    /// Whether `--unsafe-fixes` was given (changes the fix hints).
+    pub unsafe_fixes: bool,
+}
+
+/// Writes the report in a format.
+pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Full => full::write(report, out),
+        Format::Concise => concise::write(report, out),
+        Format::Json => json::write(report, out),
+        Format::JsonLines => json::write_lines(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Github => github::write(report, out),
+    }
+}
+
+/// The closing lines of the human formats: totals and what `--fix` can do.
+pub fn write_totals(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    let scope = format!(
+        "{} {}, {} {}, {} {}",
+        s.files,
+        plural(s.files, "file", "files"),
+        s.accounts,
+        plural(s.accounts, "account", "accounts"),
+        s.domains,
+        plural(s.domains, "domain", "domains"),
+    );
+    if s.total() == 0 {
+        return writeln!(out, "All checks passed ({scope}).");
+    }
+    let mut parts = Vec::new();
+    for (n, one, many) in [
+        (s.errors, "error", "errors"),
+        (s.warnings, "warning", "warnings"),
+        (s.infos, "info", "infos"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {}", plural(n, one, many)));
+        }
+    }
+    writeln!(out, "Found {} ({scope}).", join_and(&parts))?;
+    let hidden = if s.unsafe_fixable > 0 && !report.unsafe_fixes {
+        format!(" ({} more with --unsafe-fixes)", s.unsafe_fixable)
+    } else {
+        String::new()
+    };
+    if s.fixable > 0 {
+        let how = if report.unsafe_fixes {
+            "--fix --unsafe-fixes"
+        } else {
+            "--fix"
+        };
+        writeln!(out, "[*] {} fixable with {how}{hidden}.", s.fixable)?;
+    } else if s.unsafe_fixable > 0 && !report.unsafe_fixes {
+        writeln!(
+            out,
+            "No fixes available with --fix ({} with --fix --unsafe-fixes).",
+            s.unsafe_fixable
+        )?;
+    }
+    Ok(())
+}
+
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+fn join_and(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}

@@ -1,0 +1,320 @@
+//! The rule engine: a registry of the rules that really run, rule selection, and the families.
+//!
+//! Each family module exports its [`RuleInfo`]s and one `check` function from the server model to
+//! findings. Rules never read files. A rule's documentation lives in `rules/CODE.md` at the top of
+//! the repository and is embedded in the binary (`maillint rule CODE`).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Severity};
+use crate::model::Server;
+
+pub mod cp;
+pub mod exim;
+
+/// What kind of fix a rule offers, as the catalog states it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FixKind {
+    #[serde(rename = "none")]
+    None,
+    #[serde(rename = "safe")]
+    Safe,
+    #[serde(rename = "unsafe")]
+    Unsafe,
+    /// Safe in some cases, unsafe in others (RT003).
+    #[serde(rename = "safe-or-unsafe")]
+    SafeOrUnsafe,
+    #[serde(rename = "display-only")]
+    DisplayOnly,
+}
+
+impl FixKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            FixKind::None => "no automatic fix",
+            FixKind::Safe => "safe fix (applied by --fix)",
+            FixKind::Unsafe => "unsafe fix (applied by --fix --unsafe-fixes)",
+            FixKind::SafeOrUnsafe => "safe or unsafe fix, depending on the case",
+            FixKind::DisplayOnly => "advice only (display-only fix)",
+        }
+    }
+}
+
+/// A rule of the registry.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct RuleInfo {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// Family name ("routing", "cpanel data", …).
+    pub family: &'static str,
+    /// The usual severity; some rules lower or raise it case by case (`severity_note` says when).
+    pub severity: Severity,
+    /// When the severity differs from the usual one ("warning when the manual setting is local").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity_note: Option<&'static str>,
+    pub fix: FixKind,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// The documentation page (Markdown), embedded from `rules/CODE.md`.
+    #[serde(skip)]
+    pub doc: &'static str,
+}
+
+/// A family of rules with its check function.
+pub struct Family {
+    pub prefix: &'static str,
+    pub rules: &'static [RuleInfo],
+    pub check: fn(&Server, &mut Vec<Finding>),
+}
+
+/// Every family that runs, in catalog order.
+pub fn families() -> &'static [Family] {
+    static FAMILIES: &[Family] = &[
+        Family {
+            prefix: "CP",
+            rules: cp::RULES,
+            check: cp::check,
+        },
+        Family {
+            prefix: "EXIM",
+            rules: exim::RULES,
+            check: exim::check,
+        },
+    ];
+    FAMILIES
+}
+
+/// Every registered rule, in catalog order.
+pub fn all() -> impl Iterator<Item = &'static RuleInfo> {
+    families().iter().flat_map(|f| f.rules.iter())
+}
+
+/// A rule by code (case-insensitive).
+pub fn get(code: &str) -> Option<&'static RuleInfo> {
+    all().find(|r| r.code.eq_ignore_ascii_case(code))
+}
+
+/// Family prefixes of the whole catalog (`RULES.md`), including families not implemented yet,
+/// so that a selector such as `SPF` is understood even before its rules run.
+pub const CATALOG_PREFIXES: &[&str] = &[
+    "RT", "MX", "SPF", "DKIM", "DMARC", "MBX", "FWD", "EXIM", "CP",
+];
+
+/// A rule selector: `ALL`, a family prefix (`RT`), a code prefix (`SPF00`) or a code.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Selector(String);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelectorError {
+    pub selector: String,
+}
+
+impl fmt::Display for SelectorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown rule selector `{}`: expected `ALL`, a family prefix ({}), a code prefix such as `RT00`, or a rule code such as `RT001` (see `maillint rules`)",
+            self.selector,
+            CATALOG_PREFIXES.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for SelectorError {}
+
+impl Selector {
+    pub fn parse(text: &str) -> Result<Selector, SelectorError> {
+        let s = text.trim().to_ascii_uppercase();
+        let err = || SelectorError {
+            selector: text.trim().to_string(),
+        };
+        if s == "ALL" {
+            return Ok(Selector(s));
+        }
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(err());
+        }
+        // A registered rule's code or prefix, a catalog family (even one not implemented yet),
+        // a prefix of a family name, or a family followed by up to three digits.
+        let known = all().any(|r| r.code.starts_with(&s))
+            || CATALOG_PREFIXES.iter().any(|p| {
+                p.starts_with(&s)
+                    || s.strip_prefix(p)
+                        .is_some_and(|d| d.len() <= 3 && d.bytes().all(|b| b.is_ascii_digit()))
+            });
+        if known { Ok(Selector(s)) } else { Err(err()) }
+    }
+
+    /// Parses a comma-separated list (`RT,SPF001`); empty items are ignored.
+    pub fn parse_list(text: &str) -> Result<Vec<Selector>, SelectorError> {
+        text.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(Selector::parse)
+            .collect()
+    }
+
+    pub fn matches(&self, code: &str) -> bool {
+        self.0 == "ALL" || code.starts_with(&self.0)
+    }
+
+    /// How specific the selector is: `ALL` < `RT` < `RT0` < `RT001`.
+    fn specificity(&self) -> usize {
+        if self.0 == "ALL" { 0 } else { self.0.len() }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which rules run. Built from the configuration file and the command line, ruff-style:
+/// the command line's `--select` replaces the file's `select`; `extend-select` and `ignore` of
+/// both add up. A rule is enabled when its most specific matching selector is a select; on a tie
+/// the ignore wins (`--select RT --ignore RT001` disables RT001; `--select RT001 --ignore RT`
+/// enables it).
+#[derive(Clone, Debug)]
+pub struct Selection {
+    enabled: BTreeSet<&'static str>,
+}
+
+impl Selection {
+    pub fn new(select: &[Selector], extend_select: &[Selector], ignore: &[Selector]) -> Selection {
+        let best = |sels: &[Selector], code: &str| {
+            sels.iter()
+                .filter(|s| s.matches(code))
+                .map(Selector::specificity)
+                .max()
+        };
+        let mut enabled = BTreeSet::new();
+        for rule in all() {
+            let sel = best(select, rule.code).max(best(extend_select, rule.code));
+            let ign = best(ignore, rule.code);
+            let on = match (sel, ign) {
+                (Some(s), Some(i)) => s > i,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if on {
+                enabled.insert(rule.code);
+            }
+        }
+        Selection { enabled }
+    }
+
+    /// Every rule.
+    pub fn all() -> Selection {
+        Selection::new(&[Selector("ALL".into())], &[], &[])
+    }
+
+    pub fn is_enabled(&self, code: &str) -> bool {
+        self.enabled.contains(code)
+    }
+
+    pub fn any_with_prefix(&self, prefix: &str) -> bool {
+        self.enabled.iter().any(|c| c.starts_with(prefix))
+    }
+
+    pub fn codes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.enabled.iter().copied()
+    }
+}
+
+/// Runs every family that has an enabled rule and keeps the findings of enabled rules.
+pub fn run(server: &Server, selection: &Selection) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for family in families() {
+        if !family.rules.iter().any(|r| selection.is_enabled(r.code)) {
+            continue;
+        }
+        let mut found = Vec::new();
+        (family.check)(server, &mut found);
+        out.extend(found.into_iter().filter(|f| selection.is_enabled(f.code)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(s: &str) -> Vec<Selector> {
+        Selector::parse_list(s).unwrap()
+    }
+
+    #[test]
+    fn selectors_accept_codes_prefixes_and_all() {
+        assert!(Selector::parse("ALL").is_ok());
+        assert!(Selector::parse("cp").is_ok());
+        assert!(Selector::parse("CP00").is_ok());
+        assert!(Selector::parse("CP003").is_ok());
+        assert!(
+            Selector::parse("SPF").is_ok(),
+            "catalog family, even before it runs"
+        );
+        let err = Selector::parse("XYZ9").unwrap_err();
+        assert!(err.to_string().contains("unknown rule selector `XYZ9`"));
+        assert!(Selector::parse("").is_err());
+        assert!(Selector::parse("RT-1").is_err());
+    }
+
+    #[test]
+    fn more_specific_selector_wins_and_ignore_wins_ties() {
+        let s = Selection::new(&sel("CP"), &[], &sel("CP003"));
+        assert!(s.is_enabled("CP001"));
+        assert!(!s.is_enabled("CP003"));
+        let s = Selection::new(&sel("CP003"), &[], &sel("CP"));
+        assert!(s.is_enabled("CP003"));
+        assert!(!s.is_enabled("CP001"));
+        let s = Selection::new(&sel("CP001"), &[], &[]);
+        assert!(s.is_enabled("CP001") && !s.is_enabled("CP003"));
+        let s = Selection::new(&sel("CP001"), &sel("CP003"), &[]);
+        assert!(s.is_enabled("CP001") && s.is_enabled("CP003"));
+        let s = Selection::new(&sel("ALL"), &[], &sel("ALL"));
+        assert!(!s.is_enabled("CP001"));
+    }
+
+    #[test]
+    fn every_rule_has_documentation_with_the_required_sections() {
+        for rule in all() {
+            for section in [
+                "## What it finds",
+                "## Why it matters",
+                "## Example",
+                "## Fix",
+                "## References",
+            ] {
+                assert!(
+                    rule.doc.contains(section),
+                    "rules/{}.md lacks the section `{section}`",
+                    rule.code
+                );
+            }
+            assert!(rule.summary.len() < 120, "{}: summary too long", rule.code);
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = BTreeSet::new();
+        for rule in all() {
+            assert!(seen.insert(rule.code), "duplicate {}", rule.code);
+            let prefix = rule.code.trim_end_matches(|c: char| c.is_ascii_digit());
+            assert!(CATALOG_PREFIXES.contains(&prefix), "{}", rule.code);
+            assert_eq!(rule.code.len() - prefix.len(), 3, "{}", rule.code);
+            assert!(
+                rule.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-')
+            );
+        }
+    }
+}
