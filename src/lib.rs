@@ -5,8 +5,10 @@
 //! [`report`] / fixes. Rules never read files; parsers never know about rules.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod finding;
+pub mod fix;
 pub mod model;
 pub mod parse;
 pub mod report;

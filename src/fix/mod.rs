@@ -1,0 +1,341 @@
+//! The fix engine: choosing fixes, applying their edits in memory, the unified diff, and (in
+//! [`write`]) atomic writes with backups and `maillint restore`.
+//!
+//! A run of `--fix` is a loop: lint, take every applicable fix whose edits do not overlap a fix
+//! already taken (in report order), apply them to an in-memory [`Overlay`], lint again over the
+//! overlay, and repeat until no fix applies or [`MAX_PASSES`] is reached. Nothing touches the disk
+//! until the loop is over; `--dry-run` then prints the diff between the original files and the
+//! overlay, and `--fix` writes the overlay.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use crate::finding::{Applicability, Edit, Files, Finding};
+
+pub mod write;
+
+/// Bound of the fix loop: fixes that keep producing new fixes stop here.
+pub const MAX_PASSES: usize = 10;
+
+/// New contents of files, by display path: `Some(bytes)` written, `None` removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overlay {
+    files: BTreeMap<String, Option<Vec<u8>>>,
+}
+
+impl Overlay {
+    pub fn get(&self, path: &str) -> Option<&Option<Vec<u8>>> {
+        self.files.get(path)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Option<Vec<u8>>)> {
+        self.files.iter()
+    }
+
+    pub fn set(&mut self, path: &str, content: Option<Vec<u8>>) {
+        self.files.insert(path.to_string(), content);
+    }
+}
+
+/// Whether two edits of the same file overlap. Touching ranges do not; two insertions at the
+/// same offset do (their order would be arbitrary).
+fn overlaps(a: &Edit, b: &Edit) -> bool {
+    if a.file != b.file {
+        return false;
+    }
+    let (a0, a1, b0, b1) = (a.span.start, a.span.end, b.span.start, b.span.end);
+    if a0 == a1 && b0 == b1 {
+        return a0 == b0;
+    }
+    // For an insertion this means "strictly inside the other range".
+    a0 < b1 && b0 < a1
+}
+
+/// Whether a finding's fix may be applied with these settings.
+pub fn applicable(f: &Finding, allow_unsafe: bool) -> bool {
+    match &f.fix {
+        Some(fix) if fix.has_changes() => match fix.applicability {
+            Applicability::Safe => true,
+            Applicability::Unsafe => allow_unsafe,
+            Applicability::DisplayOnly => false,
+        },
+        _ => false,
+    }
+}
+
+/// Chooses the fixes of one pass: every applicable fix, in report order, unless it overlaps a fix
+/// already chosen (that one waits for the next pass, computed on the new text).
+pub fn choose(findings: &[Finding], allow_unsafe: bool) -> Vec<&Finding> {
+    let mut chosen: Vec<&Finding> = Vec::new();
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut removed: Vec<&str> = Vec::new();
+    for f in findings.iter().filter(|f| applicable(f, allow_unsafe)) {
+        let fix = f.fix.as_ref().expect("applicable fix");
+        // A fix that repeats exactly what a chosen fix does is redundant, not conflicting.
+        if chosen.iter().any(|c| c.fix.as_ref() == Some(fix)) {
+            continue;
+        }
+        let clash =
+            fix.edits.iter().any(|e| {
+                taken.iter().any(|t| overlaps(e, t)) || removed.contains(&e.file.as_str())
+            }) || fix
+                .removals
+                .iter()
+                .any(|r| removed.contains(&r.as_str()) || taken.iter().any(|t| t.file == *r));
+        if clash {
+            continue;
+        }
+        taken.extend(fix.edits.iter());
+        removed.extend(fix.removals.iter().map(String::as_str));
+        chosen.push(f);
+    }
+    chosen
+}
+
+/// Applies non-overlapping edits to a text.
+pub fn apply_edits(original: &[u8], edits: &[&Edit]) -> Vec<u8> {
+    let mut sorted: Vec<&Edit> = edits.to_vec();
+    sorted.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = Vec::with_capacity(original.len() + 64);
+    let mut pos = 0usize;
+    for e in sorted {
+        let start = (e.span.start as usize).clamp(pos, original.len());
+        let end = (e.span.end as usize).clamp(start, original.len());
+        out.extend_from_slice(&original[pos..start]);
+        out.extend_from_slice(e.content.as_bytes());
+        pos = end;
+    }
+    out.extend_from_slice(&original[pos..]);
+    out
+}
+
+/// Applies the chosen fixes to the overlay. `files` holds the texts the findings were computed
+/// on (the model of the same pass), so spans match.
+pub fn apply(chosen: &[&Finding], files: &Files, overlay: &mut Overlay) {
+    let mut by_file: BTreeMap<&str, Vec<&Edit>> = BTreeMap::new();
+    for f in chosen {
+        let fix = f.fix.as_ref().expect("chosen fix");
+        for e in &fix.edits {
+            by_file.entry(e.file.as_str()).or_default().push(e);
+        }
+        for r in &fix.removals {
+            overlay.set(r, None);
+        }
+    }
+    for (path, edits) in by_file {
+        let current: Vec<u8> = match overlay.get(path) {
+            Some(Some(bytes)) => bytes.clone(),
+            Some(None) => Vec::new(),
+            None => files
+                .get(path)
+                .map(|s| s.bytes().to_vec())
+                .unwrap_or_default(),
+        };
+        overlay.set(path, Some(apply_edits(&current, &edits)));
+    }
+}
+
+/// What a fix loop did.
+pub struct Outcome<S> {
+    /// Final contents of every changed file.
+    pub overlay: Overlay,
+    /// Findings whose fixes were applied (as reported in the pass that applied them).
+    pub fixed: Vec<Finding>,
+    /// The state after the last pass: the model and its findings.
+    pub state: S,
+    pub findings: Vec<Finding>,
+    /// Whether the loop stopped at [`MAX_PASSES`] with fixes still pending.
+    pub exhausted: bool,
+}
+
+/// Runs the fix loop. `lint` builds the model over an overlay and returns it with its findings
+/// (sorted) and the files it read.
+pub fn fix_loop<S, E>(
+    mut lint: impl FnMut(&Overlay) -> Result<(S, Vec<Finding>), E>,
+    files_of: impl Fn(&S) -> &Files,
+    allow_unsafe: bool,
+) -> Result<Outcome<S>, E> {
+    let mut overlay = Overlay::default();
+    let (mut state, mut findings) = lint(&overlay)?;
+    let mut fixed = Vec::new();
+    let mut exhausted = false;
+    for pass in 0.. {
+        let chosen = choose(&findings, allow_unsafe);
+        if chosen.is_empty() {
+            break;
+        }
+        if pass == MAX_PASSES {
+            exhausted = true;
+            break;
+        }
+        let before = overlay.clone();
+        apply(&chosen, files_of(&state), &mut overlay);
+        if overlay == before {
+            break;
+        }
+        fixed.extend(chosen.into_iter().cloned());
+        let (s, f) = lint(&overlay)?;
+        state = s;
+        findings = f;
+    }
+    Ok(Outcome {
+        overlay,
+        fixed,
+        state,
+        findings,
+        exhausted,
+    })
+}
+
+/// One changed file: its original bytes (None when it did not exist) and new bytes (None when the
+/// fix removes it).
+pub struct Change<'a> {
+    pub path: &'a str,
+    pub old: Option<&'a [u8]>,
+    pub new: Option<&'a [u8]>,
+}
+
+/// The changes an overlay makes to the original files, by path, leaving out files it does not
+/// really change.
+pub fn changes<'a>(originals: &'a Files, overlay: &'a Overlay) -> Vec<Change<'a>> {
+    overlay
+        .iter()
+        .filter_map(|(path, new)| {
+            let old = originals.get(path).map(|s| s.bytes());
+            let new = new.as_deref();
+            if old == new || (old.is_none() && new.is_none()) {
+                return None;
+            }
+            Some(Change { path, old, new })
+        })
+        .collect()
+}
+
+/// Writes a unified diff of the changes, with `a/` and `b/` paths relative to the root (and
+/// `/dev/null` for created and removed files), byte-exact, so `patch -p1 -E` in the root
+/// reproduces what `--fix` writes.
+pub fn write_diff(changes: &[Change<'_>], out: &mut dyn Write) -> io::Result<()> {
+    for c in changes {
+        let old = c.old.unwrap_or(b"");
+        let new = c.new.unwrap_or(b"");
+        let a = match c.old {
+            Some(_) => format!("a/{}", c.path),
+            None => "/dev/null".to_string(),
+        };
+        let b = match c.new {
+            Some(_) => format!("b/{}", c.path),
+            None => "/dev/null".to_string(),
+        };
+        let diff = similar::TextDiff::configure()
+            .algorithm(similar::Algorithm::Myers)
+            .diff_lines(old, new);
+        writeln!(out, "--- {a}")?;
+        writeln!(out, "+++ {b}")?;
+        let mut udiff = diff.unified_diff();
+        udiff.context_radius(3);
+        for hunk in udiff.iter_hunks() {
+            hunk.to_writer(&mut *out)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Fix, Severity};
+    use crate::source::{SourceFile, Span};
+    use std::sync::Arc;
+
+    fn finding(fix: Fix) -> Finding {
+        Finding::new("CP003", Severity::Warning, "x").fix(fix)
+    }
+
+    #[test]
+    fn edits_apply_in_offset_order() {
+        let e1 = Edit::replace("f", Span::new(0, 1), "A");
+        let e2 = Edit::insert("f", 3, "!");
+        let e3 = Edit::delete("f", Span::new(1, 2));
+        assert_eq!(apply_edits(b"abc", &[&e2, &e1, &e3]), b"Ac!");
+    }
+
+    #[test]
+    fn overlapping_fixes_wait_for_the_next_pass() {
+        let a = finding(Fix::safe("a").edit(Edit::replace("f", Span::new(0, 4), "x")));
+        let b = finding(Fix::safe("b").edit(Edit::replace("f", Span::new(2, 6), "y")));
+        let c = finding(Fix::safe("c").edit(Edit::replace("f", Span::new(4, 6), "z")));
+        let d = finding(Fix::unsafe_("d").edit(Edit::replace("g", Span::new(0, 1), "w")));
+        let all = [a, b, c, d];
+        let chosen: Vec<&str> = choose(&all, false)
+            .iter()
+            .map(|f| f.fix.as_ref().unwrap().message.as_str())
+            .collect();
+        assert_eq!(chosen, ["a", "c"]);
+        assert_eq!(choose(&all, true).len(), 3);
+    }
+
+    #[test]
+    fn insertions_at_the_same_point_conflict() {
+        let a = Edit::insert("f", 5, "x");
+        let b = Edit::insert("f", 5, "y");
+        let c = Edit::insert("f", 6, "y");
+        assert!(overlaps(&a, &b));
+        assert!(!overlaps(&a, &c));
+        let del = Edit::delete("f", Span::new(0, 5));
+        assert!(!overlaps(&del, &a), "touching ranges do not overlap");
+        let inside = Edit::insert("f", 2, "z");
+        assert!(overlaps(&del, &inside));
+    }
+
+    #[test]
+    fn diff_covers_creation_change_and_removal() {
+        let mut files = Files::new();
+        files.insert(Arc::new(SourceFile::from_str(
+            "etc/localdomains",
+            "a.example\nb.example\n",
+        )));
+        files.insert(Arc::new(SourceFile::from_str("var/cache/x", "{}")));
+        let mut ov = Overlay::default();
+        ov.set("etc/localdomains", Some(b"a.example\n".to_vec()));
+        ov.set("etc/remotedomains", Some(b"b.example\n".to_vec()));
+        ov.set("var/cache/x", None);
+        let mut out = Vec::new();
+        write_diff(&changes(&files, &ov), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "--- a/etc/localdomains\n+++ b/etc/localdomains\n@@ -1,2 +1 @@\n a.example\n-b.example\n\
+             --- /dev/null\n+++ b/etc/remotedomains\n@@ -0,0 +1 @@\n+b.example\n\
+             --- a/var/cache/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-{}\n\\ No newline at end of file\n"
+        );
+    }
+
+    #[test]
+    fn the_loop_stops_when_nothing_changes() {
+        static FILES: std::sync::LazyLock<Files> = std::sync::LazyLock::new(Files::new);
+        let mut passes = 0;
+        let out = fix_loop::<_, ()>(
+            |ov| {
+                passes += 1;
+                let f = if ov.is_empty() {
+                    vec![finding(
+                        Fix::safe("create").edit(Edit::insert("new", 0, "x\n")),
+                    )]
+                } else {
+                    vec![]
+                };
+                Ok(((), f))
+            },
+            |_| &FILES,
+            false,
+        )
+        .unwrap();
+        assert_eq!(passes, 2);
+        assert_eq!(out.fixed.len(), 1);
+        assert_eq!(out.overlay.get("new"), Some(&Some(b"x\n".to_vec())));
+    }
+}
