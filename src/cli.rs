@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::finding::{self, Finding, Severity};
+use crate::fix::Overlay;
 use crate::report::{self, Format, Report, Summary};
 use crate::rules::{self, Selection, Selector};
 
@@ -45,6 +46,11 @@ pub enum Command {
         /// The rule's code, such as RT001
         code: String,
     },
+    /// Put back the files of a backup made by --fix
+    Restore {
+        /// A backup directory (var/lib/maillint/backup/<time>/ under the root, or in --backup-dir)
+        backup: PathBuf,
+    },
     /// List all rules
     Rules {
         /// Output format
@@ -73,6 +79,10 @@ pub struct CheckArgs {
     /// Write nothing; print the unified diff that --fix would apply (implies --fix)
     #[arg(long, visible_alias = "diff")]
     pub dry_run: bool,
+
+    /// Where --fix copies the originals (default: var/lib/maillint/backup/<UTC time>/ under the root)
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
 
     /// Rules to enable: codes, prefixes (RT, SPF00) or ALL, comma-separated
     #[arg(long, value_name = "CODES")]
@@ -132,6 +142,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         None => check(&cli.check, &mut stdout.lock(), &mut stderr.lock()),
         Some(Command::Rule { code }) => rule(&code, &mut stdout.lock()),
         Some(Command::Rules { format }) => list_rules(format, &mut stdout.lock()),
+        Some(Command::Restore { backup }) => restore(&backup, &mut stdout.lock()),
     };
     match result {
         Ok(code) => code,
@@ -270,53 +281,229 @@ fn use_color(is_terminal: bool) -> bool {
     is_terminal
 }
 
+fn restore(backup: &Path, out: &mut dyn Write) -> Result<i32, RunError> {
+    let report = crate::fix::write::restore(backup).map_err(RunError)?;
+    for p in &report.restored {
+        writeln!(out, "restored {p}")?;
+    }
+    for p in &report.removed {
+        writeln!(out, "removed {p} (maillint had created it)")?;
+    }
+    for (p, why) in &report.skipped {
+        writeln!(out, "skipped {p}: {why}")?;
+    }
+    writeln!(
+        out,
+        "{} restored, {} removed, {} skipped under {}",
+        report.restored.len(),
+        report.removed.len(),
+        report.skipped.len(),
+        report.root
+    )?;
+    Ok(if report.skipped.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// Everything `check` needs besides the arguments.
+struct Env {
+    cfg: Config,
+    selection: Selection,
+    opts: crate::model::Options,
+    root_display: String,
+}
+
+impl Env {
+    fn new(args: &CheckArgs) -> Result<Env, RunError> {
+        let cfg = load_config(args)?;
+        let selection = selection(args, &cfg)?;
+        let mut opts = crate::model::Options::from_config(&cfg);
+        opts.server_ips.extend(args.server_ip.iter().copied());
+        if let Some(h) = &args.hostname {
+            opts.hostname = Some(h.trim_end_matches('.').to_ascii_lowercase());
+        }
+        let root_display = args
+            .path
+            .as_ref()
+            .map_or_else(|| "/".to_string(), |p| p.display().to_string());
+        Ok(Env {
+            cfg,
+            selection,
+            opts,
+            root_display,
+        })
+    }
+
+    /// Builds the model (over an overlay of fixed files) and runs the rules.
+    fn lint(
+        &self,
+        args: &CheckArgs,
+        overlay: &Overlay,
+    ) -> Result<(crate::model::Server, Vec<Finding>), RunError> {
+        let server =
+            crate::model::load(args.path.as_deref(), &self.opts, overlay).map_err(RunError)?;
+        let mut findings = rules::run(&server, &self.selection);
+        filter(&mut findings, args, &self.cfg);
+        finding::sort(&mut findings);
+        Ok((server, findings))
+    }
+}
+
 /// The `check` command.
 pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, RunError> {
-    let cfg = load_config(args)?;
-    let selection = selection(args, &cfg)?;
-    let mut opts = crate::model::Options::from_config(&cfg);
-    opts.server_ips.extend(args.server_ip.iter().copied());
-    if let Some(h) = &args.hostname {
-        opts.hostname = Some(h.trim_end_matches('.').to_ascii_lowercase());
+    let env = Env::new(args)?;
+    if args.fix || args.dry_run {
+        return fix(args, &env, out, err);
     }
-    let root_display = args
-        .path
-        .as_ref()
-        .map_or_else(|| "/".to_string(), |p| p.display().to_string());
-    let server = crate::model::load(args.path.as_deref(), &opts).map_err(RunError)?;
+    let (server, findings) = env.lint(args, &Overlay::default())?;
+    let color = use_color(io::stdout().is_terminal());
+    emit(args, &env, &server, &findings, color, out)?;
+    Ok(exit_code(args, &findings, false))
+}
 
-    let mut findings = rules::run(&server, &selection);
-    filter(&mut findings, args, &cfg);
-    finding::sort(&mut findings);
+fn exit_code(args: &CheckArgs, findings: &[Finding], diff: bool) -> i32 {
+    let failing = findings.iter().any(|f| f.severity >= Severity::Warning);
+    if (failing && !args.exit_zero) || diff {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
 
+/// Writes the findings (or statistics) in the chosen format.
+fn emit(
+    args: &CheckArgs,
+    env: &Env,
+    server: &crate::model::Server,
+    findings: &[Finding],
+    color: bool,
+    out: &mut dyn Write,
+) -> Result<(), RunError> {
+    if args.statistics {
+        report::statistics::write(args.format, findings, args.unsafe_fixes, out)?;
+        return Ok(());
+    }
     let summary = Summary::new(
-        &findings,
+        findings,
         args.unsafe_fixes,
         server.account_count(),
         server.domain_count(),
         server.files.len(),
     );
-    let color = use_color(io::stdout().is_terminal());
     let report = Report {
-        root: &root_display,
-        findings: &findings,
+        root: &env.root_display,
+        findings,
         files: &server.files,
         summary,
         color,
         unsafe_fixes: args.unsafe_fixes,
     };
-    let _ = err;
-    if args.statistics {
-        report::statistics::write(args.format, &findings, args.unsafe_fixes, out)?;
-    } else {
-        report::write(args.format, &report, out)?;
+    report::write(args.format, &report, out)?;
+    Ok(())
+}
+
+/// `--fix`, `--fix --dry-run`.
+fn fix(
+    args: &CheckArgs,
+    env: &Env,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, RunError> {
+    let outcome = crate::fix::fix_loop(
+        |overlay| env.lint(args, overlay),
+        |s: &crate::model::Server| &s.files,
+        args.unsafe_fixes,
+    )?;
+    let (original_server, original_findings) = &outcome.initial;
+    let original_files = &original_server.files;
+    let remaining = outcome.remaining();
+    let changes = crate::fix::changes(original_files, &outcome.overlay);
+    let fixed = outcome.fixed.len();
+    if args.dry_run {
+        crate::fix::write_diff(&changes, out)?;
+        emit(
+            args,
+            env,
+            original_server,
+            original_findings,
+            use_color(io::stderr().is_terminal()),
+            err,
+        )?;
+        writeln!(
+            err,
+            "Would fix {fixed} {} in {} {}; {} {} would remain.",
+            report::plural(fixed, "finding", "findings"),
+            changes.len(),
+            report::plural(changes.len(), "file", "files"),
+            remaining.len(),
+            report::plural(remaining.len(), "finding", "findings"),
+        )?;
+        if outcome.exhausted {
+            writeln!(
+                err,
+                "warning: fixes kept producing new fixes; stopped after {} passes",
+                crate::fix::MAX_PASSES
+            )?;
+        }
+        return Ok(exit_code(args, remaining, !changes.is_empty()));
     }
-    let failing = findings.iter().any(|f| f.severity >= Severity::Warning);
-    Ok(if failing && !args.exit_zero {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    })
+    if original_server.is_archive() && !changes.is_empty() {
+        return Err(RunError(
+            "cannot apply fixes inside an archive; unpack it, or use --dry-run to see the diff"
+                .into(),
+        ));
+    }
+    let opts = crate::fix::write::WriteOptions {
+        root: original_server.root_dir().to_path_buf(),
+        backup_dir: args.backup_dir.clone(),
+        protected: original_server.protected_dirs(),
+        now: crate::clock::Utc::now(),
+    };
+    let written = crate::fix::write::write_changes(&changes, &opts)
+        .map_err(|e| RunError(format!("cannot write the fixes: {e}")))?;
+    for f in &outcome.fixed {
+        let at = f
+            .location
+            .as_ref()
+            .map(|l| {
+                let lc = original_files.line_col(l);
+                format!("{}:{}:{}: ", l.file, lc.line, lc.column)
+            })
+            .unwrap_or_default();
+        writeln!(err, "fixed: {at}{} {}", f.code, f.message)?;
+    }
+    for (path, why) in &written.skipped {
+        writeln!(err, "warning: not written: {path}: {why}")?;
+    }
+    if let Some(b) = &written.backup {
+        writeln!(
+            err,
+            "Originals saved in {}; undo with `maillint restore {}`.",
+            b.display(),
+            b.display()
+        )?;
+    }
+    // Report what is really on disk now (a skipped write leaves its findings in place).
+    let (server, findings) = env.lint(args, &Overlay::default())?;
+    emit(
+        args,
+        env,
+        &server,
+        &findings,
+        use_color(io::stdout().is_terminal()),
+        out,
+    )?;
+    let files_written = written.modified.len() + written.created.len() + written.removed.len();
+    writeln!(
+        err,
+        "Applied {fixed} {} ({files_written} {} written, {} skipped).",
+        report::plural(fixed, "fix", "fixes"),
+        report::plural(files_written, "file", "files"),
+        written.skipped.len()
+    )?;
+    Ok(exit_code(args, &findings, false))
 }
 
 /// `--domain`, `[[ignore_domain]]`.

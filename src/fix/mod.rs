@@ -145,26 +145,39 @@ pub struct Outcome<S> {
     pub overlay: Overlay,
     /// Findings whose fixes were applied (as reported in the pass that applied them).
     pub fixed: Vec<Finding>,
-    /// The state after the last pass: the model and its findings.
-    pub state: S,
-    pub findings: Vec<Finding>,
+    /// The first lint, before any fix: the model (its files are the originals) and findings.
+    pub initial: (S, Vec<Finding>),
+    /// The lint after the last pass; `None` when no fix was applied.
+    pub last: Option<(S, Vec<Finding>)>,
     /// Whether the loop stopped at [`MAX_PASSES`] with fixes still pending.
     pub exhausted: bool,
 }
 
+impl<S> Outcome<S> {
+    /// The findings that remain after the loop.
+    pub fn remaining(&self) -> &[Finding] {
+        match &self.last {
+            Some((_, f)) => f,
+            None => &self.initial.1,
+        }
+    }
+}
+
 /// Runs the fix loop. `lint` builds the model over an overlay and returns it with its findings
-/// (sorted) and the files it read.
+/// (sorted); `files_of` gives the files a model read.
 pub fn fix_loop<S, E>(
     mut lint: impl FnMut(&Overlay) -> Result<(S, Vec<Finding>), E>,
     files_of: impl Fn(&S) -> &Files,
     allow_unsafe: bool,
 ) -> Result<Outcome<S>, E> {
     let mut overlay = Overlay::default();
-    let (mut state, mut findings) = lint(&overlay)?;
+    let initial = lint(&overlay)?;
+    let mut last: Option<(S, Vec<Finding>)> = None;
     let mut fixed = Vec::new();
     let mut exhausted = false;
     for pass in 0.. {
-        let chosen = choose(&findings, allow_unsafe);
+        let (state, findings) = last.as_ref().unwrap_or(&initial);
+        let chosen = choose(findings, allow_unsafe);
         if chosen.is_empty() {
             break;
         }
@@ -173,20 +186,18 @@ pub fn fix_loop<S, E>(
             break;
         }
         let before = overlay.clone();
-        apply(&chosen, files_of(&state), &mut overlay);
+        apply(&chosen, files_of(state), &mut overlay);
         if overlay == before {
             break;
         }
         fixed.extend(chosen.into_iter().cloned());
-        let (s, f) = lint(&overlay)?;
-        state = s;
-        findings = f;
+        last = Some(lint(&overlay)?);
     }
     Ok(Outcome {
         overlay,
         fixed,
-        state,
-        findings,
+        initial,
+        last,
         exhausted,
     })
 }

@@ -54,6 +54,7 @@ impl RoutingLists {
 pub struct Server {
     /// The root as the user gave it.
     pub root: String,
+    pub root_dir: std::path::PathBuf,
     /// Every file read, by display path.
     pub files: Files,
     pub parse_problems: Vec<ParseProblem>,
@@ -124,19 +125,44 @@ impl Server {
     pub fn domain_count(&self) -> usize {
         0
     }
+
+    /// Whether the tree is read from an archive (fixes cannot be written there).
+    pub fn is_archive(&self) -> bool {
+        false
+    }
+
+    /// The root directory on disk.
+    pub fn root_dir(&self) -> &std::path::Path {
+        &self.root_dir
+    }
+
+    /// Display paths of directories maillint never writes into (account homes).
+    pub fn protected_dirs(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
-/// Reads the tree at `path` and builds the model.
-pub fn load(path: Option<&std::path::Path>, _opts: &Options) -> Result<Server, String> {
+/// Reads the tree at `path` and builds the model; files of the overlay (fixes applied in
+/// memory) replace the files on disk.
+pub fn load(
+    path: Option<&std::path::Path>,
+    _opts: &Options,
+    overlay: &crate::fix::Overlay,
+) -> Result<Server, String> {
     let root = path.unwrap_or(std::path::Path::new("/"));
     let mut server = Server {
         root: root.display().to_string(),
+        root_dir: root.to_path_buf(),
         ..Server::default()
     };
     let read = |rel: &str| -> Option<SourceFile> {
-        std::fs::read(root.join(rel))
-            .ok()
-            .map(|b| SourceFile::new(rel, b))
+        match overlay.get(rel) {
+            Some(Some(bytes)) => Some(SourceFile::new(rel, bytes.clone())),
+            Some(None) => None,
+            None => std::fs::read(root.join(rel))
+                .ok()
+                .map(|b| SourceFile::new(rel, b)),
+        }
     };
     if let Some(f) = read("etc/localdomains") {
         server.lists.local = Some(server.domain_list(f));
