@@ -6,3 +6,4 @@
 
 pub mod parse;
 pub mod source;
+pub mod tree;
