@@ -457,6 +457,28 @@ fn a_directory_symlink_leaving_the_root_is_refused() {
 }
 
 #[test]
+fn dotdot_in_a_link_below_a_cached_directory() {
+    let dir = TempDir::new().unwrap();
+    let r = dir.path();
+    write(r, "a/b/c/f", b"f\n");
+    write(r, "a/d/g", b"g\n");
+    link(r, "a/b/c/up", "../../d");
+    let tree = server(r);
+    // The first read leaves `a/b/c` resolved; the second starts there and climbs above it.
+    assert_eq!(text(tree.read("a/b/c/f")), "f\n");
+    assert_eq!(text(tree.read("a/b/c/up/g")), "g\n");
+    assert_eq!(text(tree.read("a/b/c/up/g")), "g\n");
+    // Swapping the directory for a symlink later does not redirect the cached resolution, and
+    // a fresh tree follows the new (system) link.
+    fs::rename(r.join("a/d"), r.join("a/e")).unwrap();
+    link(r, "a/d", "/a/e");
+    assert_eq!(text(tree.read("a/b/c/up/g")), "g\n");
+    assert_eq!(text(server(r).read("a/b/c/up/g")), "g\n");
+    link(r, "a/f", "../..");
+    assert_eq!(skip_kind(&tree.read("a/f/x")), SkipKind::SymlinkEscapesRoot);
+}
+
+#[test]
 fn symlink_loops_are_reported() {
     let dir = TempDir::new().unwrap();
     link(dir.path(), "etc/a", "b");

@@ -1,12 +1,20 @@
 //! The on-disk backend: component-by-component resolution from a descriptor of the root.
+//!
+//! Directories are entered with `openat(O_PATH|O_NOFOLLOW|O_DIRECTORY)`, which succeeds only
+//! for a real directory; anything else (`ENOTDIR`) is then examined with an `O_PATH|O_NOFOLLOW`
+//! descriptor and `fstat` to decide whether it is a symlink to follow by policy. Resolved
+//! directories are kept in a small cache of descriptors (the descriptor is the directory itself,
+//! so a later rename or symlink swap cannot redirect a cached lookup), which makes reading many
+//! files of one directory cheap.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::ffi::CStr;
 use std::io::Read;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use rustix::fs::{AtFlags, CWD, Mode, OFlags, RawDir};
 use rustix::io::Errno;
@@ -15,18 +23,32 @@ use super::{
     DirEntry, Fail, Kind, MAX_SYMLINK_HOPS, Meta, SkipKind, Stat, Timestamp, bytes_display,
 };
 
+/// Directory descriptors kept open for reuse (the cache is emptied when full).
+const CACHE_CAPACITY: usize = 256;
+
 pub(super) struct Disk {
     root: OwnedFd,
+    /// (components asked for, how many of them were outside a home) → resolved directory.
+    cache: Mutex<HashMap<CacheKey, Resolved>>,
+}
+
+type CacheKey = (Vec<Vec<u8>>, usize);
+
+#[derive(Clone)]
+struct Resolved {
+    names: Vec<Vec<u8>>,
+    fd: Arc<OwnedFd>,
 }
 
 /// Problems with single entries of a listing: (name, kind, detail).
 pub(super) type EntryProblems = Vec<(String, SkipKind, String)>;
 
-/// The directory reached so far: the descriptors of every directory below the root (for `..`)
-/// and their names (the canonical path, for messages and for the home check).
+/// The directory reached so far: its canonical path (for messages, `..` and the home check)
+/// and a descriptor per level when one is held (levels above a cached directory have none and
+/// are re-opened from the root if a `..` needs them).
 struct Cursor {
-    fds: Vec<OwnedFd>,
     names: Vec<Vec<u8>>,
+    fds: Vec<Option<Arc<OwnedFd>>>,
 }
 
 /// One component still to resolve.
@@ -34,11 +56,14 @@ struct Step {
     name: Vec<u8>,
     /// Inside an account home: a symlink here is never followed.
     strict: bool,
-    /// For components of a symlink target: "`var/named` is a symlink to `../x`".
+    /// For components of a symlink target: "`var/named` is a symlink to `../x`"; `None` for
+    /// the components asked for, whose index it then gives.
     via: Option<Rc<str>>,
+    index: usize,
 }
 
 const PATH_FLAGS: OFlags = OFlags::PATH.union(OFlags::NOFOLLOW).union(OFlags::CLOEXEC);
+const DIR_FLAGS: OFlags = PATH_FLAGS.union(OFlags::DIRECTORY);
 
 // The field types of `struct stat` differ between architectures; the casts are for the others.
 #[allow(clippy::unnecessary_cast)]
@@ -71,15 +96,11 @@ fn link_text(target: &[u8]) -> String {
 }
 
 impl Cursor {
-    fn new() -> Cursor {
+    fn at_root() -> Cursor {
         Cursor {
-            fds: Vec::new(),
             names: Vec::new(),
+            fds: Vec::new(),
         }
-    }
-
-    fn fd<'a>(&'a self, root: &'a OwnedFd) -> BorrowedFd<'a> {
-        self.fds.last().unwrap_or(root).as_fd()
     }
 
     /// Display of the canonical path of `name` inside the current directory.
@@ -97,6 +118,11 @@ impl Cursor {
             .iter()
             .any(|h| self.names.len() >= h.len() && self.names[..h.len()] == h[..])
     }
+
+    fn push(&mut self, name: Vec<u8>, fd: OwnedFd) {
+        self.names.push(name);
+        self.fds.push(Some(Arc::new(fd)));
+    }
 }
 
 impl Disk {
@@ -108,138 +134,243 @@ impl Disk {
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
-        Ok(Disk { root })
+        Ok(Disk {
+            root,
+            cache: Mutex::new(HashMap::new()),
+        })
     }
 
-    /// Enters every step as a directory, following system symlinks by policy.
-    fn walk(
-        &self,
-        cur: &mut Cursor,
-        steps: impl IntoIterator<Item = Step>,
-        homes: &[Vec<Vec<u8>>],
-    ) -> Result<(), Fail> {
-        let mut queue: VecDeque<Step> = steps.into_iter().collect();
-        let mut hops = 0u32;
-        while let Some(step) = queue.pop_front() {
-            match &step.name[..] {
-                b"" | b"." => continue,
-                b".." => {
-                    // Only symlink targets produce `..` steps (logical paths refuse them).
-                    if cur.fds.pop().is_none() {
-                        let via = step.via.as_deref().unwrap_or("a symlink");
-                        return Err(Fail::Skip(
-                            SkipKind::SymlinkEscapesRoot,
-                            format!("{via}, which leads above the root of the tree; not followed"),
-                        ));
-                    }
-                    cur.names.pop();
-                    continue;
-                }
-                _ => {}
+    /// Forgets every cached directory (when the set of homes changes).
+    pub(super) fn clear_cache(&self) {
+        self.cache.lock().unwrap().clear();
+    }
+
+    /// Makes sure the cursor holds a descriptor of its directory, re-opening it from the root
+    /// when a `..` went above a cached directory.
+    fn ensure_fd(&self, cur: &mut Cursor) -> Result<(), Fail> {
+        if cur.fds.last().is_some_and(Option::is_none) {
+            // Walk down the canonical path again: every level was a real directory, so no
+            // symlink may appear now.
+            let mut fd: Option<OwnedFd> = None;
+            for (i, name) in cur.names.iter().enumerate() {
+                let parent = fd.as_ref().map_or(self.root.as_fd(), |f| f.as_fd());
+                fd = Some(
+                    match rustix::fs::openat(parent, &name[..], DIR_FLAGS, Mode::empty()) {
+                        Ok(f) => f,
+                        Err(Errno::NOENT) => return Err(Fail::Missing),
+                        Err(_) => {
+                            return Err(Fail::Skip(
+                                SkipKind::Changed,
+                                format!(
+                                    "`{}` changed while the path was being resolved; not read",
+                                    bytes_display(&cur.names[..=i])
+                                ),
+                            ));
+                        }
+                    },
+                );
             }
-            let parent = cur.fd(&self.root);
-            let fd = match rustix::fs::openat(parent, &step.name[..], PATH_FLAGS, Mode::empty()) {
-                Ok(fd) => fd,
-                Err(Errno::NOENT) => return Err(Fail::Missing),
-                Err(e) => {
-                    return Err(Fail::Skip(
-                        SkipKind::Io,
-                        format!(
-                            "cannot open `{}`: {}",
-                            cur.display_child(&step.name),
-                            errno_text(e)
-                        ),
-                    ));
-                }
-            };
-            let st = rustix::fs::fstat(&fd).map_err(|e| {
-                Fail::Skip(
-                    SkipKind::Io,
-                    format!(
-                        "cannot stat `{}`: {}",
-                        cur.display_child(&step.name),
-                        errno_text(e)
-                    ),
-                )
-            })?;
-            match kind_of(&st) {
-                Kind::Dir => {
-                    cur.fds.push(fd);
-                    cur.names.push(step.name);
-                }
-                Kind::Symlink => {
-                    let at = cur.display_child(&step.name);
-                    let target = rustix::fs::readlinkat(&fd, c"", Vec::new())
-                        .map_err(|e| {
-                            Fail::Skip(
-                                SkipKind::Io,
-                                format!("cannot read the symlink `{at}`: {}", errno_text(e)),
-                            )
-                        })?
-                        .into_bytes();
-                    let shown = link_text(&target);
-                    if step.strict || cur.inside_home(homes) {
-                        return Err(Fail::Skip(
-                            SkipKind::SymlinkInUserTree,
-                            format!(
-                                "`{at}` is a symlink (to `{shown}`) inside an account's home; \
-                                 maillint never follows symlinks in user-controlled trees"
-                            ),
-                        ));
-                    }
-                    hops += 1;
-                    if hops > MAX_SYMLINK_HOPS {
-                        return Err(Fail::Skip(
-                            SkipKind::SymlinkLoop,
-                            format!(
-                                "more than {MAX_SYMLINK_HOPS} symlinks while resolving the path \
-                                 (last: `{at}` to `{shown}`); probably a symlink loop"
-                            ),
-                        ));
-                    }
-                    if target.is_empty() {
-                        return Err(Fail::Missing);
-                    }
-                    let via: Rc<str> = Rc::from(format!("`{at}` is a symlink to `{shown}`"));
-                    if target.starts_with(b"/") {
-                        // Absolute targets mean the server's `/`: the root of the tree.
-                        cur.fds.clear();
-                        cur.names.clear();
-                    }
-                    let new_steps: Vec<Step> = target
-                        .split(|&b| b == b'/')
-                        .filter(|c| !c.is_empty() && *c != b".")
-                        .map(|c| Step {
-                            name: c.to_vec(),
-                            strict: false,
-                            via: Some(via.clone()),
-                        })
-                        .collect();
-                    for s in new_steps.into_iter().rev() {
-                        queue.push_front(s);
-                    }
-                }
-                other => {
-                    return Err(Fail::Skip(
-                        SkipKind::NotADirectory,
-                        format!(
-                            "`{}` is a {}, not a directory",
-                            cur.display_child(&step.name),
-                            other.describe()
-                        ),
-                    ));
-                }
-            }
+            *cur.fds.last_mut().unwrap() = fd.map(Arc::new);
         }
         Ok(())
     }
 
-    fn steps(comps: &[Vec<u8>], strict_from: usize) -> impl Iterator<Item = Step> + '_ {
-        comps.iter().enumerate().map(move |(i, c)| Step {
-            name: c.clone(),
-            strict: i >= strict_from,
-            via: None,
-        })
+    /// The descriptor of the cursor's directory (after [`Disk::ensure_fd`]).
+    fn fd_of<'a>(&'a self, cur: &'a Cursor) -> BorrowedFd<'a> {
+        match cur.fds.last() {
+            Some(Some(fd)) => fd.as_fd(),
+            _ => self.root.as_fd(),
+        }
+    }
+
+    /// Resolves `comps` as directories from the root (using and filling the cache).
+    fn walk(
+        &self,
+        comps: &[Vec<u8>],
+        strict_from: usize,
+        homes: &[Vec<Vec<u8>>],
+    ) -> Result<Cursor, Fail> {
+        let key = |len: usize| (comps[..len].to_vec(), strict_from.min(len));
+        // The longest cached prefix.
+        let mut start = 0;
+        let mut cur = Cursor::at_root();
+        {
+            let cache = self.cache.lock().unwrap();
+            for len in (1..=comps.len()).rev() {
+                if let Some(r) = cache.get(&key(len)) {
+                    cur.fds = vec![None; r.names.len()];
+                    *cur.fds.last_mut().unwrap() = Some(r.fd.clone());
+                    cur.names = r.names.clone();
+                    start = len;
+                    break;
+                }
+            }
+        }
+        if start == comps.len() {
+            return Ok(cur);
+        }
+        let mut queue: VecDeque<Step> = comps[start..]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Step {
+                name: c.clone(),
+                strict: start + i >= strict_from,
+                via: None,
+                index: start + i,
+            })
+            .collect();
+        let mut resolved: Vec<(usize, Resolved)> = Vec::new();
+        let mut hops = 0u32;
+        while let Some(step) = queue.pop_front() {
+            self.step(&mut cur, step, &mut queue, &mut hops, homes)?;
+            // When the next step is one asked for, the cursor is where the prefix leads.
+            if queue.front().is_none_or(|s| s.via.is_none())
+                && let Some(Some(fd)) = cur.fds.last()
+            {
+                let done = queue.front().map_or(comps.len(), |s| s.index);
+                resolved.push((
+                    done,
+                    Resolved {
+                        names: cur.names.clone(),
+                        fd: fd.clone(),
+                    },
+                ));
+            }
+        }
+        let mut cache = self.cache.lock().unwrap();
+        if cache.len() + resolved.len() > CACHE_CAPACITY {
+            cache.clear();
+        }
+        for (len, r) in resolved {
+            cache.insert(key(len), r);
+        }
+        Ok(cur)
+    }
+
+    /// Enters one component as a directory.
+    fn step(
+        &self,
+        cur: &mut Cursor,
+        step: Step,
+        queue: &mut VecDeque<Step>,
+        hops: &mut u32,
+        homes: &[Vec<Vec<u8>>],
+    ) -> Result<(), Fail> {
+        match &step.name[..] {
+            b"" | b"." => return Ok(()),
+            b".." => {
+                // Only symlink targets produce `..` steps (logical paths refuse them).
+                if cur.names.pop().is_none() {
+                    let via = step.via.as_deref().unwrap_or("a symlink");
+                    return Err(Fail::Skip(
+                        SkipKind::SymlinkEscapesRoot,
+                        format!("{via}, which leads above the root of the tree; not followed"),
+                    ));
+                }
+                cur.fds.pop();
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.ensure_fd(cur)?;
+        let parent = self.fd_of(cur);
+        // The common case: a real directory.
+        let err = match rustix::fs::openat(parent, &step.name[..], DIR_FLAGS, Mode::empty()) {
+            Ok(fd) => {
+                cur.push(step.name, fd);
+                return Ok(());
+            }
+            Err(Errno::NOENT) => return Err(Fail::Missing),
+            Err(e) => e,
+        };
+        let at = cur.display_child(&step.name);
+        if err != Errno::NOTDIR {
+            return Err(Fail::Skip(
+                SkipKind::Io,
+                format!("cannot open `{at}`: {}", errno_text(err)),
+            ));
+        }
+        // Not a directory: find out what it is without following it.
+        let fd = match rustix::fs::openat(parent, &step.name[..], PATH_FLAGS, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Err(Fail::Missing),
+            Err(e) => {
+                return Err(Fail::Skip(
+                    SkipKind::Io,
+                    format!("cannot open `{at}`: {}", errno_text(e)),
+                ));
+            }
+        };
+        let st = rustix::fs::fstat(&fd).map_err(|e| {
+            Fail::Skip(
+                SkipKind::Io,
+                format!("cannot stat `{at}`: {}", errno_text(e)),
+            )
+        })?;
+        match kind_of(&st) {
+            // Replaced by a directory in the meantime: the descriptor is that directory.
+            Kind::Dir => {
+                cur.push(step.name, fd);
+                Ok(())
+            }
+            Kind::Symlink => {
+                let target = rustix::fs::readlinkat(&fd, c"", Vec::new())
+                    .map_err(|e| {
+                        Fail::Skip(
+                            SkipKind::Io,
+                            format!("cannot read the symlink `{at}`: {}", errno_text(e)),
+                        )
+                    })?
+                    .into_bytes();
+                let shown = link_text(&target);
+                if step.strict || cur.inside_home(homes) {
+                    return Err(Fail::Skip(
+                        SkipKind::SymlinkInUserTree,
+                        format!(
+                            "`{at}` is a symlink (to `{shown}`) inside an account's home; \
+                             maillint never follows symlinks in user-controlled trees"
+                        ),
+                    ));
+                }
+                *hops += 1;
+                if *hops > MAX_SYMLINK_HOPS {
+                    return Err(Fail::Skip(
+                        SkipKind::SymlinkLoop,
+                        format!(
+                            "more than {MAX_SYMLINK_HOPS} symlinks while resolving the path \
+                             (last: `{at}` to `{shown}`); probably a symlink loop"
+                        ),
+                    ));
+                }
+                if target.is_empty() {
+                    return Err(Fail::Missing);
+                }
+                let via: Rc<str> = Rc::from(format!("`{at}` is a symlink to `{shown}`"));
+                if target.starts_with(b"/") {
+                    // Absolute targets mean the server's `/`: the root of the tree.
+                    cur.names.clear();
+                    cur.fds.clear();
+                }
+                let new_steps: Vec<Step> = target
+                    .split(|&b| b == b'/')
+                    .filter(|c| !c.is_empty() && *c != b".")
+                    .map(|c| Step {
+                        name: c.to_vec(),
+                        strict: false,
+                        via: Some(via.clone()),
+                        index: step.index,
+                    })
+                    .collect();
+                for s in new_steps.into_iter().rev() {
+                    queue.push_front(s);
+                }
+                Ok(())
+            }
+            other => Err(Fail::Skip(
+                SkipKind::NotADirectory,
+                format!("`{at}` is a {}, not a directory", other.describe()),
+            )),
+        }
     }
 
     /// The canonical components of a directory (for registering homes).
@@ -248,26 +379,7 @@ impl Disk {
         comps: &[Vec<u8>],
         homes: &[Vec<Vec<u8>>],
     ) -> Result<Vec<Vec<u8>>, Fail> {
-        let mut cur = Cursor::new();
-        self.walk(&mut cur, Self::steps(comps, usize::MAX), homes)?;
-        Ok(cur.names)
-    }
-
-    /// Resolves the parent directory of the last component; returns the cursor and the name.
-    fn parent<'c>(
-        &self,
-        comps: &'c [Vec<u8>],
-        strict_from: usize,
-        homes: &[Vec<Vec<u8>>],
-    ) -> Result<(Cursor, Option<&'c [u8]>), Fail> {
-        let mut cur = Cursor::new();
-        match comps.split_last() {
-            None => Ok((cur, None)),
-            Some((last, dirs)) => {
-                self.walk(&mut cur, Self::steps(dirs, strict_from), homes)?;
-                Ok((cur, Some(&last[..])))
-            }
-        }
+        Ok(self.walk(comps, usize::MAX, homes)?.names)
     }
 
     pub(super) fn read_file(
@@ -277,26 +389,26 @@ impl Disk {
         homes: &[Vec<Vec<u8>>],
         cap: u64,
     ) -> Result<(Vec<u8>, Meta), Fail> {
-        let (cur, name) = self.parent(comps, strict_from, homes)?;
-        let Some(name) = name else {
+        let Some((name, dirs)) = comps.split_last() else {
             return Err(Fail::Skip(
                 SkipKind::Directory,
                 "is the root directory, not a regular file; not read".to_owned(),
             ));
         };
-        let dir = cur.fd(&self.root);
+        let mut cur = self.walk(dirs, strict_from, homes)?;
         let shown = cur.display_child(name);
-        // First look at what is there without opening it for reading.
-        let pfd = match rustix::fs::openat(dir, name, PATH_FLAGS, Mode::empty()) {
-            Ok(fd) => fd,
+        self.ensure_fd(&mut cur)?;
+        let dir = self.fd_of(&cur);
+        // Look at what is there without opening it.
+        let st = match rustix::fs::statat(dir, &name[..], AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => st,
             Err(Errno::NOENT) => return Err(Fail::Missing),
             Err(e) => return Err(Fail::io(&format!("`{shown}`"), e)),
         };
-        let st = rustix::fs::fstat(&pfd).map_err(|e| Fail::io(&format!("`{shown}`"), e))?;
         match kind_of(&st) {
             Kind::File => {}
             Kind::Symlink => {
-                let target = rustix::fs::readlinkat(&pfd, c"", Vec::new())
+                let target = rustix::fs::readlinkat(dir, &name[..], Vec::new())
                     .map(|t| link_text(t.as_bytes()))
                     .unwrap_or_else(|e| format!("? ({})", errno_text(e)));
                 let detail = format!("is a symlink to `{target}`; symlinks are never followed");
@@ -313,10 +425,11 @@ impl Disk {
         if meta.size > cap {
             return Err(too_large(meta.size, cap));
         }
-        drop(pfd);
+        // If it was swapped since: a symlink fails (O_NOFOLLOW), a FIFO does not block
+        // (O_NONBLOCK), and the type and identity are checked again on the descriptor.
         let fd = match rustix::fs::openat(
             dir,
-            name,
+            &name[..],
             OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
             Mode::empty(),
         ) {
@@ -350,10 +463,13 @@ impl Disk {
         strict_from: usize,
         homes: &[Vec<Vec<u8>>],
     ) -> Result<Stat, Fail> {
-        let (cur, name) = self.parent(comps, strict_from, homes)?;
-        let st = match name {
+        let st = match comps.split_last() {
             None => rustix::fs::fstat(&self.root),
-            Some(name) => rustix::fs::statat(cur.fd(&self.root), name, AtFlags::SYMLINK_NOFOLLOW),
+            Some((name, dirs)) => {
+                let mut cur = self.walk(dirs, strict_from, homes)?;
+                self.ensure_fd(&mut cur)?;
+                rustix::fs::statat(self.fd_of(&cur), &name[..], AtFlags::SYMLINK_NOFOLLOW)
+            }
         };
         match st {
             Ok(st) => Ok(Stat {
@@ -371,11 +487,11 @@ impl Disk {
         strict_from: usize,
         homes: &[Vec<Vec<u8>>],
     ) -> Result<(Vec<DirEntry>, EntryProblems), Fail> {
-        let mut cur = Cursor::new();
-        self.walk(&mut cur, Self::steps(comps, strict_from), homes)?;
+        let mut cur = self.walk(comps, strict_from, homes)?;
+        self.ensure_fd(&mut cur)?;
         // Re-open the directory we hold (not its name) for listing.
         let dfd = rustix::fs::openat(
-            cur.fd(&self.root),
+            self.fd_of(&cur),
             c".",
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),

@@ -49,6 +49,11 @@
 //! * A missing file is not a skip: it is [`Lookup::Missing`], which means "nothing there".
 //!   Permission and I/O errors are skips ([`SkipKind::Io`]) with the OS error text.
 //!
+//! Resolved directories are cached as descriptors (a few hundred at most), so reading every file
+//! of a directory resolves the directory once. A cached descriptor is the directory itself: a
+//! rename or a symlink swapped in later cannot redirect a lookup outside what was checked, though
+//! a lookup may then still see the directory it resolved first.
+//!
 //! Every skip is recorded in the tree (thread-safe; a [`Tree`] is `Send + Sync` and is read from
 //! rayon threads) and returned by [`Tree::skipped`], sorted by path and de-duplicated.
 //!
@@ -566,9 +571,14 @@ impl Tree {
             }
             Backend::Archive(_) => comps,
         };
+        // Reads hold the read lock for their whole resolution, so once the write lock is held
+        // no resolution made with the old set of homes can reach the cache any more.
         let mut homes = self.homes.write().unwrap();
         if !homes.contains(&canonical) {
             homes.push(canonical);
+            if let Backend::Disk(d) = &self.backend {
+                d.clear_cache();
+            }
         }
     }
 
