@@ -376,6 +376,40 @@ fn at_most_cap_plus_one_bytes_are_read_when_fstat_lies() {
     );
 }
 
+#[test]
+fn io_errors_are_skips_with_the_os_error() {
+    // Reading /proc/self/mem at offset 0 fails with EIO (nothing is mapped there).
+    let tree = Tree::open_server(Path::new("/proc/self"), TreeOptions::default()).unwrap();
+    let got = tree.read("mem");
+    assert_eq!(skip_kind(&got), SkipKind::Io);
+    let skip = got.skip().unwrap();
+    assert_eq!(skip.path, "mem");
+    assert!(
+        skip.detail
+            .starts_with("cannot read `mem`: Input/output error"),
+        "{}",
+        skip.detail
+    );
+    assert_eq!(tree.skipped(), std::slice::from_ref(skip));
+}
+
+#[test]
+fn stat_reports_directories_and_their_permissions() {
+    let dir = TempDir::new().unwrap();
+    let d = mkdir(dir.path(), "etc/valiases");
+    fs::set_permissions(&d, fs::Permissions::from_mode(0o1777)).unwrap();
+    let tree = server(dir.path());
+    let st = tree.stat("etc/valiases").found().unwrap();
+    assert_eq!(st.kind, Kind::Dir);
+    assert_eq!(st.meta.mode, 0o1777);
+    assert_eq!(tree.stat("").found().unwrap().kind, Kind::Dir);
+    assert_eq!(
+        tree.display_path("etc//valiases/").as_deref(),
+        Some("etc/valiases")
+    );
+    assert_eq!(tree.display_path("../x"), None);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Symlinks as intermediate directories (system policy)
 

@@ -1,21 +1,14 @@
 //! The archive backend: an in-memory index of an account backup `.tar.gz` / `.tar`, built by
-//! streaming the archive once. Nothing is ever unpacked to disk.
-//!
-//! What is kept: entries under the backup directories that logical paths map to (`cp/`,
-//! `userdata/`, `dnszones/`, `va/`, `vad/`, `vf/`, `domainkeys/public/`) and under `homedir/`.
-//! Contents are kept for the mapped directories and, below `homedir/`, only for `homedir/etc/`,
-//! `homedir/.cpanel/` and the dot-files directly in `homedir/` (mail configuration lives there);
-//! the rest of the home (mail, web sites) is kept as names, types and sizes only, and reading
-//! such a file is [`SkipKind::NotKept`]. Private DKIM keys and everything else in the backup
-//! (databases, logs, certificates) are not kept at all.
+//! streaming the archive once (the policy is described in the parent module).
 
 use std::collections::HashMap;
 use std::io::Read;
 
 use super::{DirEntry, Fail, Kind, Meta, Skip, SkipKind, Stat, Timestamp};
 
-/// Bookkeeping bytes charged per entry against the memory cap, on top of its name.
-const ENTRY_OVERHEAD: u64 = 128;
+/// Bookkeeping bytes charged per entry against the memory cap, on top of its path (which is
+/// stored twice: in the entry and as the lookup key).
+const ENTRY_OVERHEAD: u64 = 192;
 
 /// Backup directories whose contents are kept.
 const CONTENT_DIRS: &[&[u8]] = &[
@@ -183,7 +176,7 @@ impl Builder<'_> {
     fn push(&mut self, mut entry: Entry) {
         let i = self.index.entries.len() as u32;
         entry.meta.ino = u64::from(i) + 1;
-        self.memory += ENTRY_OVERHEAD + entry.path.len() as u64;
+        self.memory += ENTRY_OVERHEAD + 2 * entry.path.len() as u64;
         self.index.by_path.insert(entry.path.clone(), i);
         self.index.entries.push(entry);
     }

@@ -19,10 +19,10 @@
 //!
 //! # Resolution policy
 //!
-//! Paths are resolved one component at a time from a descriptor of the root, with
-//! `openat(O_PATH|O_NOFOLLOW)` and an `fstat` of the resulting descriptor, so the kernel never
-//! follows a symlink on maillint's behalf and nothing is opened for reading before its type is
-//! known.
+//! Paths are resolved one component at a time from a descriptor of the root: each directory is
+//! entered with `openat(O_PATH|O_NOFOLLOW|O_DIRECTORY)`, and anything that is not a directory is
+//! examined through an `O_PATH|O_NOFOLLOW` descriptor and `fstat`, so the kernel never follows a
+//! symlink on maillint's behalf and the policy below decides every hop.
 //!
 //! * A symlink as the **final** component of a file read is never followed: [`SkipKind::Symlink`]
 //!   with the link text. [`Tree::stat`] reports it as [`Kind::Symlink`] (like `lstat`).
@@ -40,10 +40,12 @@
 //!   protected when they are reached through [`Tree::read`] or through a system symlink: a
 //!   symlink whose directory lies inside a registered home is never followed. The model should
 //!   register every home it learns from userdata before reading anything else.
-//! * Only regular files are read. The type is checked on the `O_PATH` descriptor first, so a FIFO
-//!   or a device is never opened for reading; the file is then opened with
-//!   `O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_NOCTTY`, `fstat`ed again, and refused
-//!   ([`SkipKind::Changed`]) unless it is still the same regular file (same device and inode).
+//! * Only regular files are read. The type is checked first with `fstatat(AT_SYMLINK_NOFOLLOW)`,
+//!   so a FIFO, device or socket is never opened ([`SkipKind::Fifo`], [`SkipKind::Device`],
+//!   [`SkipKind::Socket`]). A regular file is then opened with
+//!   `O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_NOCTTY`, so even if something is swapped in meanwhile a
+//!   symlink fails and a FIFO cannot block; the descriptor is `fstat`ed again and refused
+//!   ([`SkipKind::Changed`]) unless it is the same regular file (same device and inode).
 //! * Files larger than the size cap (default 16 MiB, [`TreeOptions::max_file_size`]) are not read
 //!   ([`SkipKind::TooLarge`]); at most cap + 1 bytes are ever read, whatever `fstat` said.
 //! * A missing file is not a skip: it is [`Lookup::Missing`], which means "nothing there".
@@ -59,10 +61,23 @@
 //!
 //! # Archives
 //!
-//! A `cpmove-USER.tar.gz` is read once, in place, into an in-memory index (see [`Root`] for what
-//! is kept). Links in an archive are recorded, never followed, so an intermediate link in an
-//! archive is [`SkipKind::SymlinkInUserTree`]. In an account backup *directory*, the system
-//! policy applies with the backup directory as the root, and `homedir/` is the account home.
+//! A `cpmove-USER.tar.gz` (or `.tgz`, `.tar`) is streamed once, in place, into an in-memory
+//! index; nothing is unpacked to disk. The top directory (`cpmove-USER/`, `backup-…_USER/`) is
+//! stripped. Only the backup directories that logical paths map to (see [`Root`]) and `homedir/`
+//! are indexed. Contents are kept for the mapped directories and, in the home, for
+//! `homedir/etc/`, `homedir/.cpanel/` and dot-files directly in `homedir/`; the rest of the home
+//! (mail, web sites) keeps names, types and sizes only, and reading such a file is
+//! [`SkipKind::NotKept`]. Private DKIM keys, databases, logs and certificates are not indexed.
+//! Tar symlinks and hard links are recorded as [`Kind::Symlink`] and never followed (an
+//! intermediate link is [`SkipKind::SymlinkInUserTree`]); entries with `..`, absolute paths or
+//! outside the top directory are ignored and reported ([`SkipKind::ArchiveEntry`]); the per-file
+//! cap applies, and the total memory and the entry count are capped
+//! ([`TreeOptions::archive_max_memory`], [`TreeOptions::archive_max_entries`];
+//! [`SkipKind::ArchiveLimit`]). Header fields give the [`Meta`] (`dev` 0, `ino` the entry's
+//! position).
+//!
+//! In an account backup *directory*, the system policy applies with the backup directory as the
+//! root, and `homedir/` is the account home (no symlink followed below it).
 
 mod archive;
 mod detect;
@@ -697,7 +712,7 @@ impl Tree {
     }
 
     fn read_target(&self, target: Target, display: String) -> Lookup<FileData> {
-        let comps = match target {
+        let (comps, strict_from) = match target {
             Target::Phys { comps, strict_from } => (comps, strict_from),
             Target::Virtual(_) => {
                 return self.fail(
@@ -710,7 +725,6 @@ impl Tree {
             }
             Target::Unmapped => return Lookup::Missing,
         };
-        let (comps, strict_from) = comps;
         let cap = self.opts.max_file_size;
         let result = match &self.backend {
             Backend::Disk(d) => {
