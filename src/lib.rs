@@ -14,3 +14,4 @@ pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod tree;
