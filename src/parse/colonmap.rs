@@ -1,1 +1,475 @@
-//! (to be written)
+//! `name: value` maps: `etc/userdomains`, `etc/trueuserdomains`, `etc/domainusers`,
+//! `etc/manualmx`, `etc/mailips`, `etc/mailhelo` (and `name=value` maps: the cpmove `addons` and
+//! `sds2` files, through [`Separator::Equals`]).
+//!
+//! cPanel writes one `name: value` line per entry (`example.com: bob`, `*: nobody`,
+//! `*.example.com: bob`, `example.com: 2001:db8::25`); Exim reads the files with `lsearch`, whose
+//! key match is case-insensitive. Semantics kept here:
+//!
+//! - a line is split at its **first** separator, so values may hold more (IPv6 addresses in
+//!   `etc/mailips` contain colons); the name and the value are trimmed of spaces and tabs;
+//! - the typed name is lower-cased (ASCII, like Exim); its span points at the text as written;
+//! - `*` (the default entry) and wildcard names (`*.example.com`) are ordinary names;
+//! - a line whose first non-blank character is `#` is a comment; empty and white-space lines are
+//!   blank; a `\r` before the `\n` is not part of the value (see [`ColonEntry::has_cr`]).
+//!
+//! Decisions where cPanel and Exim are silent or disagree: a name may hold inner spaces (the
+//! cpmove `version` file has `pkgacct version: 10`; Exim would cut the key at the space, cPanel's
+//! readers split at `": "`), control characters are never part of a name, an empty value is
+//! valid syntax (rules judge it), and an indented line is still an entry but is flagged
+//! ([`ColonEntry::indented`]) because Exim reads it as a continuation of the previous line.
+//! Grammar: `grammar/colonmap.pest`.
+
+use crate::parse::{Lossless, SyntaxError};
+use crate::source::{SourceFile, Span};
+use pest::Parser;
+
+/// The character between name and value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Separator {
+    /// `name: value` (the `/etc` maps).
+    Colon,
+    /// `name=value` (cpmove `addons`, `sds2`).
+    Equals,
+}
+
+impl Separator {
+    fn char(self) -> char {
+        match self {
+            Separator::Colon => ':',
+            Separator::Equals => '=',
+        }
+    }
+}
+
+/// A parsed `name: value` map.
+#[derive(Clone, Debug)]
+pub struct ColonMap {
+    pub separator: Separator,
+    pub lines: Vec<ColonLine>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ColonLine {
+    /// The whole line including its `\n` (the pieces of the document).
+    pub span: Span,
+    pub kind: ColonLineKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum ColonLineKind {
+    /// Empty or white space only.
+    Blank,
+    /// First non-blank character `#`.
+    Comment,
+    Entry(ColonEntry),
+    /// No separator, an empty name, or control characters in the name.
+    Invalid(SyntaxError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColonEntry {
+    /// The name as written, without surrounding white space.
+    pub key_span: Span,
+    /// The name lower-cased (ASCII), as Exim's case-insensitive lookup sees it.
+    pub key: String,
+    /// The separator (`:` or `=`).
+    pub sep_span: Span,
+    /// The value without surrounding white space or a final `\r` (empty span when empty).
+    pub value_span: Span,
+    pub value: String,
+    /// White space before the name: Exim's `lsearch` reads such a line as a continuation of the
+    /// previous one, never as a key.
+    pub indented: bool,
+    /// A `\r` before the `\n` (file edited on Windows).
+    pub has_cr: bool,
+}
+
+impl ColonEntry {
+    /// Whether this is the default entry `*`.
+    pub fn is_default(&self) -> bool {
+        self.key == "*"
+    }
+
+    /// Whether the name is a wildcard such as `*.example.com`.
+    pub fn is_wildcard(&self) -> bool {
+        self.key.starts_with("*.")
+    }
+}
+
+impl ColonMap {
+    /// Entries in file order.
+    pub fn entries(&self) -> impl Iterator<Item = &ColonEntry> {
+        self.lines.iter().filter_map(|l| match &l.kind {
+            ColonLineKind::Entry(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The first entry whose name is `key` (compared without regard to ASCII case), as Exim's
+    /// `lsearch` finds it. No wildcard or default matching: see [`ColonMap::default_entry`].
+    pub fn get(&self, key: &str) -> Option<&ColonEntry> {
+        self.entries().find(|e| e.key.eq_ignore_ascii_case(key))
+    }
+
+    /// The default entry `*`, if any.
+    pub fn default_entry(&self) -> Option<&ColonEntry> {
+        self.get("*")
+    }
+
+    /// Syntax errors of invalid lines.
+    pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
+        self.lines.iter().filter_map(|l| match &l.kind {
+            ColonLineKind::Invalid(e) => Some(e),
+            _ => None,
+        })
+    }
+}
+
+impl Lossless for ColonMap {
+    fn pieces(&self) -> Vec<Span> {
+        self.lines.iter().map(|l| l.span).collect()
+    }
+}
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/colonmap.pest"]
+struct LineParser;
+
+/// Parses a `name: value` map. Never fails; see [`ColonLineKind::Invalid`].
+pub fn parse(src: &SourceFile) -> ColonMap {
+    parse_with(src, Separator::Colon)
+}
+
+/// Parses a map with the given separator. Never fails; see [`ColonLineKind::Invalid`].
+pub fn parse_with(src: &SourceFile, separator: Separator) -> ColonMap {
+    let lines = lines::split(src.text())
+        .map(|l| ColonLine {
+            span: l.span,
+            kind: parse_line(src, &l, separator),
+        })
+        .collect();
+    ColonMap { separator, lines }
+}
+
+fn parse_line(src: &SourceFile, line: &lines::Line, separator: Separator) -> ColonLineKind {
+    let body = line.body(src.text());
+    let rule = match separator {
+        Separator::Colon => Rule::colon_line,
+        Separator::Equals => Rule::equals_line,
+    };
+    let pairs = match LineParser::parse(rule, body) {
+        Ok(pairs) => pairs,
+        Err(e) => return ColonLineKind::Invalid(syntax_error(src, line, &e, separator)),
+    };
+    let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
+        return ColonLineKind::Blank;
+    };
+    match inner.as_rule() {
+        Rule::comment => ColonLineKind::Comment,
+        Rule::centry | Rule::eentry => {
+            let off = line.start();
+            let mut entry = ColonEntry {
+                key_span: Span::default(),
+                key: String::new(),
+                sep_span: Span::default(),
+                value_span: Span::default(),
+                value: String::new(),
+                indented: false,
+                has_cr: false,
+            };
+            for p in inner.into_inner() {
+                let span = Span::from_pest(p.as_span()).offset(off);
+                match p.as_rule() {
+                    Rule::lead => entry.indented = true,
+                    Rule::cname | Rule::ename => {
+                        entry.key_span = span;
+                        entry.key = p.as_str().to_ascii_lowercase();
+                    }
+                    Rule::colon | Rule::equals => entry.sep_span = span,
+                    Rule::value => {
+                        entry.value_span = lines::trim_ws(src.text(), span);
+                        entry.value = src.slice(entry.value_span).to_string();
+                    }
+                    Rule::cr => entry.has_cr = true,
+                    _ => {}
+                }
+            }
+            ColonLineKind::Entry(entry)
+        }
+        _ => ColonLineKind::Blank,
+    }
+}
+
+fn syntax_error(
+    src: &SourceFile,
+    line: &lines::Line,
+    err: &pest::error::Error<Rule>,
+    separator: Separator,
+) -> SyntaxError {
+    let sep = separator.char();
+    let pos = lines::error_pos(err);
+    let at = line.start() + pos;
+    let (span, found) = lines::found_at(src, at, line.body_end());
+    // The grammar only fails where the name should start or where the separator should follow it.
+    let body = line.body(src.text());
+    let name_start = body.len() - body.trim_start_matches([' ', '\t']).len();
+    let message = if pos <= name_start {
+        format!("expected a name before `{sep}`, found {found}")
+    } else {
+        format!("expected `{sep}` after the name, found {found}")
+    };
+    let help = match separator {
+        Separator::Colon => "each line is `name: value`",
+        Separator::Equals => "each line is `name=value`",
+    };
+    SyntaxError::new(span, message).with_help(help)
+}
+
+/// Line splitting and error wording shared by the line-oriented parsers of cPanel's small
+/// formats (this module, `keyvalue`, `iplist`, `valiases`, `mailacct`).
+pub(crate) mod lines {
+    use crate::source::{SUBSTITUTE, SourceFile, Span};
+
+    /// One line of a file.
+    pub(crate) struct Line {
+        /// The whole line including its `\n`.
+        pub span: Span,
+        /// Where the line's text ends (before the `\n`, if any).
+        body_end: usize,
+    }
+
+    impl Line {
+        pub fn start(&self) -> usize {
+            self.span.start as usize
+        }
+
+        pub fn body_end(&self) -> usize {
+            self.body_end
+        }
+
+        /// The text of the line without its `\n` (a `\r` stays).
+        pub fn body<'t>(&self, text: &'t str) -> &'t str {
+            &text[self.start()..self.body_end]
+        }
+
+        /// Whether the line ends with `\n` (only the last line of a file may not).
+        pub fn has_newline(&self) -> bool {
+            self.body_end < self.span.end as usize
+        }
+    }
+
+    /// The lines of a text, each with its `\n`.
+    pub(crate) fn split(text: &str) -> impl Iterator<Item = Line> + '_ {
+        crate::parse::line_spans(text).map(move |span| {
+            let end = span.end as usize;
+            let body_end = if text.as_bytes()[end - 1] == b'\n' {
+                end - 1
+            } else {
+                end
+            };
+            Line { span, body_end }
+        })
+    }
+
+    /// A span without the spaces and tabs at its ends.
+    pub(crate) fn trim_ws(text: &str, span: Span) -> Span {
+        let s = &text[span.range()];
+        let lead = s.len() - s.trim_start_matches([' ', '\t']).len();
+        let trimmed = s.trim_matches([' ', '\t']);
+        let start = span.start as usize + lead;
+        Span::new(start, start + trimmed.len())
+    }
+
+    /// The position (relative to the parsed text) where pest stopped.
+    pub(crate) fn error_pos<R: pest::RuleType>(err: &pest::error::Error<R>) -> usize {
+        match err.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        }
+    }
+
+    /// What a user sees at `offset` (in a line whose text ends at `end`): the span of that
+    /// character and a description ("end of line", "a space", "`x`", "a byte that is not valid
+    /// UTF-8 (0xC4)").
+    pub(crate) fn found_at(src: &SourceFile, offset: usize, end: usize) -> (Span, String) {
+        let text = src.text();
+        let rest = &text[offset.min(end)..end];
+        let Some(c) = rest.chars().next() else {
+            return (Span::at(offset), "end of line".to_string());
+        };
+        if rest == "\r" {
+            return (Span::at(offset), "end of line".to_string());
+        }
+        let span = Span::new(offset, offset + c.len_utf8());
+        let what = match c {
+            ' ' => "a space".to_string(),
+            '\t' => "a tab".to_string(),
+            '\r' => "a carriage return".to_string(),
+            '\u{1a}' if src.bytes()[offset] != SUBSTITUTE => format!(
+                "a byte that is not valid UTF-8 (0x{:02X})",
+                src.bytes()[offset]
+            ),
+            c if c.is_control() => format!("a control character (U+{:04X})", c as u32),
+            c => format!("`{c}`"),
+        };
+        (span, what)
+    }
+
+    /// A piece of user text for a message: in backticks, control characters escaped, cut after
+    /// 40 characters.
+    pub(crate) fn token(s: &str) -> String {
+        const MAX: usize = 40;
+        let mut out = String::from("`");
+        for (i, c) in s.chars().enumerate() {
+            if i == MAX {
+                out.push('…');
+                break;
+            }
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        out.push('`');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{check_tiling, render};
+
+    fn doc(text: &str) -> (SourceFile, ColonMap) {
+        doc_with(text, Separator::Colon)
+    }
+
+    fn doc_with(text: &str, sep: Separator) -> (SourceFile, ColonMap) {
+        let src = SourceFile::from_str("etc/userdomains", text);
+        let d = parse_with(&src, sep);
+        check_tiling(&d, &src).unwrap();
+        assert_eq!(render(&d, &src), text.as_bytes());
+        (src, d)
+    }
+
+    #[test]
+    fn entries_split_at_the_first_colon_and_are_trimmed() {
+        let (src, d) = doc("*: nobody\nExample.COM: bob\nmail.example.net:  2001:db8::25  \n");
+        let e: Vec<_> = d.entries().collect();
+        assert_eq!(e.len(), 3);
+        assert!(e[0].is_default());
+        assert_eq!(e[0].value, "nobody");
+        assert_eq!(e[1].key, "example.com");
+        assert_eq!(src.slice(e[1].key_span), "Example.COM");
+        assert_eq!(e[2].value, "2001:db8::25");
+        assert_eq!(src.slice(e[2].value_span), "2001:db8::25");
+        assert_eq!(src.line_col(e[2].value_span.start as usize).column, 20);
+        assert_eq!(src.slice(e[2].sep_span), ":");
+        assert!(e.iter().all(|e| !e.indented && !e.has_cr));
+    }
+
+    #[test]
+    fn lookups_ignore_case_and_return_the_first_match() {
+        let (_, d) = doc("example.com: bob\nEXAMPLE.com: alice\n*.example.net: carol\n*: nobody\n");
+        assert_eq!(d.get("Example.Com").unwrap().value, "bob");
+        assert!(d.get("www.example.net").is_none());
+        assert!(d.get("*.example.net").unwrap().is_wildcard());
+        assert_eq!(d.default_entry().unwrap().value, "nobody");
+    }
+
+    #[test]
+    fn comments_blanks_cr_and_indentation() {
+        let (src, d) = doc("# generated\n\n  \t\r\n  example.com: bob\r\nlast.example: x");
+        assert!(matches!(d.lines[0].kind, ColonLineKind::Comment));
+        assert!(matches!(d.lines[1].kind, ColonLineKind::Blank));
+        assert!(matches!(d.lines[2].kind, ColonLineKind::Blank));
+        let e: Vec<_> = d.entries().collect();
+        assert!(e[0].indented && e[0].has_cr);
+        assert_eq!(e[0].value, "bob");
+        assert_eq!(src.slice(e[0].value_span), "bob");
+        assert_eq!(e[1].value, "x");
+        assert_eq!(d.errors().count(), 0);
+    }
+
+    #[test]
+    fn empty_value_and_spaced_name() {
+        let (src, d) = doc("example.com:\npkgacct version: 10\n");
+        let e: Vec<_> = d.entries().collect();
+        assert_eq!(e[0].value, "");
+        assert_eq!(e[0].value_span, Span::at(12));
+        assert_eq!(e[1].key, "pkgacct version");
+        assert_eq!(src.slice(e[1].value_span), "10");
+    }
+
+    #[test]
+    fn missing_colon_is_an_error_at_the_end_of_the_line() {
+        let (src, d) = doc("ok.example: bob\nexample.com\n");
+        let errs: Vec<_> = d.errors().collect();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(
+            errs[0].message,
+            "expected `:` after the name, found end of line"
+        );
+        assert_eq!(errs[0].help.as_deref(), Some("each line is `name: value`"));
+        assert_eq!(errs[0].span, Span::at(27));
+        let lc = src.line_col(errs[0].span.start as usize);
+        assert_eq!((lc.line, lc.column), (2, 12));
+    }
+
+    #[test]
+    fn missing_name_and_control_characters_are_errors() {
+        let (_, d) = doc(": bob\nexa\0mple.com: bob\n\u{1a}\n");
+        let errs: Vec<_> = d.errors().collect();
+        assert_eq!(errs.len(), 3);
+        assert_eq!(errs[0].message, "expected a name before `:`, found `:`");
+        assert_eq!(errs[0].span, Span::new(0, 1));
+        assert_eq!(
+            errs[1].message,
+            "expected `:` after the name, found a control character (U+0000)"
+        );
+        assert_eq!(errs[1].span, Span::new(9, 10));
+        assert_eq!(
+            errs[2].message,
+            "expected a name before `:`, found a control character (U+001A)"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_named_as_such() {
+        let src = SourceFile::new("etc/userdomains", b"ex\xc4mple.com: bob\n".to_vec());
+        let d = parse(&src);
+        let errs: Vec<_> = d.errors().collect();
+        assert_eq!(
+            errs[0].message,
+            "expected `:` after the name, found a byte that is not valid UTF-8 (0xC4)"
+        );
+        assert_eq!(errs[0].span, Span::new(2, 3));
+        assert_eq!(render(&d, &src), src.bytes());
+    }
+
+    #[test]
+    fn equals_dialect_for_cpmove_addons() {
+        let (src, d) = doc_with(
+            "addon.example=addon_main.example.com\nbroken.example\n",
+            Separator::Equals,
+        );
+        let e = d.get("addon.example").unwrap();
+        assert_eq!(e.value, "addon_main.example.com");
+        assert_eq!(src.slice(e.sep_span), "=");
+        let err = d.errors().next().unwrap();
+        assert_eq!(
+            err.message,
+            "expected `=` after the name, found end of line"
+        );
+        assert_eq!(err.help.as_deref(), Some("each line is `name=value`"));
+    }
+
+    #[test]
+    fn found_text_is_escaped_and_cut() {
+        assert_eq!(lines::token("a\tb"), "`a\\tb`");
+        let long = "x".repeat(100);
+        assert_eq!(lines::token(&long), format!("`{}…`", "x".repeat(40)));
+    }
+}
