@@ -1,15 +1,31 @@
 //! The server model: everything maillint knows about the server, built once from the parsed
-//! files of the tree, then read by every rule.
+//! files of the tree (see [`load`]), then read by every rule.
 //!
 //! Building the model is the only step that asks the [`crate::tree`] for files. A file that is
 //! missing is normal and means "nothing there"; a file that cannot be parsed still contributes
 //! what could be parsed, and its syntax errors are kept for CP001/EXIM001.
+//!
+//! Terms follow RULES.md "Terms": *account domains* are the main, addon, parked and subdomains of
+//! every account; *mail domains* leave out subdomains with neither mail accounts nor forwarders
+//! (an addon's backing subdomain is never one) and add the server hostname; *server addresses*
+//! come from every source listed in [`Identity`].
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::finding::Files;
-use crate::parse::{SyntaxError, domainlist};
+use crate::finding::{Files, Loc};
+use crate::parse::{
+    SyntaxError, colonmap::ColonMap, domainlist::DomainList, iplist::IpList,
+    keyvalue::KeyValueFile, mailacct, userdata, valiases::Aliases,
+};
 use crate::source::SourceFile;
+use crate::tree::{Meta, RootKind, Skip};
+
+mod load;
+
+pub use load::load;
 
 /// A parsed file with its source.
 #[derive(Clone, Debug)]
@@ -21,6 +37,10 @@ pub struct Parsed<T> {
 impl<T> Parsed<T> {
     pub fn path(&self) -> &str {
         self.src.path()
+    }
+
+    pub fn loc(&self, span: crate::source::Span) -> Loc {
+        Loc::new(self.src.path(), span)
     }
 }
 
@@ -36,17 +56,211 @@ pub struct ParseProblem {
 /// The three routing lists (cpanel.md §2.3). `None` when the file does not exist.
 #[derive(Clone, Debug, Default)]
 pub struct RoutingLists {
-    pub local: Option<Parsed<domainlist::DomainList>>,
-    pub remote: Option<Parsed<domainlist::DomainList>>,
-    pub secondary: Option<Parsed<domainlist::DomainList>>,
+    pub local: Option<Parsed<DomainList>>,
+    pub remote: Option<Parsed<DomainList>>,
+    pub secondary: Option<Parsed<DomainList>>,
 }
 
 impl RoutingLists {
-    pub fn iter(&self) -> impl Iterator<Item = &Parsed<domainlist::DomainList>> {
+    pub fn iter(&self) -> impl Iterator<Item = &Parsed<DomainList>> {
         [&self.local, &self.remote, &self.secondary]
             .into_iter()
             .flatten()
     }
+}
+
+/// The manual Email Routing setting of a domain (cpuser `MXCHECK-<domain>`, cpanel.md §2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Manual {
+    /// No key, or `auto`: "Automatically Detect Configuration".
+    Auto,
+    /// `0` or `local`.
+    Local,
+    Remote,
+    Secondary,
+    /// `1` or `2`: legacy values, read differently by cPanel's restore and live code.
+    Legacy,
+    /// Anything else.
+    Invalid,
+}
+
+impl Manual {
+    pub fn from_value(v: &str) -> Manual {
+        match v.trim() {
+            "" | "auto" => Manual::Auto,
+            "0" | "local" => Manual::Local,
+            "remote" => Manual::Remote,
+            "secondary" => Manual::Secondary,
+            "1" | "2" => Manual::Legacy,
+            _ => Manual::Invalid,
+        }
+    }
+}
+
+/// One `MXCHECK-<domain>=value` line of a cpuser file.
+#[derive(Clone, Debug)]
+pub struct MxCheck {
+    /// The domain of the key, lower-cased.
+    pub domain: String,
+    /// The value as written (trimmed).
+    pub value: String,
+    pub setting: Manual,
+    /// The whole line (for removal), the key and the value.
+    pub line: Loc,
+    pub key: Loc,
+    pub value_loc: Loc,
+}
+
+/// How a domain belongs to its account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DomainKind {
+    Main,
+    /// An addon domain, with the subdomain that backs it.
+    Addon { subdomain: String },
+    Parked,
+    Sub,
+    /// The subdomain created to back an addon domain (not a mail domain).
+    AddonBacking { addon: String },
+    /// Listed in the cpuser file only; userdata does not say which kind.
+    Other,
+}
+
+impl DomainKind {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            DomainKind::Main => "main domain",
+            DomainKind::Addon { .. } => "addon domain",
+            DomainKind::Parked => "parked domain",
+            DomainKind::Sub => "subdomain",
+            DomainKind::AddonBacking { .. } => "subdomain backing an addon domain",
+            DomainKind::Other => "domain",
+        }
+    }
+
+    pub fn is_subdomain(&self) -> bool {
+        matches!(self, DomainKind::Sub | DomainKind::AddonBacking { .. })
+    }
+}
+
+/// An account domain.
+#[derive(Clone, Debug)]
+pub struct DomainInfo {
+    pub name: String,
+    pub user: String,
+    pub kind: DomainKind,
+    /// Where the account declares it (the cpuser `DNS` line, else userdata).
+    pub decl: Option<Loc>,
+}
+
+/// The mail account files of one domain of an account: `HOME/etc/DOMAIN/{passwd,shadow,quota}`.
+#[derive(Clone, Debug, Default)]
+pub struct MailFiles {
+    pub passwd: Option<Parsed<mailacct::PasswdFile>>,
+    pub shadow: Option<Parsed<mailacct::ShadowFile>>,
+    pub quota: Option<Parsed<mailacct::QuotaFile>>,
+}
+
+impl MailFiles {
+    /// Local parts of the mail accounts cPanel lists (from `shadow`).
+    pub fn accounts(&self) -> impl Iterator<Item = &str> {
+        self.shadow
+            .iter()
+            .flat_map(|s| s.doc.entries().map(|e| e.local_part.as_str()))
+    }
+
+    pub fn has_accounts(&self) -> bool {
+        self.accounts().next().is_some()
+    }
+}
+
+/// A cPanel account.
+#[derive(Clone, Debug, Default)]
+pub struct Account {
+    pub user: String,
+    /// `var/cpanel/users/USER`.
+    pub cpuser: Option<Parsed<KeyValueFile>>,
+    /// `var/cpanel/users.cache/USER`, when present.
+    pub cpuser_cache: Option<Arc<SourceFile>>,
+    /// `var/cpanel/userdata/USER/main` and its typed view.
+    pub main: Option<(Parsed<userdata::YamlDoc>, userdata::UserdataMain)>,
+    /// Per-domain userdata files (`…/DOMAIN`, not `_SSL`), by domain.
+    pub vhosts: BTreeMap<String, (Parsed<userdata::YamlDoc>, userdata::UserdataDomain)>,
+    /// The home directory as a logical path (`home1/bob`), from userdata `homedir`.
+    pub home: Option<String>,
+    pub main_domain: Option<String>,
+    /// cpuser `OWNER` (the reseller; `root` when none).
+    pub owner: Option<String>,
+    /// `MXCHECK-<domain>` lines by domain (the last one wins, as in cPanel's reader).
+    pub mxcheck: BTreeMap<String, MxCheck>,
+    /// Mail account files by domain.
+    pub mail: BTreeMap<String, MailFiles>,
+}
+
+impl Account {
+    /// The manual routing setting of a domain of this account.
+    pub fn manual(&self, domain: &str) -> Manual {
+        self.mxcheck.get(domain).map_or(Manual::Auto, |m| m.setting)
+    }
+}
+
+/// Where a server address comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddrSource {
+    /// A line of a file (`var/cpanel/mainip`, `etc/ips`, `etc/ips.remotemail`,
+    /// `var/cpanel/cpnat`, a userdata `ip`).
+    File(Loc),
+    /// `maillint.toml [server] ips`.
+    Config,
+    /// `--server-ip`.
+    CommandLine,
+}
+
+/// A value with where it comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sourced<T> {
+    pub value: T,
+    /// `None` when it comes from the configuration or the command line.
+    pub loc: Option<Loc>,
+}
+
+/// The server's identity: its addresses, host name, name servers and mail gateways.
+#[derive(Clone, Debug, Default)]
+pub struct Identity {
+    pub addresses: BTreeMap<IpAddr, Vec<AddrSource>>,
+    /// `var/cpanel/mainip`.
+    pub main_ip: Option<IpAddr>,
+    pub hostname: Option<Sourced<String>>,
+    /// `etc/wwwacct.conf` `NS`, `NS2`… and `[server] nameservers`, lower-cased, no final dot.
+    pub nameservers: Vec<Sourced<String>>,
+    /// `[server] gateway_mx` patterns (`*.mailfilter.example`).
+    pub gateway_mx: Vec<String>,
+}
+
+impl Identity {
+    pub fn is_server_address(&self, ip: &IpAddr) -> bool {
+        self.addresses.contains_key(ip)
+    }
+
+    /// Whether a host name matches a `gateway_mx` pattern (exact, or `*.` for any subdomain).
+    pub fn is_gateway(&self, host: &str) -> bool {
+        self.gateway_mx.iter().any(|p| match p.strip_prefix("*.") {
+            Some(base) => host.len() > base.len() + 1 && host.ends_with(base) && host.as_bytes()[host.len() - base.len() - 1] == b'.',
+            None => host == p,
+        })
+    }
+
+    pub fn is_hostname(&self, name: &str) -> bool {
+        self.hostname.as_ref().is_some_and(|h| h.value == name)
+    }
+}
+
+/// Files that list server addresses.
+#[derive(Clone, Debug, Default)]
+pub struct AddressFiles {
+    pub mainip: Option<Parsed<IpList>>,
+    pub ips: Option<Parsed<IpList>>,
+    pub remotemail: Option<Parsed<IpList>>,
+    pub cpnat: Option<Parsed<IpList>>,
 }
 
 /// The whole server.
@@ -54,50 +268,51 @@ impl RoutingLists {
 pub struct Server {
     /// The root as the user gave it.
     pub root: String,
-    pub root_dir: std::path::PathBuf,
+    /// The root directory on disk (the archive file in archive mode).
+    pub root_dir: PathBuf,
+    pub root_kind: Option<RootKind>,
+    /// The account of an account backup.
+    pub backup_user: Option<String>,
     /// Every file read, by display path.
     pub files: Files,
+    /// `fstat` of every file read, by display path.
+    pub metas: BTreeMap<String, Meta>,
     pub parse_problems: Vec<ParseProblem>,
+    /// What the tree refused to read.
+    pub skipped: Vec<Skip>,
+    pub options: Options,
+
     pub lists: RoutingLists,
-}
+    pub manualmx: Option<Parsed<ColonMap>>,
+    pub userdomains: Option<Parsed<ColonMap>>,
+    pub trueuserdomains: Option<Parsed<ColonMap>>,
+    pub domainusers: Option<Parsed<ColonMap>>,
+    pub mailips: Option<Parsed<ColonMap>>,
+    pub mailhelo: Option<Parsed<ColonMap>>,
+    pub wwwacct: Option<Parsed<KeyValueFile>>,
+    pub cpanel_config: Option<Parsed<KeyValueFile>>,
+    pub address_files: AddressFiles,
+    pub identity: Identity,
 
-impl Server {
-    /// Records a file read and returns it shared.
-    pub(crate) fn add_file(&mut self, src: SourceFile) -> Arc<SourceFile> {
-        let src = Arc::new(src);
-        self.files.insert(src.clone());
-        src
-    }
+    pub accounts: BTreeMap<String, Account>,
+    /// Every account domain, by name.
+    pub domains: BTreeMap<String, DomainInfo>,
 
-    pub(crate) fn problems(
-        &mut self,
-        file: &str,
-        format: &'static str,
-        errors: impl IntoIterator<Item = SyntaxError>,
-    ) {
-        self.parse_problems
-            .extend(errors.into_iter().map(|error| ParseProblem {
-                file: file.to_string(),
-                format,
-                error,
-            }));
-    }
+    /// `etc/valiases/DOMAIN` by domain.
+    pub valiases: BTreeMap<String, Parsed<Aliases>>,
+    /// `etc/vdomainaliases/DOMAIN` by domain.
+    pub vdomainaliases: BTreeMap<String, Parsed<Aliases>>,
 
-    /// Parses a domain list and records its problems.
-    pub(crate) fn domain_list(&mut self, src: SourceFile) -> Parsed<domainlist::DomainList> {
-        let src = self.add_file(src);
-        let doc = domainlist::parse(&src);
-        let errs: Vec<SyntaxError> = doc.errors().cloned().collect();
-        self.problems(src.path(), "domain list", errs);
-        Parsed { src, doc }
-    }
+    /// `etc/exim.conf.localopts`.
+    pub exim_localopts: Option<Parsed<KeyValueFile>>,
 }
 
 /// What the model takes from the configuration and the command line.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// Addresses of this server added to what the tree says (`[server] ips`, `--server-ip`).
-    pub server_ips: Vec<std::net::IpAddr>,
+    /// Addresses added to what the tree says: `[server] ips`, then `--server-ip`.
+    pub config_ips: Vec<IpAddr>,
+    pub server_ips: Vec<IpAddr>,
     /// The host name, overriding the tree (`[server] hostname`, `--hostname`).
     pub hostname: Option<String>,
     pub nameservers: Vec<String>,
@@ -108,7 +323,8 @@ pub struct Options {
 impl Options {
     pub fn from_config(cfg: &crate::config::Config) -> Options {
         Options {
-            server_ips: cfg.server.ips.clone(),
+            config_ips: cfg.server.ips.clone(),
+            server_ips: Vec::new(),
             hostname: cfg.server.hostname.clone(),
             nameservers: cfg.server.nameservers.clone(),
             gateway_mx: cfg.server.gateway_mx.clone(),
@@ -119,16 +335,24 @@ impl Options {
 
 impl Server {
     pub fn account_count(&self) -> usize {
-        0
+        self.accounts.len()
     }
 
     pub fn domain_count(&self) -> usize {
-        0
+        self.domains.len()
     }
 
     /// Whether the tree is read from an archive (fixes cannot be written there).
     pub fn is_archive(&self) -> bool {
-        false
+        self.root_kind == Some(RootKind::AccountArchive)
+    }
+
+    /// Whether the tree is one account's backup rather than a whole server.
+    pub fn is_account_backup(&self) -> bool {
+        matches!(
+            self.root_kind,
+            Some(RootKind::AccountDir | RootKind::AccountArchive)
+        )
     }
 
     /// The root directory on disk.
@@ -138,40 +362,72 @@ impl Server {
 
     /// Display paths of directories maillint never writes into (account homes).
     pub fn protected_dirs(&self) -> Vec<String> {
-        Vec::new()
-    }
-}
-
-/// Reads the tree at `path` and builds the model; files of the overlay (fixes applied in
-/// memory) replace the files on disk.
-pub fn load(
-    path: Option<&std::path::Path>,
-    _opts: &Options,
-    overlay: &crate::fix::Overlay,
-) -> Result<Server, String> {
-    let root = path.unwrap_or(std::path::Path::new("/"));
-    let mut server = Server {
-        root: root.display().to_string(),
-        root_dir: root.to_path_buf(),
-        ..Server::default()
-    };
-    let read = |rel: &str| -> Option<SourceFile> {
-        match overlay.get(rel) {
-            Some(Some(bytes)) => Some(SourceFile::new(rel, bytes.clone())),
-            Some(None) => None,
-            None => std::fs::read(root.join(rel))
-                .ok()
-                .map(|b| SourceFile::new(rel, b)),
+        let mut v: Vec<String> = self
+            .accounts
+            .values()
+            .filter_map(|a| a.home.clone())
+            .collect();
+        if self.is_account_backup() {
+            v.push("homedir".into());
         }
-    };
-    if let Some(f) = read("etc/localdomains") {
-        server.lists.local = Some(server.domain_list(f));
+        v
     }
-    if let Some(f) = read("etc/remotedomains") {
-        server.lists.remote = Some(server.domain_list(f));
+
+    pub fn account_of(&self, domain: &str) -> Option<&Account> {
+        self.domains
+            .get(domain)
+            .and_then(|d| self.accounts.get(&d.user))
     }
-    if let Some(f) = read("etc/secondarymx") {
-        server.lists.secondary = Some(server.domain_list(f));
+
+    /// The mail account files of a domain, if its account has any.
+    pub fn mail_files(&self, domain: &str) -> Option<&MailFiles> {
+        self.account_of(domain).and_then(|a| a.mail.get(domain))
     }
-    Ok(server)
+
+    /// Whether a domain has forwarders (a valiases file with at least one entry).
+    pub fn has_forwarders(&self, domain: &str) -> bool {
+        self.valiases
+            .get(domain)
+            .is_some_and(|v| v.doc.entries().next().is_some())
+    }
+
+    /// Whether an account domain is a mail domain (RULES.md "Terms").
+    pub fn is_mail_domain(&self, domain: &str) -> bool {
+        if self.identity.is_hostname(domain) {
+            return true;
+        }
+        match self.domains.get(domain) {
+            None => false,
+            Some(d) => match &d.kind {
+                DomainKind::AddonBacking { .. } => false,
+                DomainKind::Sub => {
+                    self.mail_files(domain).is_some_and(MailFiles::has_accounts)
+                        || self.has_forwarders(domain)
+                }
+                _ => true,
+            },
+        }
+    }
+
+    /// Every mail domain, sorted.
+    pub fn mail_domains(&self) -> BTreeSet<String> {
+        let mut set: BTreeSet<String> = self
+            .domains
+            .keys()
+            .filter(|d| self.is_mail_domain(d))
+            .cloned()
+            .collect();
+        if let Some(h) = &self.identity.hostname {
+            set.insert(h.value.clone());
+        }
+        set
+    }
+
+    /// Records a file read and returns it shared.
+    pub(crate) fn add_file(&mut self, src: Arc<SourceFile>, meta: Option<Meta>) {
+        if let Some(m) = meta {
+            self.metas.insert(src.path().to_string(), m);
+        }
+        self.files.insert(src);
+    }
 }

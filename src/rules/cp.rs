@@ -8,6 +8,7 @@ use crate::model::Server;
 use crate::parse::domainlist::{DomainLineKind, EntryIssue};
 use crate::rules::{FixKind, RuleInfo};
 use crate::source::Span;
+use crate::tree::SkipKind;
 
 pub const RULES: &[RuleInfo] = &[
     RuleInfo {
@@ -19,6 +20,16 @@ pub const RULES: &[RuleInfo] = &[
         fix: FixKind::None,
         summary: "A file maillint cannot parse, with the position and what was expected.",
         doc: include_str!("../../rules/CP001.md"),
+    },
+    RuleInfo {
+        code: "CP006",
+        name: "symlink-in-user-tree",
+        family: "cpanel data",
+        severity: Severity::Warning,
+        severity_note: None,
+        fix: FixKind::None,
+        summary: "A symlink, FIFO or device where an account's file or directory belongs; not followed.",
+        doc: include_str!("../../rules/CP006.md"),
     },
     RuleInfo {
         code: "CP003",
@@ -34,7 +45,74 @@ pub const RULES: &[RuleInfo] = &[
 
 pub fn check(server: &Server, out: &mut Vec<Finding>) {
     parse_errors(server, out);
+    skipped(server, out);
     domain_list_syntax(server, out);
+}
+
+/// The account and domain a path of the tree concerns, when its place says so.
+fn owner_of(server: &Server, path: &str) -> (Option<String>, Option<String>) {
+    let mut user = None;
+    let mut rest = path;
+    for a in server.accounts.values() {
+        if let Some(h) = &a.home
+            && let Some(r) = path.strip_prefix(h.as_str()).and_then(|r| r.strip_prefix('/'))
+        {
+            user = Some(a.user.clone());
+            rest = r;
+        }
+    }
+    let parts: Vec<&str> = rest.split('/').collect();
+    let domain = match parts.as_slice() {
+        ["etc", "valiases" | "vdomainaliases" | "vfilters", d, ..] => Some(d.to_string()),
+        ["var", "named", z, ..] => z.strip_suffix(".db").map(str::to_string),
+        ["etc" | "mail", d, ..] if user.is_some() && server.domains.contains_key(*d) => {
+            Some(d.to_string())
+        }
+        _ => None,
+    };
+    let user = user.or_else(|| {
+        domain
+            .as_ref()
+            .and_then(|d| server.domains.get(d))
+            .map(|d| d.user.clone())
+    });
+    (user, domain)
+}
+
+/// CP006 for symlinks and special files, CP001 for files that could not be read.
+fn skipped(server: &Server, out: &mut Vec<Finding>) {
+    for skip in &server.skipped {
+        let (code, severity) = match skip.kind {
+            SkipKind::Symlink { .. }
+            | SkipKind::SymlinkEscapesRoot
+            | SkipKind::SymlinkInUserTree
+            | SkipKind::SymlinkLoop
+            | SkipKind::Fifo
+            | SkipKind::Device
+            | SkipKind::Socket
+            | SkipKind::OtherType
+            | SkipKind::UnsafePath
+            | SkipKind::ArchiveEntry => ("CP006", Severity::Warning),
+            SkipKind::TooLarge { .. }
+            | SkipKind::Io
+            | SkipKind::Changed
+            | SkipKind::Directory
+            | SkipKind::NotADirectory
+            | SkipKind::ArchiveLimit => ("CP001", Severity::Error),
+            // Mail contents of an archive are deliberately not kept.
+            SkipKind::NotKept => continue,
+        };
+        let (user, domain) = owner_of(server, &skip.path);
+        let mut f = Finding::new(code, severity, skip.detail.clone())
+            .at(Loc::file_start(&skip.path))
+            .maybe_user(user)
+            .maybe_domain(domain);
+        f = match code {
+            "CP006" => f.note("maillint did not follow or open it; cPanel and Exim refuse such entries too, so mail for it may be lost"),
+            _ => f.note("maillint could not read this file; the rest of the server was still checked"),
+        };
+        out.push(f);
+    }
 }
 
 /// CP001: every syntax error of every non-Exim file.

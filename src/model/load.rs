@@ -1,0 +1,625 @@
+//! Building the model from the tree.
+//!
+//! Order matters for safety: account homes are learnt from userdata and registered with the
+//! tree ([`Tree::add_home`]) before anything is read from them, so that no symlink inside a home
+//! is ever followed. Per-account and per-domain files are read and parsed in parallel (rayon);
+//! results are merged in a fixed order, so the model is the same whatever the scheduling.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::finding::Loc;
+use crate::fix::Overlay;
+use crate::model::{
+    Account, AddrSource, DomainInfo, DomainKind, MailFiles, Manual, MxCheck, Options, ParseProblem,
+    Parsed, Server, Sourced,
+};
+use crate::parse::keyvalue::{Dialect as KvDialect, KeyValueFile, KvLineKind};
+use crate::parse::{
+    SyntaxError, colonmap, domainlist, iplist, keyvalue, mailacct, userdata, valiases,
+};
+use crate::source::SourceFile;
+use crate::tree::{self, Meta, Tree};
+
+/// Reads through the tree, with files of the overlay (fixes applied in memory) in place of the
+/// files on disk.
+struct Reader<'a> {
+    tree: &'a Tree,
+    overlay: &'a Overlay,
+}
+
+/// A file read and parsed, with what goes into the server.
+struct Out<T> {
+    parsed: Parsed<T>,
+    meta: Option<Meta>,
+    problems: Vec<ParseProblem>,
+}
+
+impl Reader<'_> {
+    fn from_overlay(&self, display: Option<String>) -> Option<Option<SourceFile>> {
+        let display = display?;
+        self.overlay
+            .get(&display)
+            .map(|c| c.as_ref().map(|bytes| SourceFile::new(display.clone(), bytes.clone())))
+    }
+
+    fn read(&self, logical: &str) -> Option<(SourceFile, Option<Meta>)> {
+        if let Some(o) = self.from_overlay(self.tree.display_path(logical)) {
+            let meta = self.tree.stat(logical).found().map(|s| s.meta);
+            return o.map(|src| (src, meta));
+        }
+        self.tree
+            .read(logical)
+            .found()
+            .map(|d| (d.source, Some(d.meta)))
+    }
+
+    fn read_in_home(&self, home: &str, rel: &str) -> Option<(SourceFile, Option<Meta>)> {
+        if let Some(o) = self.from_overlay(self.tree.display_path_in_home(home, rel)) {
+            let meta = self.tree.stat_in_home(home, rel).found().map(|s| s.meta);
+            return o.map(|src| (src, meta));
+        }
+        self.tree
+            .read_in_home(home, rel)
+            .found()
+            .map(|d| (d.source, Some(d.meta)))
+    }
+
+    /// Names of the regular files (and, with `dirs`, directories) of a directory, sorted;
+    /// symlinks and special files are left out (the tree reports them when they are read).
+    fn list(&self, logical: &str, dirs: bool) -> Vec<String> {
+        names(self.tree.read_dir(logical).found(), dirs)
+    }
+
+    fn list_in_home(&self, home: &str, rel: &str, dirs: bool) -> Vec<String> {
+        names(self.tree.read_dir_in_home(home, rel).found(), dirs)
+    }
+}
+
+fn names(entries: Option<Vec<tree::DirEntry>>, dirs: bool) -> Vec<String> {
+    entries
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| {
+            e.kind == tree::Kind::File || (dirs && e.kind == tree::Kind::Dir)
+                // Symlinks and special files are listed so that reading them reports CP006.
+                || !matches!(e.kind, tree::Kind::File | tree::Kind::Dir)
+        })
+        .filter_map(|e| e.name_str().map(str::to_string))
+        .filter(|n| !n.starts_with('.'))
+        .collect()
+}
+
+fn parsed<T>(
+    got: Option<(SourceFile, Option<Meta>)>,
+    format: &'static str,
+    parse: impl FnOnce(&SourceFile) -> T,
+    errors: impl FnOnce(&T) -> Vec<SyntaxError>,
+) -> Option<Out<T>> {
+    let (src, meta) = got?;
+    let doc = parse(&src);
+    let problems = errors(&doc)
+        .into_iter()
+        .map(|error| ParseProblem {
+            file: src.path().to_string(),
+            format,
+            error,
+        })
+        .collect();
+    Some(Out {
+        parsed: Parsed {
+            src: Arc::new(src),
+            doc,
+        },
+        meta,
+        problems,
+    })
+}
+
+impl Server {
+    /// Takes a parsed file into the server (its source, metadata and syntax errors).
+    fn take<T>(&mut self, out: Option<Out<T>>) -> Option<Parsed<T>> {
+        let out = out?;
+        self.add_file(out.parsed.src.clone(), out.meta);
+        self.parse_problems.extend(out.problems);
+        Some(out.parsed)
+    }
+}
+
+fn domain_list(r: &Reader<'_>, logical: &str) -> Option<Out<domainlist::DomainList>> {
+    parsed(r.read(logical), "domain list", domainlist::parse, |d| {
+        d.errors().cloned().collect()
+    })
+}
+
+fn colon_map(r: &Reader<'_>, logical: &str) -> Option<Out<colonmap::ColonMap>> {
+    parsed(r.read(logical), "`name: value` file", colonmap::parse, |d| {
+        d.errors().cloned().collect()
+    })
+}
+
+fn key_value(
+    got: Option<(SourceFile, Option<Meta>)>,
+    dialect: KvDialect,
+    format: &'static str,
+) -> Option<Out<KeyValueFile>> {
+    parsed(got, format, |s| keyvalue::parse(s, dialect), |d| {
+        d.errors().cloned().collect()
+    })
+}
+
+fn ip_list(r: &Reader<'_>, logical: &str, dialect: iplist::Dialect) -> Option<Out<iplist::IpList>> {
+    parsed(r.read(logical), "address file", |s| iplist::parse(s, dialect), |d| {
+        d.errors().cloned().collect()
+    })
+}
+
+fn aliases(
+    got: Option<(SourceFile, Option<Meta>)>,
+    flavor: valiases::Flavor,
+) -> Option<Out<valiases::Aliases>> {
+    parsed(got, "forwarder file", |s| valiases::parse(s, flavor), |d| {
+        d.errors().cloned().collect()
+    })
+}
+
+fn yaml(got: Option<(SourceFile, Option<Meta>)>) -> Option<Out<userdata::YamlDoc>> {
+    parsed(got, "cPanel userdata file", userdata::parse, |d| {
+        d.errors().cloned().collect()
+    })
+}
+
+/// What is read per account before homes are known.
+struct AccountOut {
+    user: String,
+    cpuser: Option<Out<KeyValueFile>>,
+    cache: Option<(SourceFile, Option<Meta>)>,
+    main: Option<Out<userdata::YamlDoc>>,
+    vhosts: Vec<(String, Out<userdata::YamlDoc>)>,
+}
+
+fn read_account(r: &Reader<'_>, user: &str) -> AccountOut {
+    let cpuser = key_value(
+        r.read(&format!("var/cpanel/users/{user}")),
+        KvDialect::Equals,
+        "cPanel user file",
+    );
+    let cache = r.read(&format!("var/cpanel/users.cache/{user}"));
+    let dir = format!("var/cpanel/userdata/{user}");
+    let main = yaml(r.read(&format!("{dir}/main")));
+    // The vhost files of the main domain and of the subdomains (addon domains have none).
+    let mut wanted: Vec<String> = Vec::new();
+    if let Some(m) = &main {
+        let view = userdata::UserdataMain::from_doc(&m.parsed.doc);
+        wanted.extend(view.main_domain.map(|d| d.value));
+        wanted.extend(view.sub_domains.into_iter().map(|d| d.value));
+    }
+    let vhosts = wanted
+        .into_iter()
+        .filter(|d| valid_name(d))
+        .filter_map(|d| yaml(r.read(&format!("{dir}/{d}"))).map(|o| (d, o)))
+        .collect();
+    AccountOut {
+        user: user.to_string(),
+        cpuser,
+        cache,
+        main,
+        vhosts,
+    }
+}
+
+/// Whether a name can be a path component (no `/`, not `.`/`..`, no control characters).
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains('/')
+        && !name.bytes().any(|b| b.is_ascii_control())
+}
+
+/// Reads the tree at `path` and builds the model; files of the overlay (fixes applied in
+/// memory) replace the files on disk.
+pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Server, String> {
+    let root = tree::detect(path).map_err(|e| e.message)?;
+    let r = Reader {
+        tree: &root.tree,
+        overlay,
+    };
+    let mut s = Server {
+        root: root.display.clone(),
+        root_dir: path.unwrap_or(Path::new("/")).to_path_buf(),
+        root_kind: Some(root.kind),
+        backup_user: root.user.clone(),
+        options: opts.clone(),
+        ..Server::default()
+    };
+
+    // Accounts first: their homes must be registered before anything else is read.
+    let users: Vec<String> = r
+        .list("var/cpanel/users", false)
+        .into_iter()
+        .filter(|u| valid_name(u))
+        .collect();
+    let outs: Vec<AccountOut> = users.par_iter().map(|u| read_account(&r, u)).collect();
+    for out in outs {
+        let account = build_account(&mut s, out);
+        if let Some(home) = &account.home {
+            root.tree.add_home(home);
+        }
+        s.accounts.insert(account.user.clone(), account);
+    }
+
+    read_system_files(&mut s, &r, opts);
+    index_domains(&mut s);
+    read_mail_files(&mut s, &r);
+    read_forwarders(&mut s, &r);
+
+    s.skipped = root.tree.skipped();
+    Ok(s)
+}
+
+fn build_account(s: &mut Server, out: AccountOut) -> Account {
+    let mut a = Account {
+        user: out.user,
+        ..Account::default()
+    };
+    a.cpuser = s.take(out.cpuser);
+    if let Some((src, meta)) = out.cache {
+        let src = Arc::new(src);
+        s.add_file(src.clone(), meta);
+        a.cpuser_cache = Some(src);
+    }
+    if let Some(main) = s.take(out.main) {
+        let view = userdata::UserdataMain::from_doc(&main.doc);
+        a.main = Some((main, view));
+    }
+    for (domain, o) in out.vhosts {
+        if let Some(p) = s.take(Some(o)) {
+            let view = userdata::UserdataDomain::from_doc(&p.doc);
+            a.vhosts.insert(domain, (p, view));
+        }
+    }
+    if let Some(cp) = &a.cpuser {
+        a.owner = cp.doc.value("OWNER").map(|v| v.trim().to_string());
+        a.main_domain = cp
+            .doc
+            .value("DNS")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .filter(|v| !v.is_empty());
+        for line in &cp.doc.lines {
+            let KvLineKind::Entry(e) = &line.kind else {
+                continue;
+            };
+            let Some(domain) = e.key.strip_prefix("MXCHECK-") else {
+                continue;
+            };
+            let (value_span, value) = match &e.value {
+                Some((span, v)) => (*span, v.trim().to_string()),
+                None => (e.key_span, String::new()),
+            };
+            let domain = domain.to_ascii_lowercase();
+            a.mxcheck.insert(
+                domain.clone(),
+                MxCheck {
+                    setting: Manual::from_value(&value),
+                    domain,
+                    value,
+                    line: cp.loc(line.span),
+                    key: cp.loc(e.key_span),
+                    value_loc: cp.loc(value_span),
+                },
+            );
+        }
+    }
+    if let Some((_, view)) = &a.main
+        && let Some(d) = &view.main_domain
+    {
+        a.main_domain = Some(d.value.clone());
+    }
+    // The home: `homedir` of the main domain's vhost, else of any vhost; without userdata, the
+    // cPanel default `/home/USER`.
+    let homedir = a
+        .main_domain
+        .as_ref()
+        .and_then(|d| a.vhosts.get(d))
+        .or_else(|| a.vhosts.values().next())
+        .and_then(|(_, v)| v.homedir.as_ref())
+        .map(|h| h.value.clone());
+    a.home = match homedir {
+        Some(h) => logical_dir(&h),
+        None => Some(format!("home/{}", a.user)),
+    };
+    a
+}
+
+/// `/home1/bob/` → `home1/bob`; `None` for a path with `..` or nothing left.
+fn logical_dir(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if parts.is_empty() || parts.iter().any(|p| *p == ".." || !valid_name(p)) {
+        return None;
+    }
+    Some(parts.join("/"))
+}
+
+fn read_system_files(s: &mut Server, r: &Reader<'_>, opts: &Options) {
+    s.lists.local = s.take(domain_list(r, "etc/localdomains"));
+    s.lists.remote = s.take(domain_list(r, "etc/remotedomains"));
+    s.lists.secondary = s.take(domain_list(r, "etc/secondarymx"));
+    s.manualmx = s.take(colon_map(r, "etc/manualmx"));
+    s.userdomains = s.take(colon_map(r, "etc/userdomains"));
+    s.trueuserdomains = s.take(colon_map(r, "etc/trueuserdomains"));
+    s.domainusers = s.take(colon_map(r, "etc/domainusers"));
+    s.mailips = s.take(colon_map(r, "etc/mailips"));
+    s.mailhelo = s.take(colon_map(r, "etc/mailhelo"));
+    s.wwwacct = s.take(key_value(
+        r.read("etc/wwwacct.conf"),
+        KvDialect::Space,
+        "etc/wwwacct.conf file",
+    ));
+    s.cpanel_config = s.take(key_value(
+        r.read("var/cpanel/cpanel.config"),
+        KvDialect::Equals,
+        "cpanel.config file",
+    ));
+    s.exim_localopts = s.take(key_value(
+        r.read("etc/exim.conf.localopts"),
+        KvDialect::Equals,
+        "exim.conf.localopts file",
+    ));
+    s.address_files.mainip = s.take(ip_list(r, "var/cpanel/mainip", iplist::Dialect::List));
+    s.address_files.ips = s.take(ip_list(r, "etc/ips", iplist::Dialect::Ips));
+    s.address_files.remotemail =
+        s.take(ip_list(r, "etc/ips.remotemail", iplist::Dialect::List));
+    s.address_files.cpnat = s.take(ip_list(r, "var/cpanel/cpnat", iplist::Dialect::Cpnat));
+    build_identity(s, opts);
+}
+
+fn build_identity(s: &mut Server, opts: &Options) {
+    let mut addrs: BTreeMap<IpAddr, Vec<AddrSource>> = BTreeMap::new();
+    let mut add = |ip: IpAddr, src: AddrSource| addrs.entry(ip).or_default().push(src);
+    for list in [
+        &s.address_files.mainip,
+        &s.address_files.ips,
+        &s.address_files.remotemail,
+        &s.address_files.cpnat,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        for e in list.doc.entries() {
+            add(e.ip, AddrSource::File(list.loc(e.ip_span)));
+            if let Some((ip, span)) = e.second {
+                add(ip, AddrSource::File(list.loc(span)));
+            }
+        }
+    }
+    for a in s.accounts.values() {
+        for (p, v) in a.vhosts.values() {
+            if let (Some(ip), Some(spanned)) = (v.ip_addr(), &v.ip) {
+                add(ip, AddrSource::File(p.loc(spanned.span)));
+            }
+        }
+    }
+    for ip in &opts.config_ips {
+        add(*ip, AddrSource::Config);
+    }
+    for ip in &opts.server_ips {
+        add(*ip, AddrSource::CommandLine);
+    }
+    s.identity.addresses = addrs;
+    s.identity.main_ip = s.address_files.mainip.as_ref().and_then(|m| m.doc.first());
+
+    let www = s.wwwacct.as_ref();
+    s.identity.hostname = match &opts.hostname {
+        Some(h) => Some(Sourced {
+            value: h.clone(),
+            loc: None,
+        }),
+        None => www.and_then(|w| {
+            let e = w.doc.get("HOST")?;
+            let (span, v) = e.value.as_ref()?;
+            let v = v.trim().trim_end_matches('.').to_ascii_lowercase();
+            (!v.is_empty()).then(|| Sourced {
+                value: v,
+                loc: Some(w.loc(*span)),
+            })
+        }),
+    };
+    let mut ns = Vec::new();
+    if let Some(w) = www {
+        for e in w.doc.entries() {
+            let is_ns = e.key == "NS"
+                || e.key
+                    .strip_prefix("NS")
+                    .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+            if let (true, Some((span, v))) = (is_ns, &e.value) {
+                let v = v.trim().trim_end_matches('.').to_ascii_lowercase();
+                if !v.is_empty() {
+                    ns.push(Sourced {
+                        value: v,
+                        loc: Some(w.loc(*span)),
+                    });
+                }
+            }
+        }
+    }
+    for n in &opts.nameservers {
+        ns.push(Sourced {
+            value: n.clone(),
+            loc: None,
+        });
+    }
+    s.identity.nameservers = ns;
+    s.identity.gateway_mx = opts.gateway_mx.clone();
+}
+
+/// Builds the index of account domains: userdata `main` says which kind each domain is; the
+/// cpuser `DNS`/`DNSn` lines say where it is declared, and add any domain userdata lacks.
+fn index_domains(s: &mut Server) {
+    let mut domains: BTreeMap<String, DomainInfo> = BTreeMap::new();
+    for a in s.accounts.values() {
+        let mut decl: BTreeMap<String, Loc> = BTreeMap::new();
+        let mut listed: Vec<String> = Vec::new();
+        if let Some(cp) = &a.cpuser {
+            for e in cp.doc.entries() {
+                let is_dns = e.key == "DNS"
+                    || e.key
+                        .strip_prefix("DNS")
+                        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+                if let (true, Some((span, v))) = (is_dns, &e.value) {
+                    let d = v.trim().trim_end_matches('.').to_ascii_lowercase();
+                    if !d.is_empty() {
+                        decl.entry(d.clone()).or_insert_with(|| cp.loc(*span));
+                        listed.push(d);
+                    }
+                }
+            }
+        }
+        let mut kinds: Vec<(String, DomainKind, Option<Loc>)> = Vec::new();
+        if let Some((p, view)) = &a.main {
+            if let Some(m) = &view.main_domain {
+                kinds.push((m.value.clone(), DomainKind::Main, Some(p.loc(m.span))));
+            }
+            for ad in &view.addon_domains {
+                kinds.push((
+                    ad.domain.value.clone(),
+                    DomainKind::Addon {
+                        subdomain: ad.subdomain.value.clone(),
+                    },
+                    Some(p.loc(ad.domain.span)),
+                ));
+            }
+            for pd in &view.parked_domains {
+                kinds.push((pd.value.clone(), DomainKind::Parked, Some(p.loc(pd.span))));
+            }
+            for sd in &view.sub_domains {
+                let backing = view
+                    .addon_domains
+                    .iter()
+                    .find(|ad| ad.subdomain.value == sd.value);
+                let kind = match backing {
+                    Some(ad) => DomainKind::AddonBacking {
+                        addon: ad.domain.value.clone(),
+                    },
+                    None => DomainKind::Sub,
+                };
+                kinds.push((sd.value.clone(), kind, Some(p.loc(sd.span))));
+            }
+        }
+        for d in &listed {
+            if !kinds.iter().any(|(k, _, _)| k == d) {
+                let kind = if Some(d) == a.main_domain.as_ref() {
+                    DomainKind::Main
+                } else if kinds.iter().any(|(k, _, _)| d.ends_with(&format!(".{k}"))) {
+                    DomainKind::Sub
+                } else {
+                    DomainKind::Other
+                };
+                kinds.push((d.clone(), kind, None));
+            }
+        }
+        for (name, kind, fallback) in kinds {
+            if !valid_name(&name) {
+                continue;
+            }
+            let decl = decl.get(&name).cloned().or(fallback);
+            domains.entry(name.clone()).or_insert(DomainInfo {
+                name,
+                user: a.user.clone(),
+                kind,
+                decl,
+            });
+        }
+    }
+    s.domains = domains;
+}
+
+/// `HOME/etc/DOMAIN/{passwd,shadow,quota}` for every account domain that has a directory there.
+fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
+    let jobs: Vec<(String, String, String)> = s
+        .accounts
+        .values()
+        .filter_map(|a| a.home.as_ref().map(|h| (a, h)))
+        .flat_map(|(a, home)| {
+            r.list_in_home(home, "etc", true)
+                .into_iter()
+                .filter(|d| s.domains.get(d).is_some_and(|i| i.user == a.user))
+                .map(|d| (a.user.clone(), home.clone(), d))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    type MailOut = (
+        String,
+        String,
+        Option<Out<mailacct::PasswdFile>>,
+        Option<Out<mailacct::ShadowFile>>,
+        Option<Out<mailacct::QuotaFile>>,
+    );
+    let outs: Vec<MailOut> = jobs
+        .par_iter()
+        .map(|(user, home, domain)| {
+            let f = |name: &str| r.read_in_home(home, &format!("etc/{domain}/{name}"));
+            let errs = |e: Vec<&SyntaxError>| e.into_iter().cloned().collect();
+            (
+                user.clone(),
+                domain.clone(),
+                parsed(f("passwd"), "mail passwd file", mailacct::parse_passwd, |d| {
+                    errs(d.errors().collect())
+                }),
+                parsed(f("shadow"), "mail shadow file", mailacct::parse_shadow, |d| {
+                    errs(d.errors().collect())
+                }),
+                parsed(f("quota"), "mail quota file", mailacct::parse_quota, |d| {
+                    errs(d.errors().collect())
+                }),
+            )
+        })
+        .collect();
+    for (user, domain, passwd, shadow, quota) in outs {
+        let files = MailFiles {
+            passwd: s.take(passwd),
+            shadow: s.take(shadow),
+            quota: s.take(quota),
+        };
+        if let Some(a) = s.accounts.get_mut(&user) {
+            a.mail.insert(domain, files);
+        }
+    }
+}
+
+fn read_forwarders(s: &mut Server, r: &Reader<'_>) {
+    for (dir, flavor) in [
+        ("etc/valiases", valiases::Flavor::Valiases),
+        ("etc/vdomainaliases", valiases::Flavor::VdomainAliases),
+    ] {
+        let names: Vec<String> = r
+            .list(dir, false)
+            .into_iter()
+            .filter(|n| valid_name(n))
+            .collect();
+        let outs: Vec<(String, Option<Out<valiases::Aliases>>)> = names
+            .par_iter()
+            .map(|n| {
+                (
+                    n.to_ascii_lowercase(),
+                    aliases(r.read(&format!("{dir}/{n}")), flavor),
+                )
+            })
+            .collect();
+        for (domain, out) in outs {
+            if let Some(p) = s.take(out) {
+                match flavor {
+                    valiases::Flavor::Valiases => s.valiases.insert(domain, p),
+                    valiases::Flavor::VdomainAliases => s.vdomainaliases.insert(domain, p),
+                };
+            }
+        }
+    }
+}
