@@ -36,6 +36,7 @@ pub struct UserdataMain {
     pub parked_domains: Vec<Spanned<String>>,
     /// `sub_domains`, lower-cased.
     pub sub_domains: Vec<Spanned<String>>,
+    /// In file order.
     pub unexpected: Vec<Unexpected>,
 }
 
@@ -113,6 +114,7 @@ impl UserdataMain {
         }
         v.parked_domains = domain_list(root, "parked_domains", &mut v.unexpected);
         v.sub_domains = domain_list(root, "sub_domains", &mut v.unexpected);
+        v.unexpected.sort_by_key(|u| u.span);
         v
     }
 
@@ -146,6 +148,7 @@ impl UserdataDomain {
         v.owner = scalar_field(root, "owner", u);
         v.ssl = scalar_field(root, "ssl", u);
         v.port = scalar_field(root, "port", u);
+        v.unexpected.sort_by_key(|u| u.span);
         v
     }
 
@@ -279,4 +282,147 @@ fn split_words(s: &Scalar) -> Vec<Spanned<String>> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::userdata::parse;
+    use crate::source::SourceFile;
+
+    fn views(text: &str) -> (SourceFile, UserdataMain, UserdataDomain) {
+        let src = SourceFile::from_str("var/cpanel/userdata/u/x", text);
+        let doc = parse(&src);
+        assert_eq!(doc.errors().count(), 0, "{text}");
+        let main = UserdataMain::from_doc(&doc);
+        let domain = UserdataDomain::from_doc(&doc);
+        (src, main, domain)
+    }
+
+    #[test]
+    fn main_domains_are_lower_cased_with_spans() {
+        let text = "--- \naddon_domains: \n  Shop.Example.COM: shop.EXAMPLE.net\nmain_domain: Example.NET\nparked_domains: \n  - 'Parked.Example.org'\nsub_domains: \n  - shop.example.net\n";
+        let (src, v, _) = views(text);
+        let main = v.main_domain.as_ref().unwrap();
+        assert_eq!(main.value, "example.net");
+        assert_eq!(src.slice(main.span), "Example.NET");
+        assert_eq!(v.addon_domains[0].domain.value, "shop.example.com");
+        assert_eq!(v.addon_domains[0].subdomain.value, "shop.example.net");
+        assert_eq!(
+            src.slice(v.addon_domains[0].domain.span),
+            "Shop.Example.COM"
+        );
+        assert_eq!(v.parked_domains[0].value, "parked.example.org");
+        assert_eq!(src.slice(v.parked_domains[0].span), "'Parked.Example.org'");
+        let all: Vec<&str> = v.all_domains().map(|d| d.value.as_str()).collect();
+        assert_eq!(
+            all,
+            [
+                "example.net",
+                "shop.example.com",
+                "parked.example.org",
+                "shop.example.net"
+            ]
+        );
+        assert!(v.unexpected.is_empty());
+    }
+
+    #[test]
+    fn missing_keys_are_not_problems() {
+        let (_, v, d) = views("--- \nother: 1\n");
+        assert_eq!(v, UserdataMain::default());
+        assert_eq!(d, UserdataDomain::default());
+        let (_, v, _) = views("");
+        assert_eq!(v, UserdataMain::default());
+        let (_, v, _) = views("parked_domains: ~\naddon_domains:\n");
+        assert!(v.parked_domains.is_empty() && v.addon_domains.is_empty());
+        assert!(v.unexpected.is_empty());
+    }
+
+    #[test]
+    fn values_of_the_wrong_shape_are_listed() {
+        let text = "addon_domains: \n  a.example.com: \n  b.example.com: b.example.net\nmain_domain: []\n\nparked_domains: p.example.com\nsub_domains: \n  - \n    x: 1\n  - s.example.net\n";
+        let (src, v, _) = views(text);
+        let messages: Vec<(usize, &str)> = v
+            .unexpected
+            .iter()
+            .map(|u| (src.line_col(u.span.start as usize).line, u.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    2,
+                    "expected the subdomain that backs `a.example.com` in `addon_domains`, found an empty value"
+                ),
+                (4, "expected a value for `main_domain`, found a list"),
+                (
+                    6,
+                    "expected a list of domain names for `parked_domains`, found a value"
+                ),
+                (
+                    9,
+                    "expected a domain name in `sub_domains`, found a mapping"
+                ),
+            ]
+        );
+        assert!(v.main_domain.is_none());
+        assert_eq!(v.addon_domains.len(), 1);
+        assert_eq!(v.sub_domains.len(), 1);
+        let (_, v, d) = views("--- \n- a\n");
+        assert_eq!(
+            v.unexpected[0].message,
+            "expected a mapping of `key: value` lines, found a list"
+        );
+        assert_eq!(d.unexpected.len(), 1);
+    }
+
+    #[test]
+    fn vhost_fields_and_typed_helpers() {
+        let text = "documentroot: /home3/u/public_html\ngroup: u\nhomedir: /home3/u\nip: 192.0.2.10\nipv6: 2001:db8::1\nowner: reseller\nport: '443'\nserveralias: WWW.Example.com  mail.example.com\nservername: Example.com\nssl: 1\nuser: u\n";
+        let (src, _, d) = views(text);
+        assert_eq!(d.servername.as_ref().unwrap().value, "example.com");
+        let aliases: Vec<(&str, &str)> = d
+            .serveralias
+            .iter()
+            .map(|a| (a.value.as_str(), src.slice(a.span)))
+            .collect();
+        assert_eq!(
+            aliases,
+            [
+                ("www.example.com", "WWW.Example.com"),
+                ("mail.example.com", "mail.example.com")
+            ]
+        );
+        assert_eq!(d.homedir.as_ref().unwrap().value, "/home3/u");
+        assert_eq!(
+            d.documentroot.as_ref().unwrap().value,
+            "/home3/u/public_html"
+        );
+        assert_eq!(d.ip_addr(), Some("192.0.2.10".parse().unwrap()));
+        assert_eq!(d.ipv6.as_ref().unwrap().value, "2001:db8::1");
+        assert_eq!(d.port_number(), Some(443));
+        assert!(d.is_ssl());
+        assert_eq!(d.owner.as_ref().unwrap().value, "reseller");
+        assert_eq!(d.user.as_ref().unwrap().value, "u");
+        assert_eq!(d.group.as_ref().unwrap().value, "u");
+        let (_, _, d) = views("ip: not-an-ip\nport: http\nssl: 0\n");
+        assert_eq!(d.ip_addr(), None);
+        assert_eq!(d.port_number(), None);
+        assert!(!d.is_ssl());
+    }
+
+    #[test]
+    fn serveralias_spans_inside_quotes() {
+        let (src, _, d) = views("serveralias: 'a.example.com b.example.com'\n");
+        assert_eq!(src.slice(d.serveralias[1].span), "b.example.com");
+        // With an escape the text no longer maps onto the file: each name gets the whole value.
+        let (src, _, d) = views("serveralias: \"a.example.com\\tb.example.com\"\n");
+        let names: Vec<&str> = d.serveralias.iter().map(|a| a.value.as_str()).collect();
+        assert_eq!(names, ["a.example.com", "b.example.com"]);
+        assert_eq!(
+            src.slice(d.serveralias[1].span),
+            "\"a.example.com\\tb.example.com\""
+        );
+    }
 }
