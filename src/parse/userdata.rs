@@ -359,12 +359,13 @@ impl Parser<'_> {
                     }
                     Some(t) => {
                         let at = t.start();
-                        self.doc.errors.push(
+                        self.invalid(
                             SyntaxError::new(
                                 Span::new(at, at + 1),
                                 "expected a value or end of line after `---`, found the start of a mapping or list",
                             )
                             .with_help("start the entries on the line after `--- `"),
+                            Some(0),
                         );
                     }
                 }
@@ -658,15 +659,25 @@ impl Tree {
             );
         }
         match (&frame.kind, first) {
-            (FrameKind::Map { .. }, _) => SyntaxError::new(
-                at,
-                format!("expected `key: value` at this indentation, found {what}"),
-            )
-            .with_help(if matches!(first, Token::Dash(_)) {
-                "a list goes under a key that has no value on its line: `key:` then `  - item`"
-            } else {
-                "write the key and `: ` before the value"
-            }),
+            (FrameKind::Map { .. }, _) => {
+                let glued = match first {
+                    Token::Value(n) => n
+                        .as_scalar()
+                        .is_some_and(|s| s.style == ScalarStyle::Plain && s.value.contains(':')),
+                    _ => false,
+                };
+                SyntaxError::new(
+                    at,
+                    format!("expected `key: value` at this indentation, found {what}"),
+                )
+                .with_help(if matches!(first, Token::Dash(_)) {
+                    "a list goes under a key that has no value on its line: `key:` then `  - item`"
+                } else if glued {
+                    "put a space after the `:`: without it, `key:value` is read as one value"
+                } else {
+                    "write the key and `: ` before the value"
+                })
+            }
             (FrameKind::Seq { .. }, _) => SyntaxError::new(
                 at,
                 format!("expected a `- ` list item at this indentation, found {what}"),

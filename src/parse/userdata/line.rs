@@ -80,7 +80,10 @@ pub(super) fn tokenize(
         Err(e) => {
             // The grammar matches every line; keep a safety net anyway.
             let err = crate::parse::from_pest_error(&e, |r| format!("{r:?}"));
-            out.error = Some(SyntaxError::new(err.span.offset(offset), "unreadable line"));
+            out.error = Some(
+                SyntaxError::new(err.span.offset(offset), "this line could not be read")
+                    .with_help("check the line for damage; cPanel writes `key: value` lines"),
+            );
             return out;
         }
     };

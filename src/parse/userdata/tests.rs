@@ -501,6 +501,8 @@ fn mapping_on_the_header_line() {
         "1:5 expected a value or end of line after `---`, found the start of a mapping or list"
     );
     assert_eq!(help, "start the entries on the line after `--- `");
+    assert_eq!(kinds("--- a: 1\n  b: 2\nc: 3\n")[1], LineKind::Ignored);
+    assert_eq!(tree_with_errors("--- a: 1\n  b: 2\nc: 3\n"), "{c: 3}");
 }
 
 // ---- Errors: scalars
@@ -678,6 +680,16 @@ fn list_item_among_keys_and_key_among_items() {
     assert_eq!(
         msg,
         "2:1 expected a `- ` list item at this indentation, found a value without a key"
+    );
+    let (msg, span, help) = only_error("a: 1\nb:2\n");
+    assert_eq!(
+        msg,
+        "2:1 expected `key: value` at this indentation, found a value without a key"
+    );
+    assert_eq!(span, "b:2");
+    assert_eq!(
+        help,
+        "put a space after the `:`: without it, `key:value` is read as one value"
     );
     let (msg, _, help) = only_error("a: 1\nvalue\n");
     assert_eq!(
