@@ -40,7 +40,7 @@ struct Out<T> {
 }
 
 impl Reader<'_> {
-    fn from_overlay(&self, display: Option<String>) -> Option<Option<SourceFile>> {
+    fn overlay_file(&self, display: Option<String>) -> Option<Option<SourceFile>> {
         let display = display?;
         self.overlay
             .get(&display)
@@ -48,7 +48,7 @@ impl Reader<'_> {
     }
 
     fn read(&self, logical: &str) -> Option<(SourceFile, Option<Meta>)> {
-        if let Some(o) = self.from_overlay(self.tree.display_path(logical)) {
+        if let Some(o) = self.overlay_file(self.tree.display_path(logical)) {
             let meta = self.tree.stat(logical).found().map(|s| s.meta);
             return o.map(|src| (src, meta));
         }
@@ -59,7 +59,7 @@ impl Reader<'_> {
     }
 
     fn read_in_home(&self, home: &str, rel: &str) -> Option<(SourceFile, Option<Meta>)> {
-        if let Some(o) = self.from_overlay(self.tree.display_path_in_home(home, rel)) {
+        if let Some(o) = self.overlay_file(self.tree.display_path_in_home(home, rel)) {
             let meta = self.tree.stat_in_home(home, rel).found().map(|s| s.meta);
             return o.map(|src| (src, meta));
         }
