@@ -42,14 +42,19 @@ impl Overlay {
 }
 
 /// Whether two edits of the same file overlap. Touching ranges do not; two insertions at the
-/// same offset do (their order would be arbitrary).
+/// same offset do not either (they are applied in content order, so lines appended to a list
+/// or keys inserted into a sorted file stay in a deterministic, sorted order), unless they are
+/// identical.
 fn overlaps(a: &Edit, b: &Edit) -> bool {
     if a.file != b.file {
         return false;
     }
+    if a == b {
+        return true;
+    }
     let (a0, a1, b0, b1) = (a.span.start, a.span.end, b.span.start, b.span.end);
     if a0 == a1 && b0 == b1 {
-        return a0 == b0;
+        return false;
     }
     // For an insertion this means "strictly inside the other range".
     a0 < b1 && b0 < a1
@@ -99,7 +104,9 @@ pub fn choose(findings: &[Finding], allow_unsafe: bool) -> Vec<&Finding> {
 /// Applies non-overlapping edits to a text.
 pub fn apply_edits(original: &[u8], edits: &[&Edit]) -> Vec<u8> {
     let mut sorted: Vec<&Edit> = edits.to_vec();
-    sorted.sort_by_key(|e| (e.span.start, e.span.end));
+    sorted.sort_by(|a, b| {
+        (a.span.start, a.span.end, &a.content).cmp(&(b.span.start, b.span.end, &b.content))
+    });
     let mut out = Vec::with_capacity(original.len() + 64);
     let mut pos = 0usize;
     for e in sorted {
@@ -290,12 +297,14 @@ mod tests {
     }
 
     #[test]
-    fn insertions_at_the_same_point_conflict() {
+    fn insertions_at_the_same_point_are_sorted_unless_identical() {
         let a = Edit::insert("f", 5, "x");
         let b = Edit::insert("f", 5, "y");
         let c = Edit::insert("f", 6, "y");
-        assert!(overlaps(&a, &b));
+        assert!(!overlaps(&a, &b));
+        assert!(overlaps(&a, &a.clone()));
         assert!(!overlaps(&a, &c));
+        assert_eq!(apply_edits(b"0123456", &[&b, &a]), b"01234xy56");
         let del = Edit::delete("f", Span::new(0, 5));
         assert!(!overlaps(&del, &a), "touching ranges do not overlap");
         let inside = Edit::insert("f", 2, "z");

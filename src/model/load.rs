@@ -20,7 +20,7 @@ use crate::model::{
 };
 use crate::parse::keyvalue::{Dialect as KvDialect, KeyValueFile, KvLineKind};
 use crate::parse::{
-    SyntaxError, colonmap, domainlist, iplist, keyvalue, mailacct, userdata, valiases,
+    SyntaxError, colonmap, domainlist, iplist, keyvalue, mailacct, userdata, valiases, zone,
 };
 use crate::source::SourceFile;
 use crate::tree::{self, Meta, Tree};
@@ -257,6 +257,7 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
     index_domains(&mut s);
     read_mail_files(&mut s, &r);
     read_forwarders(&mut s, &r);
+    read_zones(&mut s, &r);
 
     s.skipped = root.tree.skipped();
     Ok(s)
@@ -590,6 +591,48 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
         };
         if let Some(a) = s.accounts.get_mut(&user) {
             a.mail.insert(domain, files);
+        }
+    }
+}
+
+/// The zone directory, as cPanel chooses it: `etc/namedb` when it exists, else BIND's chroot,
+/// else `var/named`.
+fn zone_dir(r: &Reader<'_>) -> &'static str {
+    for dir in ["etc/namedb", "var/lib/named/chroot/var/named/master"] {
+        if r.tree.stat(dir).found().is_some_and(|s| s.kind == tree::Kind::Dir) {
+            return dir;
+        }
+    }
+    "var/named"
+}
+
+fn read_zones(s: &mut Server, r: &Reader<'_>) {
+    let dir = zone_dir(r);
+    s.zone_dir = dir.to_string();
+    let names: Vec<(String, String)> = r
+        .list(dir, false)
+        .into_iter()
+        .filter(|n| valid_name(n))
+        .filter_map(|n| {
+            let origin = n.strip_suffix(".db")?.trim_end_matches('.').to_ascii_lowercase();
+            (!origin.is_empty()).then_some((n, origin))
+        })
+        .collect();
+    let outs: Vec<(String, Option<Out<zone::Zone>>)> = names
+        .par_iter()
+        .map(|(file, origin)| {
+            let out = parsed(
+                r.read(&format!("{dir}/{file}")),
+                "zone file",
+                |src| zone::parse(src, origin),
+                |z| z.errors().cloned().collect(),
+            );
+            (origin.clone(), out)
+        })
+        .collect();
+    for (origin, out) in outs {
+        if let Some(p) = s.take(out) {
+            s.zones.insert(origin, p);
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::parse::{
 use crate::source::SourceFile;
 use crate::tree::{Meta, RootKind, Skip};
 
+pub mod dns;
 mod load;
 
 pub use load::load;
@@ -244,7 +245,9 @@ impl Identity {
     /// Whether a host name matches a `gateway_mx` pattern (exact, or `*.` for any subdomain).
     pub fn is_gateway(&self, host: &str) -> bool {
         self.gateway_mx.iter().any(|p| match p.strip_prefix("*.") {
-            Some(base) => host.len() > base.len() + 1 && host.ends_with(base) && host.as_bytes()[host.len() - base.len() - 1] == b'.',
+            Some(base) => host
+                .strip_suffix(base)
+                .is_some_and(|rest| rest.len() > 1 && rest.ends_with('.')),
             None => host == p,
         })
     }
@@ -297,6 +300,11 @@ pub struct Server {
     pub accounts: BTreeMap<String, Account>,
     /// Every account domain, by name.
     pub domains: BTreeMap<String, DomainInfo>,
+
+    /// The directory of the zone files (`var/named`, or `etc/namedb`, cpanel.md §4).
+    pub zone_dir: String,
+    /// Local zones by name (the file name without `.db`, lower-cased).
+    pub zones: BTreeMap<String, Parsed<crate::parse::zone::Zone>>,
 
     /// `etc/valiases/DOMAIN` by domain.
     pub valiases: BTreeMap<String, Parsed<Aliases>>,
