@@ -38,7 +38,15 @@ impl Utc {
         }
     }
 
+    /// The current time; `MAILLINT_NOW` (Unix seconds) overrides it, so tests that bump SOA
+    /// serials or name backups give the same output every day.
     pub fn now() -> Utc {
+        if let Some(secs) = std::env::var("MAILLINT_NOW")
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+        {
+            return Utc::from_unix(secs);
+        }
         let secs = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);

@@ -12,6 +12,7 @@ use std::io::{self, Write};
 
 use crate::finding::{Applicability, Edit, Files, Finding};
 
+pub mod build;
 pub mod write;
 
 /// Bound of the fix loop: fixes that keep producing new fixes stop here.

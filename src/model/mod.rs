@@ -68,6 +68,47 @@ impl RoutingLists {
             .into_iter()
             .flatten()
     }
+
+    pub fn in_local(&self, domain: &str) -> bool {
+        crate::fix::build::list_contains(self.local.as_ref(), domain)
+    }
+
+    pub fn in_remote(&self, domain: &str) -> bool {
+        crate::fix::build::list_contains(self.remote.as_ref(), domain)
+    }
+
+    pub fn in_secondary(&self, domain: &str) -> bool {
+        crate::fix::build::list_contains(self.secondary.as_ref(), domain)
+    }
+
+    /// The configured routing (RULES.md "Terms"): local if in `etc/localdomains` (whatever
+    /// else), secondary if in `etc/remotedomains` and `etc/secondarymx`, remote if in
+    /// `etc/remotedomains` alone, else none.
+    pub fn configured(&self, domain: &str) -> Option<dns::Routing> {
+        if self.in_local(domain) {
+            Some(dns::Routing::Local)
+        } else if self.in_remote(domain) {
+            Some(if self.in_secondary(domain) {
+                dns::Routing::Secondary
+            } else {
+                dns::Routing::Remote
+            })
+        } else {
+            None
+        }
+    }
+
+    /// The first line of a list naming `domain`.
+    pub fn entry<'a>(
+        list: Option<&'a Parsed<DomainList>>,
+        domain: &str,
+    ) -> Option<(&'a Parsed<DomainList>, crate::source::Span)> {
+        let list = list?;
+        list.doc
+            .entries()
+            .find(|(_, e)| e.domain == domain)
+            .map(|(_, e)| (list, e.key))
+    }
 }
 
 /// The manual Email Routing setting of a domain (cpuser `MXCHECK-<domain>`, cpanel.md §2.2).

@@ -1,0 +1,203 @@
+//! Building edits the way cPanel writes its files, so a fixed file looks as if cPanel had
+//! written it:
+//!
+//! - domain lists (`etc/localdomains`, …) and `name: value` files: remove exactly the line; append
+//!   new lines at the end (creating the file when it does not exist, adding the missing newline
+//!   of a last line first);
+//! - cpuser files: keep the two header lines and the blank line, keep `KEY=value` sorted by key
+//!   (byte order), replace a value in place, remove a key's whole line; the JSON cache
+//!   `var/cpanel/users.cache/USER` is removed with every edit (cPanel would otherwise serve it);
+//! - zone files: new records after the domain's apex records, owners written as the zone already
+//!   writes them, TTL 14400, `IN`, and the SOA serial bumped in the same fix.
+
+use crate::clock::Utc;
+use crate::finding::{Edit, Fix};
+use crate::model::{Account, Parsed};
+use crate::parse::colonmap::{ColonLineKind, ColonMap};
+use crate::parse::domainlist::{DomainLineKind, DomainList};
+use crate::parse::keyvalue::{KeyValueFile, KvLineKind};
+use crate::parse::zone::{ItemKind, Zone};
+
+use crate::source::Span;
+
+/// Edits that remove every line of a domain list naming `domain`.
+pub fn list_remove(list: &Parsed<DomainList>, domain: &str) -> Vec<Edit> {
+    list.doc
+        .lines
+        .iter()
+        .filter(|l| matches!(&l.kind, DomainLineKind::Entry(e) if e.domain == domain))
+        .map(|l| Edit::delete(list.path(), l.span))
+        .collect()
+}
+
+/// Whether a domain list names `domain`.
+pub fn list_contains(list: Option<&Parsed<DomainList>>, domain: &str) -> bool {
+    list.is_some_and(|l| l.doc.entries().any(|(_, e)| e.domain == domain))
+}
+
+/// An edit that appends a line at the end of a file (`path` when it does not exist yet).
+pub fn append_line(file: Option<(&str, &[u8])>, path: &str, line: &str) -> Edit {
+    match file {
+        Some((p, bytes)) => {
+            let mut content = String::new();
+            if bytes.last().is_some_and(|&b| b != b'\n') {
+                content.push('\n');
+            }
+            content.push_str(line);
+            content.push('\n');
+            Edit::insert(p, bytes.len(), content)
+        }
+        None => Edit::insert(path, 0, format!("{line}\n")),
+    }
+}
+
+/// Appends `domain` to a domain list (`path` when the list does not exist).
+pub fn list_append(list: Option<&Parsed<DomainList>>, path: &str, domain: &str) -> Edit {
+    append_line(list.map(|l| (l.path(), l.src.bytes())), path, domain)
+}
+
+/// Edits that remove every line of a `name: value` file whose name is `key`.
+pub fn colon_remove(map: &Parsed<ColonMap>, key: &str) -> Vec<Edit> {
+    map.doc
+        .lines
+        .iter()
+        .filter(|l| matches!(&l.kind, ColonLineKind::Entry(e) if e.key == key))
+        .map(|l| Edit::delete(map.path(), l.span))
+        .collect()
+}
+
+/// Sets (`Some`) or removes (`None`) a key of a cpuser file, keeping cPanel's layout.
+pub fn cpuser_set(cpuser: &Parsed<KeyValueFile>, key: &str, value: Option<&str>) -> Vec<Edit> {
+    let path = cpuser.path();
+    let mut edits = Vec::new();
+    let mut found = false;
+    for line in &cpuser.doc.lines {
+        let KvLineKind::Entry(e) = &line.kind else {
+            continue;
+        };
+        if e.key != key {
+            continue;
+        }
+        match value {
+            Some(v) if !found => {
+                found = true;
+                match &e.value {
+                    Some((span, old)) if old == v => {
+                        let _ = span;
+                    }
+                    Some((span, _)) => edits.push(Edit::replace(path, *span, v)),
+                    None => edits.push(Edit::insert(path, e.key_span.end as usize, format!("={v}"))),
+                }
+            }
+            // A second line with the same key, or removal.
+            _ => edits.push(Edit::delete(path, line.span)),
+        }
+    }
+    if let (Some(v), false) = (value, found) {
+        let (at, newline_first) = cpuser.doc.insertion_point(key);
+        let mut text = String::new();
+        if newline_first {
+            text.push('\n');
+        }
+        text.push_str(&format!("{key}={v}\n"));
+        edits.push(Edit::insert(path, at, text));
+    }
+    edits
+}
+
+/// Adds the cpuser cache removal (and nothing else) that every cpuser edit needs.
+pub fn with_cpuser_cache(fix: Fix, account: &Account) -> Fix {
+    match &account.cpuser_cache {
+        Some(cache) => fix.remove(cache.path()),
+        None => fix,
+    }
+}
+
+/// The owner text for `name` in `zone`, in the zone's style: the apex as `example.com.`; other
+/// names relative (`mail`) when the zone writes any non-apex owner relative, as cPanel does,
+/// else absolute.
+pub fn owner_text(zone: &Parsed<Zone>, name: &str) -> String {
+    let origin = &zone.doc.origin;
+    if name == origin {
+        return format!("{origin}.");
+    }
+    let relative_style = zone.doc.records().any(|r| match r.owner.span {
+        Some(span) if r.owner.name != *origin => {
+            let text = zone.src.slice(span);
+            !text.ends_with('.') && text != "@"
+        }
+        _ => false,
+    });
+    match name.strip_suffix(origin.as_str()).and_then(|p| p.strip_suffix('.')) {
+        Some(rel) if relative_style => rel.to_string(),
+        _ => format!("{name}."),
+    }
+}
+
+/// A record line as cPanel writes it: tab-separated, TTL 14400, class `IN`.
+pub fn record_line(zone: &Parsed<Zone>, name: &str, rtype: &str, data: &str) -> String {
+    format!("{}\t14400\tIN\t{rtype}\t{data}\n", owner_text(zone, name))
+}
+
+/// Where new records go: after the last apex record (else at the end of the file).
+pub fn zone_insertion_point(zone: &Parsed<Zone>) -> usize {
+    let origin = &zone.doc.origin;
+    zone.doc
+        .items
+        .iter()
+        .filter(|i| matches!(&i.kind, ItemKind::Record(r) if r.owner.name == *origin))
+        .map(|i| i.span.end as usize)
+        .max()
+        .unwrap_or(zone.src.len())
+}
+
+/// The next SOA serial: `YYYYMMDDnn` → today's date with the next counter; any other form +1.
+/// The result is always larger than `serial`.
+pub fn next_serial(serial: u64, today: Utc) -> u64 {
+    let date = serial / 100;
+    let plausible = (1_990_01_01..=2_100_12_31).contains(&date)
+        && (1..=12).contains(&(date / 100 % 100))
+        && (1..=31).contains(&(date % 100));
+    let today = today.yyyymmdd();
+    if plausible && date < today {
+        today * 100 + 1
+    } else {
+        serial + 1
+    }
+}
+
+/// The edit that bumps a zone's SOA serial (`None` without an SOA).
+pub fn serial_bump(zone: &Parsed<Zone>, today: Utc) -> Option<Edit> {
+    let soa = zone.doc.soa()?;
+    let (serial, span) = soa.serial;
+    Some(Edit::replace(
+        zone.path(),
+        span,
+        next_serial(serial, today).to_string(),
+    ))
+}
+
+/// The span of a whole item (record with all its lines) of a zone that contains `span`.
+pub fn zone_item_span(zone: &Parsed<Zone>, span: Span) -> Option<Span> {
+    zone.doc
+        .items
+        .iter()
+        .find(|i| i.span.start <= span.start && span.end <= i.span.end)
+        .map(|i| i.span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_always_grow() {
+        let today = Utc::from_unix(1_795_392_000); // 2026-11-23
+        assert_eq!(next_serial(2026110101, today), 2026112301);
+        assert_eq!(next_serial(2026112301, today), 2026112302);
+        assert_eq!(next_serial(2026112399, today), 2026112400);
+        assert_eq!(next_serial(2030010101, today), 2030010102);
+        assert_eq!(next_serial(42, today), 43);
+        assert_eq!(next_serial(1734349634, today), 1734349635);
+    }
+}
