@@ -41,10 +41,11 @@
 //! - Generic RFC 3597 data (`\# 4 c0000201`) is kept as [`RData::Other`] even for known types.
 //! - An entry longer than [`MAX_ENTRY`] bytes is not read (no DNS record's data can be that long)
 //!   and is reported; this keeps memory small on hostile input.
-//! - The grammar (`grammar/zone.pest`) defines how an entry splits into pieces. pest costs a few
-//!   microseconds per entry, so one-line entries (nearly all of a zone) are split by a small
-//!   hand-written loop that debug builds check against the grammar on every entry; entries over
-//!   several lines go through pest.
+//! - The grammar (`grammar/zone.pest`) defines how an entry splits into pieces. pest costs about
+//!   a microsecond per piece, which a file of tiny records would turn into seconds, so entries are
+//!   split by a plain loop that debug builds (every test run) check against the grammar on every
+//!   entry; pest itself splits the entries the loop leaves to it (a quoted string continued past
+//!   a line end, which cPanel never writes).
 
 mod lex;
 mod rdata;
@@ -86,10 +87,15 @@ pub enum ItemKind {
     Blank,
     /// Only a comment (cPanel's header, transfer auto-merge notes, commented-out records).
     Comment,
-    Directive(Directive),
-    Record(Record),
+    Directive(Box<Directive>),
+    Record(Box<Record>),
     /// Not a record: unknown type, bad owner, bad directive, binary data, record too long.
-    Invalid(SyntaxError),
+    Invalid(Box<SyntaxError>),
+}
+
+/// An invalid entry.
+fn invalid(e: SyntaxError) -> ItemKind {
+    ItemKind::Invalid(Box::new(e))
 }
 
 /// A `$` directive.
@@ -277,7 +283,7 @@ impl Zone {
     /// Records in file order.
     pub fn records(&self) -> impl Iterator<Item = &Record> {
         self.items.iter().filter_map(|i| match &i.kind {
-            ItemKind::Record(r) => Some(r),
+            ItemKind::Record(r) => Some(&**r),
             _ => None,
         })
     }
@@ -285,7 +291,7 @@ impl Zone {
     /// Records with their items (for spans of whole records).
     pub fn record_items(&self) -> impl Iterator<Item = (&Item, &Record)> {
         self.items.iter().filter_map(|i| match &i.kind {
-            ItemKind::Record(r) => Some((i, r)),
+            ItemKind::Record(r) => Some((i, &**r)),
             _ => None,
         })
     }
@@ -344,7 +350,7 @@ impl Zone {
     /// Directives in file order.
     pub fn directives(&self) -> impl Iterator<Item = &Directive> {
         self.items.iter().filter_map(|i| match &i.kind {
-            ItemKind::Directive(d) => Some(d),
+            ItemKind::Directive(d) => Some(&**d),
             _ => None,
         })
     }
@@ -357,10 +363,8 @@ impl Zone {
             .iter()
             .take_while(|i| (i.span.start as usize) < offset)
         {
-            if let ItemKind::Directive(Directive {
-                kind: DirectiveKind::Origin(t),
-                ..
-            }) = &item.kind
+            if let ItemKind::Directive(d) = &item.kind
+                && let DirectiveKind::Origin(t) = &d.kind
             {
                 origin = &t.name;
             }
@@ -373,7 +377,7 @@ impl Zone {
     pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
         self.items.iter().flat_map(|i| {
             let (first, rest): (Option<&SyntaxError>, &[SyntaxError]) = match &i.kind {
-                ItemKind::Invalid(e) => (Some(e), &[]),
+                ItemKind::Invalid(e) => (Some(&**e), &[]),
                 ItemKind::Record(r) => match &r.data {
                     RData::Bad(e) => (Some(e), &r.errors[..]),
                     _ => (None, &r.errors[..]),
@@ -407,14 +411,47 @@ pub fn parse(src: &SourceFile, origin: &str) -> Zone {
         prev_owner: None,
         ttl_directive: None,
         last_ttl: None,
+        tokens: Vec::new(),
+        fields: Vec::new(),
     };
-    let items = lex::Entries::new(src.text())
-        .map(|span| Item {
-            span,
-            kind: reader.entry(span),
-        })
-        .collect();
+    // At most one item per line; zone lines are rarely shorter than 24 bytes.
+    let mut items = Vec::with_capacity(src.line_count().min(src.len() / 24 + 16));
+    let mut failed = 0;
+    for span in lex::Entries::new(src.text()) {
+        if failed == MAX_ERRORS {
+            items.push(Item {
+                span: Span::new(span.start as usize, src.len()),
+                kind: not_read(src, span),
+            });
+            break;
+        }
+        let kind = reader.entry(span);
+        if matches!(&kind, ItemKind::Invalid(_))
+            || matches!(&kind, ItemKind::Record(r) if matches!(r.data, RData::Bad(_)))
+        {
+            failed += 1;
+        }
+        items.push(Item { span, kind });
+    }
     Zone { origin, items }
+}
+
+/// After this many invalid entries and unreadable records, the rest of the file is one invalid
+/// item: it is not a zone file, and reading on would cost memory for nothing.
+pub const MAX_ERRORS: usize = 1000;
+
+fn not_read(src: &SourceFile, rest: Span) -> ItemKind {
+    let line = src.line_col(rest.start as usize).line;
+    invalid(
+        SyntaxError::new(
+            Span::new(rest.start as usize, src.len()),
+            format!(
+                "expected a zone file, found {MAX_ERRORS} errors before line {line}; \
+                 the rest of the file is not read"
+            ),
+        )
+        .with_help("check that this file is a zone file, and fix the first errors"),
+    )
 }
 
 /// The state carried from one entry to the next.
@@ -424,6 +461,8 @@ struct Reader<'a> {
     prev_owner: Option<String>,
     ttl_directive: Option<u32>,
     last_ttl: Option<u32>,
+    tokens: Vec<Token>,
+    fields: Vec<Field>,
 }
 
 /// A field of an entry: an unquoted word or a quoted string.
@@ -460,32 +499,52 @@ impl Reader<'_> {
     fn entry(&mut self, span: Span) -> ItemKind {
         let src = self.src;
         let text = src.slice(span);
+        // Blank and comment lines need no splitting (of any length: a comment runs to the line
+        // end, which ends its entry).
+        let body = text.trim_start_matches([' ', '\t', '\r']);
+        if body.is_empty() || body == "\n" {
+            return ItemKind::Blank;
+        }
+        if body.starts_with(';') {
+            return ItemKind::Comment;
+        }
         if text.len() > MAX_ENTRY {
             return self.too_long(span);
         }
-        let lexed = match lex::lex(text, span.start as usize) {
-            Ok(l) => l,
-            Err(e) => return ItemKind::Invalid(e),
+        // The vectors are kept from one entry to the next, to spare allocations.
+        let mut tokens = std::mem::take(&mut self.tokens);
+        let mut fields = std::mem::take(&mut self.fields);
+        tokens.clear();
+        fields.clear();
+        let kind = match lex::lex(text, span.start as usize, &mut tokens) {
+            Ok(lead) => {
+                fields.extend(tokens.iter().filter_map(|t| match t.kind {
+                    Tok::Word => Some(Field {
+                        span: t.span,
+                        quoted: false,
+                        closed: true,
+                    }),
+                    Tok::Quoted { closed } => Some(Field {
+                        span: t.span,
+                        quoted: true,
+                        closed,
+                    }),
+                    _ => None,
+                }));
+                self.classify(span, lead, &tokens, &fields)
+            }
+            Err(e) => invalid(e),
         };
-        let tokens = &lexed.tokens;
-        let fields: Vec<Field> = tokens
-            .iter()
-            .filter_map(|t| match t.kind {
-                Tok::Word => Some(Field {
-                    span: t.span,
-                    quoted: false,
-                    closed: true,
-                }),
-                Tok::Quoted { closed } => Some(Field {
-                    span: t.span,
-                    quoted: true,
-                    closed,
-                }),
-                _ => None,
-            })
-            .collect();
+        self.tokens = tokens;
+        self.fields = fields;
+        kind
+    }
+
+    /// What an entry is, from its pieces.
+    fn classify(&mut self, span: Span, lead: Lead, tokens: &[Token], fields: &[Field]) -> ItemKind {
+        let src = self.src;
         let mut errors = self.paren_errors(tokens, span);
-        let lead = match lexed.lead {
+        let lead = match lead {
             // BIND reads a `(` in the first column as no white space: the first field after it
             // is the owner (`( www A 192.0.2.1 )`).
             Lead::Other if errors.is_empty() && !fields.is_empty() => {
@@ -501,17 +560,17 @@ impl Reader<'_> {
         match lead {
             Lead::Owner(owner) if src.slice(owner).starts_with('$') => {
                 match errors.drain(..).next() {
-                    Some(e) => ItemKind::Invalid(e),
-                    None => self.directive(owner, &fields),
+                    Some(e) => invalid(e),
+                    None => self.directive(owner, fields),
                 }
             }
-            Lead::Owner(owner) => self.owned(owner, owner, &fields, errors, span),
+            Lead::Owner(owner) => self.owned(owner, owner, fields, errors, span),
             Lead::QuotedOwner {
                 span: owner,
                 closed,
-            } => self.quoted_owner(owner, closed, &fields, errors, span),
+            } => self.quoted_owner(owner, closed, fields, errors, span),
             _ if fields.is_empty() => match errors.drain(..).next() {
-                Some(e) => ItemKind::Invalid(e),
+                Some(e) => invalid(e),
                 None if tokens.iter().any(|t| t.kind == Tok::Comment) => ItemKind::Comment,
                 // Also `(` `)` alone, which BIND reads as nothing.
                 None => ItemKind::Blank,
@@ -519,9 +578,9 @@ impl Reader<'_> {
             Lead::Indent => match self.prev_owner.clone() {
                 Some(name) => {
                     let owner = Owner { span: None, name };
-                    self.record(owner, &fields, errors, span)
+                    self.record(owner, fields, errors, span)
                 }
-                None => ItemKind::Invalid(
+                None => invalid(
                     SyntaxError::new(
                         Span::at(span.start as usize),
                         "expected an owner name in the first column, found white space (which \
@@ -534,7 +593,7 @@ impl Reader<'_> {
             },
             // A `)` without `(` in the first column.
             Lead::Other => match errors.drain(..).next() {
-                Some(e) => ItemKind::Invalid(e),
+                Some(e) => invalid(e),
                 None => ItemKind::Blank,
             },
         }
@@ -550,7 +609,7 @@ impl Reader<'_> {
         entry: Span,
     ) -> ItemKind {
         if !closed {
-            return ItemKind::Invalid(
+            return invalid(
                 SyntaxError::new(
                     owner,
                     "expected `\"` to close the quoted owner name, found end of line",
@@ -578,14 +637,18 @@ impl Reader<'_> {
         let raw = self.src.slice(name);
         match text::resolve_name(raw, &self.origin) {
             Ok(name) => {
-                self.prev_owner = Some(name.clone());
+                // (Reusing the buffer: one allocation less per record.)
+                match &mut self.prev_owner {
+                    Some(prev) => prev.clone_from(&name),
+                    None => self.prev_owner = Some(name.clone()),
+                }
                 let owner = Owner {
                     span: Some(owner),
                     name,
                 };
                 self.record(owner, fields, errors, entry)
             }
-            Err(reason) => ItemKind::Invalid(
+            Err(reason) => invalid(
                 SyntaxError::new(
                     owner,
                     format!(
@@ -647,19 +710,9 @@ impl Reader<'_> {
 
     fn too_long(&self, span: Span) -> ItemKind {
         let text = self.src.slice(span);
-        // A single long line of comment or white space is harmless.
-        let body = text.trim_start_matches([' ', '\t', '\r']);
-        let body = body.strip_suffix('\n').unwrap_or(body);
-        if !body.contains('\n') {
-            if body.starts_with(';') {
-                return ItemKind::Comment;
-            }
-            if body.trim_end_matches([' ', '\t', '\r']).is_empty() {
-                return ItemKind::Blank;
-            }
-        }
-        let head = Span::new(span.start as usize, span.start as usize + 1);
-        ItemKind::Invalid(
+        let first = text.chars().next().map_or(0, char::len_utf8);
+        let head = Span::new(span.start as usize, span.start as usize + first);
+        invalid(
             SyntaxError::new(
                 head,
                 format!(
@@ -680,7 +733,7 @@ impl Reader<'_> {
         let arg = |i: usize| fields.get(i).copied();
         let end = fields.last().map_or(name_span, |f| f.span);
         let missing = |what: &str| {
-            ItemKind::Invalid(
+            invalid(
                 SyntaxError::new(
                     Span::at(end.end as usize),
                     format!("expected {what} after `{name}`, found end of line"),
@@ -690,7 +743,7 @@ impl Reader<'_> {
         };
         let extra = |from: usize, what: &str| {
             let f = fields[from];
-            ItemKind::Invalid(
+            invalid(
                 SyntaxError::new(
                     f.span.join(end),
                     format!(
@@ -707,13 +760,13 @@ impl Reader<'_> {
             };
             let value = src.slice(f.span);
             if f.quoted {
-                return ItemKind::Invalid(SyntaxError::new(
+                return invalid(SyntaxError::new(
                     f.span,
                     format!("expected a TTL, found a quoted string {}", show(value)),
                 ));
             }
             let Some(ttl) = text::parse_ttl(value) else {
-                return ItemKind::Invalid(
+                return invalid(
                     SyntaxError::new(
                         f.span,
                         format!(
@@ -735,7 +788,7 @@ impl Reader<'_> {
             };
             let target = match self.target(f, "a domain name after `$ORIGIN`") {
                 Ok(t) => t,
-                Err(e) => return ItemKind::Invalid(e),
+                Err(e) => return invalid(e),
             };
             if fields.len() > 1 {
                 return extra(1, "origin");
@@ -749,7 +802,7 @@ impl Reader<'_> {
             let file = match text::unescape(src.slice_bytes(f.inner())) {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
                 Err(e) => {
-                    return ItemKind::Invalid(SyntaxError::new(
+                    return invalid(SyntaxError::new(
                         Span::new(e.at, e.at + e.len).offset(f.inner().start as usize),
                         e.message,
                     ));
@@ -759,7 +812,7 @@ impl Reader<'_> {
                 None => None,
                 Some(o) => match self.target(o, "a domain name (the origin) after the file name") {
                     Ok(t) => Some(t),
-                    Err(e) => return ItemKind::Invalid(e),
+                    Err(e) => return invalid(e),
                 },
             };
             if fields.len() > 2 {
@@ -778,7 +831,7 @@ impl Reader<'_> {
                 args: fields[0].span.join(end),
             }
         } else {
-            return ItemKind::Invalid(
+            return invalid(
                 SyntaxError::new(
                     name_span,
                     format!(
@@ -789,7 +842,7 @@ impl Reader<'_> {
                 .with_help("a `$` in the first column starts a directive; BIND knows no other"),
             );
         };
-        ItemKind::Directive(Directive { name_span, kind })
+        ItemKind::Directive(Box::new(Directive { name_span, kind }))
     }
 
     /// A domain-name field, resolved against the current origin.
@@ -816,14 +869,14 @@ impl Reader<'_> {
                 let at = fields
                     .last()
                     .map_or(after_owner, |f| Span::at(f.span.end as usize));
-                return ItemKind::Invalid(
+                return invalid(
                     SyntaxError::new(at, "expected a record type, found end of line")
                         .with_help(RECORD_HELP),
                 );
             };
             let word = src.slice(f.span);
             if f.quoted {
-                return ItemKind::Invalid(
+                return invalid(
                     SyntaxError::new(
                         f.span,
                         format!(
@@ -850,7 +903,7 @@ impl Reader<'_> {
             match RType::from_text(word) {
                 Some(t) => break (t, f.span),
                 None => {
-                    return ItemKind::Invalid(
+                    return invalid(
                         SyntaxError::new(
                             f.span,
                             format!(
@@ -906,7 +959,7 @@ impl Reader<'_> {
         if effective_ttl.is_some() {
             self.last_ttl = effective_ttl;
         }
-        ItemKind::Record(Record {
+        ItemKind::Record(Box::new(Record {
             owner,
             ttl,
             effective_ttl,
@@ -916,7 +969,7 @@ impl Reader<'_> {
             rdata_span,
             data,
             errors,
-        })
+        }))
     }
 }
 

@@ -724,6 +724,41 @@ fn an_entry_too_long_to_be_a_record_is_reported() {
 }
 
 #[test]
+fn after_too_many_errors_the_rest_is_one_item() {
+    let mut text = String::from("ok A 192.0.2.1\n");
+    for _ in 0..MAX_ERRORS + 5 {
+        text.push_str("x\n");
+    }
+    let (src, z) = zone(&text);
+    assert_eq!(z.items.len(), MAX_ERRORS + 2);
+    let errs = errors(&src, &z);
+    assert_eq!(errs.len(), MAX_ERRORS + 1);
+    let last = z.items.last().unwrap();
+    assert_eq!(last.span.end as usize, text.len());
+    assert_eq!(
+        errs[MAX_ERRORS].1,
+        format!(
+            "expected a zone file, found {MAX_ERRORS} errors before line {}; the rest of the \
+             file is not read",
+            MAX_ERRORS + 2
+        )
+    );
+    // Errors that leave records readable do not count.
+    let text = "x IN A 192.0.2.1 extra\n".repeat(MAX_ERRORS + 5);
+    let (_, z) = zone(&text);
+    assert_eq!(z.records().count(), MAX_ERRORS + 5);
+}
+
+#[test]
+fn error_spans_fall_on_character_boundaries() {
+    let text = format!("é{}\n", "a".repeat(MAX_ENTRY));
+    let (src, z) = zone(&text);
+    for e in z.errors() {
+        assert_eq!(src.slice(e.span), "é");
+    }
+}
+
+#[test]
 fn invalid_utf8_in_txt_keeps_the_original_bytes() {
     let mut bytes = b"t TXT \"caf".to_vec();
     bytes.extend_from_slice(&[0xe9, b'"', b'\n']);
