@@ -81,15 +81,17 @@ pub struct Item {
     pub kind: ItemKind,
 }
 
+/// What an entry is. The boxes keep an [`Item`] at 24 bytes (there is one per line).
 #[derive(Clone, Debug)]
 pub enum ItemKind {
-    /// Empty or white space only.
+    /// Empty or white space only (or parentheses around nothing, which BIND also skips).
     Blank,
     /// Only a comment (cPanel's header, transfer auto-merge notes, commented-out records).
     Comment,
     Directive(Box<Directive>),
     Record(Box<Record>),
-    /// Not a record: unknown type, bad owner, bad directive, binary data, record too long.
+    /// Not a record: unknown type, bad owner, bad directive, binary data, record too long, or
+    /// the rest of a file after [`MAX_ERRORS`] errors.
     Invalid(Box<SyntaxError>),
 }
 
@@ -444,7 +446,8 @@ fn not_read(src: &SourceFile, rest: Span) -> ItemKind {
     let line = src.line_col(rest.start as usize).line;
     invalid(
         SyntaxError::new(
-            Span::new(rest.start as usize, src.len()),
+            // Empty: the item covers the rest of the file, the message says where it starts.
+            Span::at(rest.start as usize),
             format!(
                 "expected a zone file, found {MAX_ERRORS} errors before line {line}; \
                  the rest of the file is not read"
