@@ -41,7 +41,7 @@ pub(super) enum Lead {
     QuotedOwner { span: Span, closed: bool },
     /// White space: the owner is omitted.
     Indent,
-    /// Something else (`(`, `"`, `;`, a line end, nothing).
+    /// Something else: `(`, `)`, `;`, a line end, a NUL byte, nothing.
     Other,
 }
 
