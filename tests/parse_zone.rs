@@ -328,17 +328,31 @@ fn synthetic_cpanel_zone_with_every_type() {
 const DEBUG: bool = cfg!(debug_assertions);
 
 fn scaled(n: usize) -> usize {
-    if DEBUG { n / 16 } else { n }
+    if DEBUG { n / 64 } else { n }
 }
 
-/// "Well under a second" in release, with room for a loaded machine.
-const SLOW: Duration = Duration::from_secs(if DEBUG { 30 } else { 2 });
+/// "Well under a second" in release.
+const SLOW: Duration = Duration::from_secs(if DEBUG { 30 } else { 1 });
+
+/// CPU time of this thread (user + system), so that a loaded machine does not fail the timing
+/// tests; wall-clock time where /proc is not there.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(Duration::from_millis(ticks * 10))
+}
 
 fn timed(what: &str, limit: Duration, f: impl FnOnce()) {
-    let start = Instant::now();
+    let (wall, cpu) = (Instant::now(), thread_cpu());
     f();
-    let took = start.elapsed();
-    eprintln!("{what}: {took:?}");
+    let took = match (cpu, thread_cpu()) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => wall.elapsed(),
+    };
+    eprintln!("{what}: {took:?} CPU ({:?} wall)", wall.elapsed());
     assert!(took < limit, "{what} took {took:?}");
 }
 
@@ -459,6 +473,46 @@ fn hostile_deep_nesting() {
     timed("deep nesting", SLOW, || {
         let z = parse_checked(&src, "example.com");
         assert_eq!(z.records_of("y.example.com", RType::A).count(), 1);
+    });
+}
+
+#[test]
+fn hostile_sixteen_mib_of_tiny_lines() {
+    let lines = [
+        ("\n", false),
+        (";\n", false),
+        ("(\n)\n", false),
+        ("x TXT (\n1 )\n", false),
+        ("x\n", true),
+        ("x A y\n", true),
+    ];
+    for (line, garbage) in lines {
+        let text = line.repeat(scaled(16 << 20) / line.len());
+        let src = SourceFile::from_str("var/named/example.com.db", &text);
+        // Tiny records are the most work per byte: allow a little more.
+        timed(&format!("16 MiB of {line:?}"), SLOW * 3, || {
+            let z = zone::parse(&src, "example.com");
+            let items = if garbage {
+                // Garbage: the rest of the file after the first errors is one item.
+                zone::MAX_ERRORS + 1
+            } else {
+                src.line_count() / line.matches('\n').count()
+            };
+            assert_eq!(z.items.len(), items);
+        });
+    }
+}
+
+#[test]
+fn hostile_tiny_continued_strings_finish() {
+    // The one shape pest splits in release builds (a quoted string continued past a line end,
+    // which cPanel never writes): a file of nothing else is slower, but still linear.
+    let line = "x TXT \"\\\n\"\n";
+    let text = line.repeat(scaled(16 << 20) / line.len());
+    let src = SourceFile::from_str("var/named/example.com.db", &text);
+    timed("16 MiB of continued strings", SLOW * 20, || {
+        let z = zone::parse(&src, "example.com");
+        assert_eq!(z.records().count(), src.line_count() / 2);
     });
 }
 
@@ -655,7 +709,34 @@ const BIND_CASES: &[(&str, bool)] = &[
     ("x IN A 192.0.2.1\r\ny IN A 192.0.2.2\r\n", true),
     ("; only a comment\n\n   \n", true),
     ("x IN TXT x\0y\n", false),
+    ("x 300 600 IN A 192.0.2.1\n", false),
+    ("x IN IN A 192.0.2.1\n", false),
+    (
+        "Www.Sub IN A 192.0.2.1 ; comment\nout.example.net. IN A 192.0.2.1\n",
+        true,
+    ),
+    ("( x IN A 192.0.2.1 )\n", true),
+    ("(\nx A 192.0.2.1 )\n", true),
+    ("( ; nothing\n )\n", true),
+    (") x A 192.0.2.1\n", false),
+    ("x ( IN A\n 192.0.2.1 )\n", true),
     ("x IN TXT \"x\0y\"\n", true),
+];
+
+/// Where this parser differs from BIND on purpose (see the module documentation): zone bodies
+/// this parser accepts and BIND refuses.
+const DIVERGENT: &[&str] = &[
+    // Kept for a rule to report (and fix by splitting); BIND refuses strings over 255 bytes.
+    concat!(
+        "@ IN TXT \"v=spf1 ",
+        "include:a.example.net include:b.example.net include:c.example.net ",
+        "include:d.example.net include:e.example.net include:f.example.net ",
+        "include:g.example.net include:h.example.net include:i.example.net ",
+        "include:j.example.net include:k.example.net include:l.example.net ",
+        "ip4:192.0.2.1 ip4:192.0.2.2 ip4:192.0.2.3 ~all\"\n"
+    ),
+    // A lone CR is white space here; BIND ends the line.
+    "x IN TXT a\rb\n",
 ];
 
 fn named_checkzone() -> Option<std::path::PathBuf> {
@@ -665,7 +746,49 @@ fn named_checkzone() -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn bind_accepts(bin: &std::path::Path, origin: &str, text: &[u8]) -> (bool, String) {
+/// What BIND loads: `-D` prints every record, one per line, `owner TTL class type data`.
+struct BindVerdict {
+    ok: bool,
+    log: String,
+    /// (owner without final dot, lower case; TTL; type), sorted.
+    records: Vec<(String, u32, String)>,
+}
+
+/// The same triples from this parser, for the records BIND keeps (inside the zone). Owner names
+/// keep their escapes here (`x\065`) where BIND prints the character (`xA`): decode them.
+fn our_records(z: &Zone) -> Vec<(String, u32, String)> {
+    let decode = |name: &str| {
+        let mut out = String::new();
+        let mut chars = name.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            let digits: String = chars.clone().take(3).collect();
+            match digits.parse::<u8>() {
+                Ok(n) if digits.len() == 3 => {
+                    out.push(char::from(n));
+                    chars.nth(2);
+                }
+                _ => out.extend(chars.next()),
+            }
+        }
+        out.to_ascii_lowercase()
+    };
+    let mut v: Vec<(String, u32, String)> = z
+        .records()
+        .filter(|r| z.contains(&r.owner.name))
+        .map(|r| {
+            let ttl = r.effective_ttl.unwrap();
+            (decode(&r.owner.name), ttl, r.rtype.to_string())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn bind_check(bin: &std::path::Path, origin: &str, text: &[u8]) -> BindVerdict {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("zone.db");
     std::fs::write(&file, text).unwrap();
@@ -673,26 +796,40 @@ fn bind_accepts(bin: &std::path::Path, origin: &str, text: &[u8]) -> (bool, Stri
     let out = std::process::Command::new(bin)
         .args([
             "-k", "ignore", "-n", "ignore", "-m", "ignore", "-M", "ignore", "-S", "ignore", "-r",
-            "ignore", "-i", "none", "-W", "ignore",
+            "ignore", "-i", "none", "-W", "ignore", "-D", "-o", "-",
         ])
         .arg(origin)
         .arg(&file)
         .output()
         .unwrap();
-    let log =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), log)
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut records: Vec<(String, u32, String)> = stdout
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let ttl = f.get(1)?.parse().ok()?;
+            let owner = f[0].strip_suffix('.')?.to_ascii_lowercase();
+            (f.get(2) == Some(&"IN")).then(|| (owner, ttl, f[3].to_string()))
+        })
+        .collect();
+    records.sort();
+    BindVerdict {
+        ok: out.status.success(),
+        log: stdout.into_owned() + &String::from_utf8_lossy(&out.stderr),
+        records,
+    }
 }
 
 #[test]
 fn parser_verdicts_on_synthetic_zones() {
     let mut wrong = Vec::new();
-    for (body, valid) in BIND_CASES {
+    let divergent = DIVERGENT.iter().map(|body| (*body, true));
+    for (body, valid) in BIND_CASES.iter().copied().chain(divergent) {
         let text = format!("{HEADER}{body}");
         let src = SourceFile::from_str("var/named/example.com.db", &text);
         let z = parse_checked(&src, "example.com");
         let errors: Vec<String> = z.errors().map(|e| e.message.clone()).collect();
-        if errors.is_empty() != *valid {
+        if errors.is_empty() != valid {
             wrong.push(format!(
                 "{body:?}: expected valid={valid}, errors {errors:?}"
             ));
@@ -720,25 +857,41 @@ fn bind_agrees_with_the_parser() {
         return;
     };
     let mut wrong = Vec::new();
+    let mut compare = |what: &str, origin: &str, text: &[u8], valid: bool| {
+        let bind = bind_check(&bin, origin, text);
+        if bind.ok != valid {
+            wrong.push(format!(
+                "{what}: BIND says valid={}:\n{}",
+                bind.ok, bind.log
+            ));
+        } else if bind.ok && !what.contains("$GENERATE") {
+            // Same records: owners, TTLs and types.
+            let src = SourceFile::new("zone.db", text.to_vec());
+            let ours = our_records(&zone::parse(&src, origin));
+            if ours != bind.records {
+                wrong.push(format!(
+                    "{what}: records differ\n  BIND: {:?}\n  ours: {ours:?}",
+                    bind.records
+                ));
+            }
+        }
+    };
     for (body, valid) in BIND_CASES {
         let text = format!("{HEADER}{body}");
-        let (ok, log) = bind_accepts(&bin, "example.com", text.as_bytes());
-        if ok != *valid {
-            wrong.push(format!("{body:?}: BIND says valid={ok}:\n{log}"));
-        }
+        compare(&format!("{body:?}"), "example.com", text.as_bytes(), *valid);
+    }
+    for body in DIVERGENT {
+        let text = format!("{HEADER}{body}");
+        compare(&format!("{body:?}"), "example.com", text.as_bytes(), false);
     }
     for &(file, origin, ..) in CORPUS {
-        let bytes = common::corpus_file(&format!("cpanel/{file}"));
-        let (ok, log) = bind_accepts(&bin, origin, &bytes);
-        if !ok {
-            wrong.push(format!("{file}: BIND refuses it:\n{log}"));
-        }
+        compare(
+            file,
+            origin,
+            &common::corpus_file(&format!("cpanel/{file}")),
+            true,
+        );
     }
-    let src = SourceFile::from_str("var/named/example.com.db", SYNTHETIC);
-    assert_eq!(zone::parse(&src, "example.com").errors().count(), 0);
-    let (ok, log) = bind_accepts(&bin, "example.com", SYNTHETIC.as_bytes());
-    if !ok {
-        wrong.push(format!("synthetic zone: BIND refuses it:\n{log}"));
-    }
+    compare("synthetic zone", "example.com", SYNTHETIC.as_bytes(), true);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -18,23 +18,34 @@
 //! quoted and one unquoted word; this parser keeps them as such and [`Txt::malformed`] says so.
 //!
 //! Decisions where BIND's behaviour was not copied or the brief was silent:
-//! - Reading follows BIND 9.18 (checked with `named-checkzone`, see `tests/parse_zone.rs`): which
+//! - Reading follows BIND 9.18 (checked with `named-checkzone` in `tests/parse_zone.rs`, which
+//!   compares verdicts and the loaded owners, TTLs and types on synthetic and real zones): which
 //!   characters end a word (`;`, `(`, `)`, `"` and white space, even inside a word), `\DDD` must
 //!   have three digits and be at most 255, `1h30` is not a TTL, unknown types and classes other
 //!   than `IN` are errors, extra fields after the data are errors, parentheses may nest.
-//! - A lone CR is white space (BIND ends the line there); CRLF files read like LF files.
+//!   BIND's quirks are kept: a quoted owner name is read as its content, a `(` in the first
+//!   column is not white space (the next field is the owner), an empty `( )` is nothing.
+//! - Deliberate differences from BIND: a lone CR is white space (BIND ends the line there), so
+//!   CRLF files read like LF files; a TXT string over 255 bytes is kept as it is (BIND refuses
+//!   the zone), for a rule to report with a fix.
 //! - A record whose data cannot be read (a bad address, a non-numeric preference) stays a
 //!   [`Record`] with [`RData::Bad`], so its owner and type are known; problems that leave the
 //!   data readable (extra fields, an unclosed `(`, a serial above 2^32-1, a class other than `IN`)
 //!   are in [`Record::errors`]. An entry that is not a record at all is [`ItemKind::Invalid`].
 //! - A file that ends inside parentheses is not read as one record: the record stops before the
-//!   next line that starts like a record (see [`lex::Entries`]), and the `(` is reported.
+//!   next line that starts like a record (`name [TTL] [class] TYPE` or a directive in the first
+//!   column), and the `(` is reported.
 //! - Domain names keep their presentation form: lower case, no final dot, escapes as written,
 //!   `""` for the root. Targets also keep the raw text, so `MX 10 192.0.2.1` (which BIND reads as
 //!   `192.0.2.1.example.com`) is still recognisable as an address.
 //! - Generic RFC 3597 data (`\# 4 c0000201`) is kept as [`RData::Other`] even for known types.
 //! - An entry longer than [`MAX_ENTRY`] bytes is not read (no DNS record's data can be that long)
 //!   and is reported; this keeps memory small on hostile input.
+//! - The grammar (`grammar/zone.pest`) defines how an entry splits into pieces. pest costs about
+//!   a microsecond per piece, which a file of tiny records would turn into seconds, so entries are
+//!   split by a plain loop that debug builds (every test run) check against the grammar on every
+//!   entry; pest itself splits the entries the loop leaves to it (a quoted string continued past
+//!   a line end, which cPanel never writes).
 
 mod lex;
 mod rdata;
@@ -70,16 +81,23 @@ pub struct Item {
     pub kind: ItemKind,
 }
 
+/// What an entry is. The boxes keep an [`Item`] at 24 bytes (there is one per line).
 #[derive(Clone, Debug)]
 pub enum ItemKind {
-    /// Empty or white space only.
+    /// Empty or white space only (or parentheses around nothing, which BIND also skips).
     Blank,
     /// Only a comment (cPanel's header, transfer auto-merge notes, commented-out records).
     Comment,
-    Directive(Directive),
-    Record(Record),
-    /// Not a record: unknown type, bad owner, bad directive, binary data, record too long.
-    Invalid(SyntaxError),
+    Directive(Box<Directive>),
+    Record(Box<Record>),
+    /// Not a record: unknown type, bad owner, bad directive, binary data, record too long, or
+    /// the rest of a file after [`MAX_ERRORS`] errors.
+    Invalid(Box<SyntaxError>),
+}
+
+/// An invalid entry.
+fn invalid(e: SyntaxError) -> ItemKind {
+    ItemKind::Invalid(Box::new(e))
 }
 
 /// A `$` directive.
@@ -267,7 +285,7 @@ impl Zone {
     /// Records in file order.
     pub fn records(&self) -> impl Iterator<Item = &Record> {
         self.items.iter().filter_map(|i| match &i.kind {
-            ItemKind::Record(r) => Some(r),
+            ItemKind::Record(r) => Some(&**r),
             _ => None,
         })
     }
@@ -275,7 +293,7 @@ impl Zone {
     /// Records with their items (for spans of whole records).
     pub fn record_items(&self) -> impl Iterator<Item = (&Item, &Record)> {
         self.items.iter().filter_map(|i| match &i.kind {
-            ItemKind::Record(r) => Some((i, r)),
+            ItemKind::Record(r) => Some((i, &**r)),
             _ => None,
         })
     }
@@ -298,6 +316,16 @@ impl Zone {
     /// Records at the zone's apex (owner = the origin given to [`parse`]).
     pub fn apex(&self) -> impl Iterator<Item = &Record> {
         self.records().filter(|r| r.owner.name == self.origin)
+    }
+
+    /// Whether `name` (lower case, no final dot) is the zone's origin or below it. BIND ignores
+    /// records outside the zone ("ignoring out-of-zone data").
+    pub fn contains(&self, name: &str) -> bool {
+        self.origin.is_empty()
+            || name == self.origin
+            || name
+                .strip_suffix(self.origin.as_str())
+                .is_some_and(|head| head.ends_with('.'))
     }
 
     /// The first SOA record with readable data, and that data.
@@ -324,7 +352,7 @@ impl Zone {
     /// Directives in file order.
     pub fn directives(&self) -> impl Iterator<Item = &Directive> {
         self.items.iter().filter_map(|i| match &i.kind {
-            ItemKind::Directive(d) => Some(d),
+            ItemKind::Directive(d) => Some(&**d),
             _ => None,
         })
     }
@@ -337,10 +365,8 @@ impl Zone {
             .iter()
             .take_while(|i| (i.span.start as usize) < offset)
         {
-            if let ItemKind::Directive(Directive {
-                kind: DirectiveKind::Origin(t),
-                ..
-            }) = &item.kind
+            if let ItemKind::Directive(d) = &item.kind
+                && let DirectiveKind::Origin(t) = &d.kind
             {
                 origin = &t.name;
             }
@@ -353,7 +379,7 @@ impl Zone {
     pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
         self.items.iter().flat_map(|i| {
             let (first, rest): (Option<&SyntaxError>, &[SyntaxError]) = match &i.kind {
-                ItemKind::Invalid(e) => (Some(e), &[]),
+                ItemKind::Invalid(e) => (Some(&**e), &[]),
                 ItemKind::Record(r) => match &r.data {
                     RData::Bad(e) => (Some(e), &r.errors[..]),
                     _ => (None, &r.errors[..]),
@@ -387,14 +413,48 @@ pub fn parse(src: &SourceFile, origin: &str) -> Zone {
         prev_owner: None,
         ttl_directive: None,
         last_ttl: None,
+        tokens: Vec::new(),
+        fields: Vec::new(),
     };
-    let items = lex::Entries::new(src.text())
-        .map(|span| Item {
-            span,
-            kind: reader.entry(span),
-        })
-        .collect();
+    // At most one item per line; zone lines are rarely shorter than 24 bytes.
+    let mut items = Vec::with_capacity(src.line_count().min(src.len() / 24 + 16));
+    let mut failed = 0;
+    for span in lex::Entries::new(src.text()) {
+        if failed == MAX_ERRORS {
+            items.push(Item {
+                span: Span::new(span.start as usize, src.len()),
+                kind: not_read(src, span),
+            });
+            break;
+        }
+        let kind = reader.entry(span);
+        if matches!(&kind, ItemKind::Invalid(_))
+            || matches!(&kind, ItemKind::Record(r) if matches!(r.data, RData::Bad(_)))
+        {
+            failed += 1;
+        }
+        items.push(Item { span, kind });
+    }
     Zone { origin, items }
+}
+
+/// After this many invalid entries and unreadable records, the rest of the file is one invalid
+/// item: it is not a zone file, and reading on would cost memory for nothing.
+pub const MAX_ERRORS: usize = 1000;
+
+fn not_read(src: &SourceFile, rest: Span) -> ItemKind {
+    let line = src.line_col(rest.start as usize).line;
+    invalid(
+        SyntaxError::new(
+            // Empty: the item covers the rest of the file, the message says where it starts.
+            Span::at(rest.start as usize),
+            format!(
+                "expected a zone file, found {MAX_ERRORS} errors before line {line}; \
+                 the rest of the file is not read"
+            ),
+        )
+        .with_help("check that this file is a zone file, and fix the first errors"),
+    )
 }
 
 /// The state carried from one entry to the next.
@@ -404,15 +464,17 @@ struct Reader<'a> {
     prev_owner: Option<String>,
     ttl_directive: Option<u32>,
     last_ttl: Option<u32>,
+    tokens: Vec<Token>,
+    fields: Vec<Field>,
 }
 
 /// A field of an entry: an unquoted word or a quoted string.
 #[derive(Clone, Copy, Debug)]
 struct Field {
-    pub span: Span,
-    pub quoted: bool,
+    span: Span,
+    quoted: bool,
     /// False for a quoted string whose line ended before its closing quote.
-    pub closed: bool,
+    closed: bool,
 }
 
 impl Field {
@@ -440,81 +502,88 @@ impl Reader<'_> {
     fn entry(&mut self, span: Span) -> ItemKind {
         let src = self.src;
         let text = src.slice(span);
+        // Blank and comment lines need no splitting (of any length: a comment runs to the line
+        // end, which ends its entry).
+        let body = text.trim_start_matches([' ', '\t', '\r']);
+        if body.is_empty() || body == "\n" {
+            return ItemKind::Blank;
+        }
+        if body.starts_with(';') {
+            return ItemKind::Comment;
+        }
         if text.len() > MAX_ENTRY {
             return self.too_long(span);
         }
-        let lexed = match lex::lex(text, span.start as usize) {
-            Ok(l) => l,
-            Err(e) => return ItemKind::Invalid(e),
+        // The vectors are kept from one entry to the next, to spare allocations.
+        let mut tokens = std::mem::take(&mut self.tokens);
+        let mut fields = std::mem::take(&mut self.fields);
+        tokens.clear();
+        fields.clear();
+        let kind = match lex::lex(text, span.start as usize, &mut tokens) {
+            Ok(lead) => {
+                fields.extend(tokens.iter().filter_map(|t| match t.kind {
+                    Tok::Word => Some(Field {
+                        span: t.span,
+                        quoted: false,
+                        closed: true,
+                    }),
+                    Tok::Quoted { closed } => Some(Field {
+                        span: t.span,
+                        quoted: true,
+                        closed,
+                    }),
+                    _ => None,
+                }));
+                self.classify(span, lead, &tokens, &fields)
+            }
+            Err(e) => invalid(e),
         };
-        let tokens = &lexed.tokens;
-        let fields: Vec<Field> = tokens
-            .iter()
-            .filter_map(|t| match t.kind {
-                Tok::Word => Some(Field {
-                    span: t.span,
-                    quoted: false,
-                    closed: true,
-                }),
-                Tok::Quoted { closed } => Some(Field {
-                    span: t.span,
-                    quoted: true,
-                    closed,
-                }),
-                _ => None,
-            })
-            .collect();
+        self.tokens = tokens;
+        self.fields = fields;
+        kind
+    }
+
+    /// What an entry is, from its pieces.
+    fn classify(&mut self, span: Span, lead: Lead, tokens: &[Token], fields: &[Field]) -> ItemKind {
+        let src = self.src;
         let mut errors = self.paren_errors(tokens, span);
-        match lexed.lead {
+        let lead = match lead {
+            // BIND reads a `(` in the first column as no white space: the first field after it
+            // is the owner (`( www A 192.0.2.1 )`).
+            Lead::Other if errors.is_empty() && !fields.is_empty() => {
+                let first = fields[0];
+                return if first.quoted {
+                    self.quoted_owner(first.span, first.closed, &fields[1..], errors, span)
+                } else {
+                    self.owned(first.span, first.span, &fields[1..], errors, span)
+                };
+            }
+            lead => lead,
+        };
+        match lead {
             Lead::Owner(owner) if src.slice(owner).starts_with('$') => {
                 match errors.drain(..).next() {
-                    Some(e) => ItemKind::Invalid(e),
-                    None => self.directive(owner, &fields),
+                    Some(e) => invalid(e),
+                    None => self.directive(owner, fields),
                 }
             }
-            Lead::Owner(owner) => self.owned(owner, owner, &fields, errors, span),
+            Lead::Owner(owner) => self.owned(owner, owner, fields, errors, span),
             Lead::QuotedOwner {
                 span: owner,
                 closed,
-            } => {
-                if !closed {
-                    return ItemKind::Invalid(
-                        SyntaxError::new(
-                            owner,
-                            "expected `\"` to close the quoted owner name, found end of line",
-                        )
-                        .with_help(RECORD_HELP),
-                    );
-                }
-                let inner = Span {
-                    start: owner.start + 1,
-                    end: owner.end - 1,
-                };
-                self.owned(owner, inner, &fields, errors, span)
-            }
-            _ if fields.is_empty() => {
-                if let Some(e) = errors.drain(..).next() {
-                    ItemKind::Invalid(e)
-                } else if let Some(p) = tokens.iter().find(|t| t.kind == Tok::LParen) {
-                    ItemKind::Invalid(
-                        SyntaxError::new(
-                            p.span,
-                            "expected a record inside the parentheses, found none",
-                        )
-                        .with_help(RECORD_HELP),
-                    )
-                } else if tokens.iter().any(|t| t.kind == Tok::Comment) {
-                    ItemKind::Comment
-                } else {
-                    ItemKind::Blank
-                }
-            }
+            } => self.quoted_owner(owner, closed, fields, errors, span),
+            _ if fields.is_empty() => match errors.drain(..).next() {
+                Some(e) => invalid(e),
+                None if tokens.iter().any(|t| t.kind == Tok::Comment) => ItemKind::Comment,
+                // Also `(` `)` alone, which BIND reads as nothing.
+                None => ItemKind::Blank,
+            },
             Lead::Indent => match self.prev_owner.clone() {
                 Some(name) => {
                     let owner = Owner { span: None, name };
-                    self.record(owner, &fields, errors, span)
+                    self.record(owner, fields, errors, span)
                 }
-                None => ItemKind::Invalid(
+                None => invalid(
                     SyntaxError::new(
                         Span::at(span.start as usize),
                         "expected an owner name in the first column, found white space (which \
@@ -525,20 +594,37 @@ impl Reader<'_> {
                     ),
                 ),
             },
-            Lead::Other => {
-                let first = tokens[0];
-                ItemKind::Invalid(
-                    SyntaxError::new(
-                        first.span.join(Span::at(first.span.start as usize + 1)),
-                        format!(
-                            "expected an owner name or white space in the first column, found {}",
-                            show(&src.slice(first.span)[..1])
-                        ),
-                    )
-                    .with_help(RECORD_HELP),
-                )
-            }
+            // A `)` without `(` in the first column.
+            Lead::Other => match errors.drain(..).next() {
+                Some(e) => invalid(e),
+                None => ItemKind::Blank,
+            },
         }
+    }
+
+    /// A record whose owner is a quoted string at `owner`.
+    fn quoted_owner(
+        &mut self,
+        owner: Span,
+        closed: bool,
+        fields: &[Field],
+        errors: Vec<SyntaxError>,
+        entry: Span,
+    ) -> ItemKind {
+        if !closed {
+            return invalid(
+                SyntaxError::new(
+                    owner,
+                    "expected `\"` to close the quoted owner name, found end of line",
+                )
+                .with_help(RECORD_HELP),
+            );
+        }
+        let inner = Span {
+            start: owner.start + 1,
+            end: owner.end - 1,
+        };
+        self.owned(owner, inner, fields, errors, entry)
     }
 
     /// A record whose owner is written at `owner` (the name itself at `name`, inside the quotes
@@ -554,14 +640,18 @@ impl Reader<'_> {
         let raw = self.src.slice(name);
         match text::resolve_name(raw, &self.origin) {
             Ok(name) => {
-                self.prev_owner = Some(name.clone());
+                // (Reusing the buffer: one allocation less per record.)
+                match &mut self.prev_owner {
+                    Some(prev) => prev.clone_from(&name),
+                    None => self.prev_owner = Some(name.clone()),
+                }
                 let owner = Owner {
                     span: Some(owner),
                     name,
                 };
                 self.record(owner, fields, errors, entry)
             }
-            Err(reason) => ItemKind::Invalid(
+            Err(reason) => invalid(
                 SyntaxError::new(
                     owner,
                     format!(
@@ -623,19 +713,9 @@ impl Reader<'_> {
 
     fn too_long(&self, span: Span) -> ItemKind {
         let text = self.src.slice(span);
-        // A single long line of comment or white space is harmless.
-        let body = text.trim_start_matches([' ', '\t', '\r']);
-        let body = body.strip_suffix('\n').unwrap_or(body);
-        if !body.contains('\n') {
-            if body.starts_with(';') {
-                return ItemKind::Comment;
-            }
-            if body.trim_end_matches([' ', '\t', '\r']).is_empty() {
-                return ItemKind::Blank;
-            }
-        }
-        let head = Span::new(span.start as usize, span.start as usize + 1);
-        ItemKind::Invalid(
+        let first = text.chars().next().map_or(0, char::len_utf8);
+        let head = Span::new(span.start as usize, span.start as usize + first);
+        invalid(
             SyntaxError::new(
                 head,
                 format!(
@@ -656,7 +736,7 @@ impl Reader<'_> {
         let arg = |i: usize| fields.get(i).copied();
         let end = fields.last().map_or(name_span, |f| f.span);
         let missing = |what: &str| {
-            ItemKind::Invalid(
+            invalid(
                 SyntaxError::new(
                     Span::at(end.end as usize),
                     format!("expected {what} after `{name}`, found end of line"),
@@ -666,7 +746,7 @@ impl Reader<'_> {
         };
         let extra = |from: usize, what: &str| {
             let f = fields[from];
-            ItemKind::Invalid(
+            invalid(
                 SyntaxError::new(
                     f.span.join(end),
                     format!(
@@ -683,13 +763,13 @@ impl Reader<'_> {
             };
             let value = src.slice(f.span);
             if f.quoted {
-                return ItemKind::Invalid(SyntaxError::new(
+                return invalid(SyntaxError::new(
                     f.span,
                     format!("expected a TTL, found a quoted string {}", show(value)),
                 ));
             }
             let Some(ttl) = text::parse_ttl(value) else {
-                return ItemKind::Invalid(
+                return invalid(
                     SyntaxError::new(
                         f.span,
                         format!(
@@ -711,7 +791,7 @@ impl Reader<'_> {
             };
             let target = match self.target(f, "a domain name after `$ORIGIN`") {
                 Ok(t) => t,
-                Err(e) => return ItemKind::Invalid(e),
+                Err(e) => return invalid(e),
             };
             if fields.len() > 1 {
                 return extra(1, "origin");
@@ -725,7 +805,7 @@ impl Reader<'_> {
             let file = match text::unescape(src.slice_bytes(f.inner())) {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
                 Err(e) => {
-                    return ItemKind::Invalid(SyntaxError::new(
+                    return invalid(SyntaxError::new(
                         Span::new(e.at, e.at + e.len).offset(f.inner().start as usize),
                         e.message,
                     ));
@@ -735,7 +815,7 @@ impl Reader<'_> {
                 None => None,
                 Some(o) => match self.target(o, "a domain name (the origin) after the file name") {
                     Ok(t) => Some(t),
-                    Err(e) => return ItemKind::Invalid(e),
+                    Err(e) => return invalid(e),
                 },
             };
             if fields.len() > 2 {
@@ -754,7 +834,7 @@ impl Reader<'_> {
                 args: fields[0].span.join(end),
             }
         } else {
-            return ItemKind::Invalid(
+            return invalid(
                 SyntaxError::new(
                     name_span,
                     format!(
@@ -765,7 +845,7 @@ impl Reader<'_> {
                 .with_help("a `$` in the first column starts a directive; BIND knows no other"),
             );
         };
-        ItemKind::Directive(Directive { name_span, kind })
+        ItemKind::Directive(Box::new(Directive { name_span, kind }))
     }
 
     /// A domain-name field, resolved against the current origin.
@@ -792,14 +872,14 @@ impl Reader<'_> {
                 let at = fields
                     .last()
                     .map_or(after_owner, |f| Span::at(f.span.end as usize));
-                return ItemKind::Invalid(
+                return invalid(
                     SyntaxError::new(at, "expected a record type, found end of line")
                         .with_help(RECORD_HELP),
                 );
             };
             let word = src.slice(f.span);
             if f.quoted {
-                return ItemKind::Invalid(
+                return invalid(
                     SyntaxError::new(
                         f.span,
                         format!(
@@ -826,7 +906,7 @@ impl Reader<'_> {
             match RType::from_text(word) {
                 Some(t) => break (t, f.span),
                 None => {
-                    return ItemKind::Invalid(
+                    return invalid(
                         SyntaxError::new(
                             f.span,
                             format!(
@@ -882,7 +962,7 @@ impl Reader<'_> {
         if effective_ttl.is_some() {
             self.last_ttl = effective_ttl;
         }
-        ItemKind::Record(Record {
+        ItemKind::Record(Box::new(Record {
             owner,
             ttl,
             effective_ttl,
@@ -892,7 +972,7 @@ impl Reader<'_> {
             rdata_span,
             data,
             errors,
-        })
+        }))
     }
 }
 

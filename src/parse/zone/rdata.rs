@@ -31,20 +31,10 @@ pub(super) fn read(ctx: &Ctx<'_>, fields: &[Field]) -> (RData, Vec<SyntaxError>)
         errors: Vec::new(),
     };
     let data = match ctx.rtype {
-        RType::A => c
-            .word("an IPv4 address in the A record")
-            .and_then(|(f, w)| {
-                w.parse()
-                    .map(RData::A)
-                    .map_err(|_| c.error(f.span, "an IPv4 address in the A record", w))
-            }),
+        RType::A => c.address("an IPv4 address in the A record").map(RData::A),
         RType::Aaaa => c
-            .word("an IPv6 address in the AAAA record")
-            .and_then(|(f, w)| {
-                w.parse()
-                    .map(RData::Aaaa)
-                    .map_err(|_| c.error(f.span, "an IPv6 address in the AAAA record", w))
-            }),
+            .address("an IPv6 address in the AAAA record")
+            .map(RData::Aaaa),
         RType::Mx => c.mx(),
         RType::Cname => c
             .name("a domain name in the CNAME record")
@@ -158,6 +148,12 @@ impl<'a> Cursor<'a, '_> {
             .with_help(help(self.ctx.rtype)));
         }
         Ok((f, w))
+    }
+
+    /// An IP address.
+    fn address<T: std::str::FromStr>(&mut self, what: &str) -> Result<T, SyntaxError> {
+        let (f, w) = self.word(what)?;
+        w.parse().map_err(|_| self.error(f.span, what, w))
     }
 
     fn name(&mut self, what: &str) -> Result<Target, SyntaxError> {

@@ -433,7 +433,7 @@ fn extra_fields_and_class_are_record_errors() {
 #[test]
 fn not_a_record_is_invalid() {
     let (src, z) =
-        zone("www IN CNAM host\nwww 1h30 A 192.0.2.1\nlonely\n(x) A 192.0.2.1\nx IN \"A\" 1\n");
+        zone("www IN CNAM host\nwww 1h30 A 192.0.2.1\nlonely\n) A 192.0.2.1\nx IN \"A\" 1\n");
     assert_eq!(z.records().count(), 0);
     assert_eq!(
         errors(&src, &z),
@@ -447,10 +447,7 @@ fn not_a_record_is_invalid() {
                 "expected a record type (such as A, MX, TXT), found `1h30`".to_string()
             ),
             (3, "expected a record type, found end of line".to_string()),
-            (
-                4,
-                "expected an owner name or white space in the first column, found `(`".to_string()
-            ),
+            (4, "found `)` without a `(` before it".to_string()),
             (
                 5,
                 "expected a record type, found a quoted string `\"A\"`".to_string()
@@ -578,7 +575,7 @@ fn unclosed_parenthesis_at_end_of_file() {
 
 #[test]
 fn nested_and_unmatched_parentheses() {
-    let (src, z) = zone("x TXT ( a ( b ) c )\ny A 192.0.2.1 )\n( z\n");
+    let (src, z) = zone("x TXT ( a ( b ) c )\ny A 192.0.2.1 )\n) z\n");
     let recs: Vec<&Record> = z.records().collect();
     assert_eq!(txt(recs[0]).joined(), b"abc");
     assert!(recs[0].errors.is_empty());
@@ -587,24 +584,26 @@ fn nested_and_unmatched_parentheses() {
         errors(&src, &z),
         vec![
             (2, "found `)` without a `(` before it".to_string()),
-            (
-                3,
-                "expected an owner name or white space in the first column, found `(`".to_string()
-            ),
+            (3, "found `)` without a `(` before it".to_string()),
         ]
     );
 }
 
 #[test]
-fn empty_parentheses_are_not_a_record() {
-    let (src, z) = zone("  ( ; nothing\n  )\n");
+fn parentheses_in_the_first_column() {
+    // As in BIND: the owner is the first field after the `(`; an empty group is nothing.
+    let (src, z) = zone("( www A 192.0.2.1 )\n(\"q\" A 192.0.2.2 )\n  ( ; nothing\n  )\n()\n");
+    let owners: Vec<(&str, &str)> = z
+        .records()
+        .map(|r| (r.owner.name.as_str(), src.slice(r.owner.span.unwrap())))
+        .collect();
     assert_eq!(
-        errors(&src, &z),
-        vec![(
-            1,
-            "expected a record inside the parentheses, found none".to_string()
-        )]
+        owners,
+        vec![("www.example.com", "www"), ("q.example.com", "\"q\"")]
     );
+    assert!(matches!(z.items[2].kind, ItemKind::Comment));
+    assert!(matches!(z.items[3].kind, ItemKind::Blank));
+    assert_eq!(z.errors().count(), 0);
 }
 
 #[test]
@@ -725,6 +724,41 @@ fn an_entry_too_long_to_be_a_record_is_reported() {
 }
 
 #[test]
+fn after_too_many_errors_the_rest_is_one_item() {
+    let mut text = String::from("ok A 192.0.2.1\n");
+    for _ in 0..MAX_ERRORS + 5 {
+        text.push_str("x\n");
+    }
+    let (src, z) = zone(&text);
+    assert_eq!(z.items.len(), MAX_ERRORS + 2);
+    let errs = errors(&src, &z);
+    assert_eq!(errs.len(), MAX_ERRORS + 1);
+    let last = z.items.last().unwrap();
+    assert_eq!(last.span.end as usize, text.len());
+    assert_eq!(
+        errs[MAX_ERRORS].1,
+        format!(
+            "expected a zone file, found {MAX_ERRORS} errors before line {}; the rest of the \
+             file is not read",
+            MAX_ERRORS + 2
+        )
+    );
+    // Errors that leave records readable do not count.
+    let text = "x IN A 192.0.2.1 extra\n".repeat(MAX_ERRORS + 5);
+    let (_, z) = zone(&text);
+    assert_eq!(z.records().count(), MAX_ERRORS + 5);
+}
+
+#[test]
+fn error_spans_fall_on_character_boundaries() {
+    let text = format!("é{}\n", "a".repeat(MAX_ENTRY));
+    let (src, z) = zone(&text);
+    for e in z.errors() {
+        assert_eq!(src.slice(e.span), "é");
+    }
+}
+
+#[test]
 fn invalid_utf8_in_txt_keeps_the_original_bytes() {
     let mut bytes = b"t TXT \"caf".to_vec();
     bytes.extend_from_slice(&[0xe9, b'"', b'\n']);
@@ -746,6 +780,10 @@ fn query_helpers() {
     assert_eq!(z.soa().unwrap().serial.0, 7);
     assert_eq!(z.default_ttl(), Some(300));
     assert_eq!(z.record_items().count(), 4);
+    assert!(z.contains("example.com"));
+    assert!(z.contains("a.b.example.com"));
+    assert!(!z.contains("badexample.com"));
+    assert!(!z.contains("example.net"));
 }
 
 #[test]

@@ -169,7 +169,9 @@ pub(super) fn resolve_name(raw: &str, origin: &str) -> Result<String, String> {
             "it is {total} bytes long in DNS form; a domain name has at most 255"
         ));
     }
-    let mut name = raw.to_ascii_lowercase();
+    let mut name = String::with_capacity(raw.len() + 1 + origin.len());
+    name.push_str(raw);
+    name.make_ascii_lowercase();
     if absolute {
         name.pop();
     } else if !origin.is_empty() {
