@@ -496,6 +496,10 @@ fn fix(
         out,
     )?;
     let files_written = written.modified.len() + written.created.len() + written.removed.len();
+    if fixed == 0 && written.skipped.is_empty() {
+        writeln!(err, "No fixes to apply.")?;
+        return Ok(exit_code(args, &findings, false));
+    }
     writeln!(
         err,
         "Applied {fixed} {} ({files_written} {} written, {} skipped).",

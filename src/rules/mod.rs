@@ -14,6 +14,7 @@ use crate::model::Server;
 
 pub mod cp;
 pub mod exim;
+pub mod routing;
 
 /// What kind of fix a rule offers, as the catalog states it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -73,6 +74,11 @@ pub struct Family {
 /// Every family that runs, in catalog order.
 pub fn families() -> &'static [Family] {
     static FAMILIES: &[Family] = &[
+        Family {
+            prefix: "RT",
+            rules: routing::RULES,
+            check: routing::check,
+        },
         Family {
             prefix: "CP",
             rules: cp::RULES,
