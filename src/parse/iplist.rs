@@ -117,12 +117,11 @@ struct LineParser;
 
 /// Parses an address file. Never fails; see [`IpLineKind::Invalid`].
 pub fn parse(src: &SourceFile, dialect: Dialect) -> IpList {
-    let lines = lines::split(src.text())
-        .map(|l| IpLine {
-            span: l.span,
-            kind: parse_line(src, &l, dialect),
-        })
-        .collect();
+    let mut lines = Vec::with_capacity(src.line_count());
+    lines.extend(lines::split(src.text()).map(|l| IpLine {
+        span: l.span,
+        kind: parse_line(src, &l, dialect),
+    }));
     IpList { dialect, lines }
 }
 
@@ -137,34 +136,60 @@ fn help(dialect: Dialect) -> &'static str {
 }
 
 fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> IpLineKind {
-    let body = line.body(src.text());
-    let rule = match dialect {
-        Dialect::List | Dialect::Ips => Rule::list_line,
-        Dialect::Cpnat => Rule::pair_line,
-    };
-    let pairs = match LineParser::parse(rule, body) {
-        Ok(pairs) => pairs,
-        Err(e) => return IpLineKind::Invalid(syntax_error(src, line, &e, dialect)),
+    // The grammar accepts every line: anything that is not blank or a comment is words.
+    let Ok(pairs) = LineParser::parse(Rule::line, line.text(src.text())) else {
+        let (span, found) = lines::found_at(src, line.start(), line.end());
+        return IpLineKind::Invalid(
+            SyntaxError::new(
+                span,
+                format!("expected an IPv4 or IPv6 address, found {found}"),
+            )
+            .with_help(help(dialect)),
+        );
     };
     let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
         return IpLineKind::Blank;
     };
     match inner.as_rule() {
         Rule::comment => IpLineKind::Comment,
-        Rule::single | Rule::pair => {
+        Rule::words => {
             let off = line.start();
-            let mut words = Vec::with_capacity(2);
-            let mut has_cr = false;
+            let mut words = Vec::with_capacity(3);
             for p in inner.into_inner() {
-                match p.as_rule() {
-                    Rule::addr => {
-                        words.push((Span::from_pest(p.as_span()).offset(off), p.as_str()))
-                    }
-                    Rule::cr => has_cr = true,
-                    _ => {}
+                if matches!(p.as_rule(), Rule::word | Rule::extra) {
+                    words.push((Span::from_pest(p.as_span()).offset(off), p.as_str()));
                 }
             }
-            match entry(&words, dialect, has_cr) {
+            let allowed = if dialect == Dialect::Cpnat { 2 } else { 1 };
+            if let Some(&(span, _)) = words.get(allowed) {
+                let (span, found) = lines::found_at(src, span.start as usize, line.end());
+                let after = if allowed == 2 {
+                    "the public address"
+                } else {
+                    "the address"
+                };
+                return IpLineKind::Invalid(
+                    SyntaxError::new(
+                        span,
+                        format!("expected end of line after {after}, found {found}"),
+                    )
+                    .with_help(help(dialect)),
+                );
+            }
+            // Binary data: point at the first byte no address has.
+            for &(span, _) in &words {
+                if let Some(at) = lines::first_control(src.text(), span) {
+                    let (span, found) = lines::found_at(src, at, line.end());
+                    return IpLineKind::Invalid(
+                        SyntaxError::new(
+                            span,
+                            format!("expected an IPv4 or IPv6 address, found {found}"),
+                        )
+                        .with_help(help(dialect)),
+                    );
+                }
+            }
+            match entry(&words, dialect, line.has_cr()) {
                 Ok(e) => IpLineKind::Entry(e),
                 Err(e) => IpLineKind::Invalid(e.with_help(help(dialect))),
             }
@@ -226,31 +251,6 @@ fn not_an_address(span: Span, word: &str) -> SyntaxError {
             lines::token(word)
         ),
     )
-}
-
-fn syntax_error(
-    src: &SourceFile,
-    line: &lines::Line,
-    err: &pest::error::Error<Rule>,
-    dialect: Dialect,
-) -> SyntaxError {
-    let pos = lines::error_pos(err);
-    let (span, found) = lines::found_at(src, line.start() + pos, line.body_end());
-    let body = line.body(src.text());
-    let first = body.len() - body.trim_start_matches([' ', '\t']).len();
-    // The grammar fails where the first address should start, or after the last word it takes.
-    let message = if pos <= first {
-        format!("expected an IPv4 or IPv6 address, found {found}")
-    } else if dialect == Dialect::Cpnat && has_two_words(&body[..pos]) {
-        format!("expected end of line after the public address, found {found}")
-    } else {
-        format!("expected end of line after the address, found {found}")
-    };
-    SyntaxError::new(span, message).with_help(help(dialect))
-}
-
-fn has_two_words(s: &str) -> bool {
-    s.split([' ', '\t']).filter(|w| !w.is_empty()).count() >= 2
 }
 
 #[cfg(test)]
