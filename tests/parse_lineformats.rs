@@ -768,6 +768,18 @@ fn spans_inside_lines(src: &SourceFile) {
             _ => {}
         }
     }
+    let i = iplist::parse(src, iplist::Dialect::Cpnat);
+    for e in i.entries() {
+        assert_eq!(src.slice(e.ip_span).parse::<IpAddr>().unwrap(), e.ip);
+        if let Some((ip, span)) = e.second {
+            assert_eq!(src.slice(span).parse::<IpAddr>().unwrap(), ip);
+        }
+    }
+    let q = mailacct::parse_quota(src);
+    for e in q.entries() {
+        assert_eq!(src.slice(e.local_span()), e.local_part());
+        assert_eq!(src.slice(e.bytes_span).parse::<u64>().unwrap(), e.bytes);
+    }
     let k = keyvalue::parse(src, Dialect::Equals);
     for l in &k.lines {
         if let keyvalue::KvLineKind::Entry(e) = &l.kind {

@@ -423,6 +423,18 @@ mod tests {
     }
 
     #[test]
+    fn cr_without_final_newline() {
+        let (src, d) = doc("A=1\nB=2\r", Dialect::Equals);
+        let b = d.get("B").unwrap();
+        assert!(b.has_cr);
+        assert_eq!(b.value_str(), Some("2"));
+        assert!(!d.ends_with_newline);
+        assert_eq!(d.insertion_point("C"), (src.len(), true));
+        let (_, d) = doc("A=1\r\n", Dialect::Equals);
+        assert!(d.ends_with_newline);
+    }
+
+    #[test]
     fn last_occurrence_wins() {
         let (_, d) = doc("A=1\nA=2\n", Dialect::Equals);
         assert_eq!(d.value("A"), Some("2"));

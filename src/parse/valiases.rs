@@ -547,6 +547,29 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_in_the_key() {
+        let (_, d) = doc(
+            "in\u{7}fo@example.com: bob\n\u{0}: bob\nbob@example.com\n",
+            Flavor::Valiases,
+        );
+        let errs: Vec<_> = d.errors().collect();
+        assert_eq!(
+            errs[0].message,
+            "expected `:` after the alias name, found a control character (U+0007)"
+        );
+        assert_eq!(errs[0].span, Span::new(2, 3));
+        assert_eq!(
+            errs[1].message,
+            "expected an alias name before `:`, found a control character (U+0000)"
+        );
+        assert_eq!(
+            errs[2].message,
+            "expected `:` after the alias name, found end of line"
+        );
+        assert_eq!(errs[2].span, Span::at(45));
+    }
+
+    #[test]
     fn key_errors() {
         let (src, d) = doc("bob@example.com bob\n: bob\nbad key: x\n", Flavor::Valiases);
         let errs: Vec<_> = d.errors().collect();
