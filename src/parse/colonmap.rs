@@ -229,25 +229,16 @@ fn check_name(
     raw: Span,
     separator: Separator,
 ) -> Result<Span, SyntaxError> {
-    let sep = separator.char();
-    let name = lines::trim_ws(src.text(), raw);
-    let bad = lines::first_control(src.text(), name).unwrap_or(name.end as usize);
-    if bad == name.start as usize {
-        // Empty name, or a control character where the name should start.
-        let (span, found) = lines::found_at(src, bad, line.end());
-        return Err(SyntaxError::new(
-            span,
-            format!("expected a name before `{sep}`, found {found}"),
-        ));
-    }
-    if bad < name.end as usize {
-        let (span, found) = lines::found_at(src, bad, line.end());
-        return Err(SyntaxError::new(
-            span,
-            format!("expected `{sep}` after the name, found {found}"),
-        ));
-    }
-    Ok(name)
+    lines::check_key(src.text(), raw, true, &[]).map_err(|bad| {
+        let sep = separator.char();
+        let (span, found) = lines::found_at(src, bad.at, line.end());
+        let message = if bad.at_start {
+            format!("expected a name before `{sep}`, found {found}")
+        } else {
+            format!("expected `{sep}` after the name, found {found}")
+        };
+        SyntaxError::new(span, message)
+    })
 }
 
 /// Line splitting and error wording shared by the line-oriented parsers of cPanel's small
@@ -313,6 +304,50 @@ pub(crate) mod lines {
         let trimmed = s.trim_matches([' ', '\t']);
         let start = span.start as usize + lead;
         Span::new(start, start + trimmed.len())
+    }
+
+    /// Where a key (a name before a separator) goes wrong.
+    pub(crate) struct BadKey {
+        /// The offset to report.
+        pub at: usize,
+        /// Whether that is where the key should start (empty key, or a bad first character):
+        /// "expected a key …" rather than "expected the separator after the key …".
+        pub at_start: bool,
+    }
+
+    /// Checks a key: `raw` without the white space around it must not be empty nor hold control
+    /// characters, characters of `forbidden`, or (unless `inner_ws`) white space. White space
+    /// inside is reported where it ends, since the separator was expected there.
+    pub(crate) fn check_key(
+        text: &str,
+        raw: Span,
+        inner_ws: bool,
+        forbidden: &[char],
+    ) -> Result<Span, BadKey> {
+        let key = trim_ws(text, raw);
+        let start = key.start as usize;
+        let bad = text[key.range()].char_indices().find(|&(_, c)| {
+            c.is_control() || forbidden.contains(&c) || (!inner_ws && (c == ' ' || c == '\t'))
+        });
+        match bad {
+            None if key.is_empty() => Err(BadKey {
+                at: start,
+                at_start: true,
+            }),
+            None => Ok(key),
+            Some((i, ' ' | '\t')) => {
+                let rest = &text[start + i..key.end as usize];
+                let at = start + i + rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                Err(BadKey {
+                    at,
+                    at_start: false,
+                })
+            }
+            Some((i, _)) => Err(BadKey {
+                at: start + i,
+                at_start: i == 0,
+            }),
+        }
     }
 
     /// The offset of the first control character in a span.

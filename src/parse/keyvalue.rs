@@ -302,7 +302,7 @@ fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> KvLineK
                     _ => {}
                 }
             }
-            match check_key(src, line, raw_key, dialect, entry.eq_span.is_some()) {
+            match check_key(src, line, raw_key, dialect) {
                 Ok(key_span) => {
                     entry.indented |= key_span.start > raw_key.start;
                     entry.key_span = key_span;
@@ -323,36 +323,19 @@ fn check_key(
     line: &lines::Line,
     raw: Span,
     dialect: Dialect,
-    has_separator: bool,
 ) -> Result<Span, SyntaxError> {
-    let text = src.text();
-    let key = lines::trim_ws(text, raw);
-    let bad = text[key.range()]
-        .char_indices()
-        .find(|&(_, c)| c.is_control() || c == ' ' || c == '\t')
-        .map(|(i, c)| (key.start as usize + i, c));
-    let at_start = |at: usize| at == key.start as usize;
-    let (at, wants_key) = match bad {
-        None if key.is_empty() && has_separator => (key.start as usize, true),
-        None => return Ok(key),
-        Some((at, c)) if c.is_control() => (at, at_start(at)),
-        // White space inside the key: report what follows it, where `=` was expected.
-        Some((at, _)) => {
-            let rest = &text[at..key.end as usize];
-            (
-                at + rest.len() - rest.trim_start_matches([' ', '\t']).len(),
-                false,
-            )
-        }
-    };
-    let (span, found) = lines::found_at(src, at, line.end());
-    let message = match (dialect, wants_key) {
-        (Dialect::Equals, true) => format!("expected a key before `=`, found {found}"),
-        (Dialect::Equals, false) => format!("expected `=` after the key, found {found}"),
-        (Dialect::Space, true) => format!("expected a key, found {found}"),
-        (Dialect::Space, false) => format!("expected white space after the key, found {found}"),
-    };
-    Err(SyntaxError::new(span, message))
+    lines::check_key(src.text(), raw, false, &[]).map_err(|bad| {
+        let (span, found) = lines::found_at(src, bad.at, line.end());
+        let message = match (dialect, bad.at_start) {
+            (Dialect::Equals, true) => format!("expected a key before `=`, found {found}"),
+            (Dialect::Equals, false) => format!("expected `=` after the key, found {found}"),
+            (Dialect::Space, true) => format!("expected a key, found {found}"),
+            (Dialect::Space, false) => {
+                format!("expected white space after the key, found {found}")
+            }
+        };
+        SyntaxError::new(span, message)
+    })
 }
 
 #[cfg(test)]

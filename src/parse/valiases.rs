@@ -288,32 +288,15 @@ fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLine
 /// The key without surrounding white space; it must not be empty nor hold white space, quotes
 /// or control characters (Exim's `lsearch` would end the key there).
 fn check_key(src: &SourceFile, line: &lines::Line, raw: Span) -> Result<Span, SyntaxError> {
-    let text = src.text();
-    let key = lines::trim_ws(text, raw);
-    let bad = text[key.range()]
-        .char_indices()
-        .find(|&(_, c)| c.is_control() || c == ' ' || c == '\t' || c == '"')
-        .map(|(i, c)| (key.start as usize + i, c));
-    let (at, wants_key) = match bad {
-        None if key.is_empty() => (key.start as usize, true),
-        None => return Ok(key),
-        Some((at, c)) if c == ' ' || c == '\t' => {
-            // White space inside the key: report what follows it, where `:` was expected.
-            let rest = &text[at..key.end as usize];
-            (
-                at + rest.len() - rest.trim_start_matches([' ', '\t']).len(),
-                false,
-            )
-        }
-        Some((at, _)) => (at, at == key.start as usize),
-    };
-    let (span, found) = lines::found_at(src, at, line.end());
-    let message = if wants_key {
-        format!("expected an alias name before `:`, found {found}")
-    } else {
-        format!("expected `:` after the alias name, found {found}")
-    };
-    Err(SyntaxError::new(span, message))
+    lines::check_key(src.text(), raw, false, &['"']).map_err(|bad| {
+        let (span, found) = lines::found_at(src, bad.at, line.end());
+        let message = if bad.at_start {
+            format!("expected an alias name before `:`, found {found}")
+        } else {
+            format!("expected `:` after the alias name, found {found}")
+        };
+        SyntaxError::new(span, message)
+    })
 }
 
 fn destination(text: &str, span: Span, flavor: Flavor) -> Destination {
