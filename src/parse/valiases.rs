@@ -216,19 +216,26 @@ fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLine
         Rule::comment => AliasLineKind::Comment,
         Rule::entry => {
             let off = line.start();
-            let mut raw_key = Span::default();
+            let mut parts = inner.into_inner();
+            // The key comes first: its problems are reported before those of the destinations.
+            let raw_key = parts
+                .next()
+                .map_or(Span::at(off), |k| Span::from_pest(k.as_span()).offset(off));
+            let key_span = match check_key(src, line, raw_key) {
+                Ok(key_span) => key_span,
+                Err(e) => return AliasLineKind::Invalid(e.with_help(HELP)),
+            };
             let mut entry = AliasEntry {
-                key_span: Span::default(),
-                key: String::new(),
+                key_span,
+                key: src.slice(key_span).to_ascii_lowercase(),
                 colon_span: Span::default(),
                 destinations: Vec::new(),
-                indented: false,
+                indented: key_span.start > raw_key.start,
                 has_cr: line.has_cr(),
             };
-            for p in inner.into_inner() {
+            for p in parts {
                 let span = Span::from_pest(p.as_span()).offset(off);
                 match p.as_rule() {
-                    Rule::key => raw_key = span,
                     Rule::colon => entry.colon_span = span,
                     Rule::fail | Rule::defer | Rule::blackhole => {
                         let rule = p.as_rule();
@@ -271,15 +278,7 @@ fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLine
                     _ => {}
                 }
             }
-            match check_key(src, line, raw_key) {
-                Ok(key_span) => {
-                    entry.indented = key_span.start > raw_key.start;
-                    entry.key_span = key_span;
-                    entry.key = src.slice(key_span).to_ascii_lowercase();
-                    AliasLineKind::Entry(entry)
-                }
-                Err(e) => AliasLineKind::Invalid(e.with_help(HELP)),
-            }
+            AliasLineKind::Entry(entry)
         }
         _ => AliasLineKind::Blank,
     }
@@ -550,6 +549,15 @@ mod tests {
             "expected `:` after the alias name, found end of line"
         );
         assert_eq!(errs[2].span, Span::at(45));
+    }
+
+    #[test]
+    fn the_first_problem_of_a_line_is_reported() {
+        let (_, d) = doc("bad key: \"|/bin/prog\n", Flavor::Valiases);
+        assert_eq!(
+            d.errors().next().unwrap().message,
+            "expected `:` after the alias name, found `k`"
+        );
     }
 
     #[test]
