@@ -143,24 +143,41 @@ pub fn parse(src: &SourceFile) -> ColonMap {
 
 /// Parses a map with the given separator. Never fails; see [`ColonLineKind::Invalid`].
 pub fn parse_with(src: &SourceFile, separator: Separator) -> ColonMap {
-    let lines = lines::split(src.text())
-        .map(|l| ColonLine {
-            span: l.span,
-            kind: parse_line(src, &l, separator),
-        })
-        .collect();
+    let mut lines = Vec::with_capacity(src.line_count());
+    lines.extend(lines::split(src.text()).map(|l| ColonLine {
+        span: l.span,
+        kind: parse_line(src, &l, separator),
+    }));
     ColonMap { separator, lines }
 }
 
 fn parse_line(src: &SourceFile, line: &lines::Line, separator: Separator) -> ColonLineKind {
-    let body = line.body(src.text());
     let rule = match separator {
         Separator::Colon => Rule::colon_line,
         Separator::Equals => Rule::equals_line,
     };
-    let pairs = match LineParser::parse(rule, body) {
+    let help = match separator {
+        Separator::Colon => "each line is `name: value`",
+        Separator::Equals => "each line is `name=value`",
+    };
+    let pairs = match LineParser::parse(rule, line.text(src.text())) {
         Ok(pairs) => pairs,
-        Err(e) => return ColonLineKind::Invalid(syntax_error(src, line, &e, separator)),
+        // Only a line without the separator fails; a bad character in it is the better report.
+        Err(_) => {
+            let whole = Span::new(line.start(), line.end());
+            let err = match check_name(src, line, whole, separator) {
+                Err(e) => e,
+                Ok(_) => {
+                    let (span, found) = lines::found_at(src, line.end(), line.end());
+                    let sep = separator.char();
+                    SyntaxError::new(
+                        span,
+                        format!("expected `{sep}` after the name, found {found}"),
+                    )
+                }
+            };
+            return ColonLineKind::Invalid(err.with_help(help));
+        }
     };
     let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
         return ColonLineKind::Blank;
@@ -169,6 +186,7 @@ fn parse_line(src: &SourceFile, line: &lines::Line, separator: Separator) -> Col
         Rule::comment => ColonLineKind::Comment,
         Rule::centry | Rule::eentry => {
             let off = line.start();
+            let mut raw_name = Span::default();
             let mut entry = ColonEntry {
                 key_span: Span::default(),
                 key: String::new(),
@@ -176,54 +194,51 @@ fn parse_line(src: &SourceFile, line: &lines::Line, separator: Separator) -> Col
                 value_span: Span::default(),
                 value: String::new(),
                 indented: false,
-                has_cr: false,
+                has_cr: line.has_cr(),
             };
             for p in inner.into_inner() {
                 let span = Span::from_pest(p.as_span()).offset(off);
                 match p.as_rule() {
-                    Rule::lead => entry.indented = true,
-                    Rule::cname | Rule::ename => {
-                        entry.key_span = span;
-                        entry.key = p.as_str().to_ascii_lowercase();
-                    }
+                    Rule::cname | Rule::ename => raw_name = span,
                     Rule::colon | Rule::equals => entry.sep_span = span,
                     Rule::value => {
                         entry.value_span = lines::trim_ws(src.text(), span);
                         entry.value = src.slice(entry.value_span).to_string();
                     }
-                    Rule::cr => entry.has_cr = true,
                     _ => {}
                 }
             }
-            ColonLineKind::Entry(entry)
+            match check_name(src, line, raw_name, separator) {
+                Ok(key_span) => {
+                    entry.indented = key_span.start > raw_name.start;
+                    entry.key_span = key_span;
+                    entry.key = src.slice(key_span).to_ascii_lowercase();
+                    ColonLineKind::Entry(entry)
+                }
+                Err(e) => ColonLineKind::Invalid(e.with_help(help)),
+            }
         }
         _ => ColonLineKind::Blank,
     }
 }
 
-fn syntax_error(
+/// The name without surrounding white space; it must not be empty nor hold control characters.
+fn check_name(
     src: &SourceFile,
     line: &lines::Line,
-    err: &pest::error::Error<Rule>,
+    raw: Span,
     separator: Separator,
-) -> SyntaxError {
-    let sep = separator.char();
-    let pos = lines::error_pos(err);
-    let at = line.start() + pos;
-    let (span, found) = lines::found_at(src, at, line.body_end());
-    // The grammar only fails where the name should start or where the separator should follow it.
-    let body = line.body(src.text());
-    let name_start = body.len() - body.trim_start_matches([' ', '\t']).len();
-    let message = if pos <= name_start {
-        format!("expected a name before `{sep}`, found {found}")
-    } else {
-        format!("expected `{sep}` after the name, found {found}")
-    };
-    let help = match separator {
-        Separator::Colon => "each line is `name: value`",
-        Separator::Equals => "each line is `name=value`",
-    };
-    SyntaxError::new(span, message).with_help(help)
+) -> Result<Span, SyntaxError> {
+    lines::check_key(src.text(), raw, true, &[]).map_err(|bad| {
+        let sep = separator.char();
+        let (span, found) = lines::found_at(src, bad.at, line.end());
+        let message = if bad.at_start {
+            format!("expected a name before `{sep}`, found {found}")
+        } else {
+            format!("expected `{sep}` after the name, found {found}")
+        };
+        SyntaxError::new(span, message)
+    })
 }
 
 /// Line splitting and error wording shared by the line-oriented parsers of cPanel's small
@@ -235,8 +250,9 @@ pub(crate) mod lines {
     pub(crate) struct Line {
         /// The whole line including its `\n`.
         pub span: Span,
-        /// Where the line's text ends (before the `\n`, if any).
-        body_end: usize,
+        /// Where the line's text ends: before the `\n` and before a `\r` just before it.
+        end: usize,
+        has_cr: bool,
     }
 
     impl Line {
@@ -244,31 +260,40 @@ pub(crate) mod lines {
             self.span.start as usize
         }
 
-        pub fn body_end(&self) -> usize {
-            self.body_end
+        /// The end of the line's text (without `\n` and a final `\r`).
+        pub fn end(&self) -> usize {
+            self.end
         }
 
-        /// The text of the line without its `\n` (a `\r` stays).
-        pub fn body<'t>(&self, text: &'t str) -> &'t str {
-            &text[self.start()..self.body_end]
+        /// The line's text, without `\n` and a final `\r`: what the grammars parse.
+        pub fn text<'t>(&self, text: &'t str) -> &'t str {
+            &text[self.start()..self.end]
+        }
+
+        /// Whether a `\r` ends the line's text (a file edited on Windows).
+        pub fn has_cr(&self) -> bool {
+            self.has_cr
         }
 
         /// Whether the line ends with `\n` (only the last line of a file may not).
         pub fn has_newline(&self) -> bool {
-            self.body_end < self.span.end as usize
+            self.end + usize::from(self.has_cr) < self.span.end as usize
         }
     }
 
     /// The lines of a text, each with its `\n`.
     pub(crate) fn split(text: &str) -> impl Iterator<Item = Line> + '_ {
+        let bytes = text.as_bytes();
         crate::parse::line_spans(text).map(move |span| {
-            let end = span.end as usize;
-            let body_end = if text.as_bytes()[end - 1] == b'\n' {
-                end - 1
-            } else {
-                end
-            };
-            Line { span, body_end }
+            let mut end = span.end as usize;
+            if bytes[end - 1] == b'\n' {
+                end -= 1;
+            }
+            let has_cr = end > span.start as usize && bytes[end - 1] == b'\r';
+            if has_cr {
+                end -= 1;
+            }
+            Line { span, end, has_cr }
         })
     }
 
@@ -281,12 +306,56 @@ pub(crate) mod lines {
         Span::new(start, start + trimmed.len())
     }
 
-    /// The position (relative to the parsed text) where pest stopped.
-    pub(crate) fn error_pos<R: pest::RuleType>(err: &pest::error::Error<R>) -> usize {
-        match err.location {
-            pest::error::InputLocation::Pos(p) => p,
-            pest::error::InputLocation::Span((s, _)) => s,
+    /// Where a key (a name before a separator) goes wrong.
+    pub(crate) struct BadKey {
+        /// The offset to report.
+        pub at: usize,
+        /// Whether that is where the key should start (empty key, or a bad first character):
+        /// "expected a key …" rather than "expected the separator after the key …".
+        pub at_start: bool,
+    }
+
+    /// Checks a key: `raw` without the white space around it must not be empty nor hold control
+    /// characters, characters of `forbidden`, or (unless `inner_ws`) white space. White space
+    /// inside is reported where it ends, since the separator was expected there.
+    pub(crate) fn check_key(
+        text: &str,
+        raw: Span,
+        inner_ws: bool,
+        forbidden: &[char],
+    ) -> Result<Span, BadKey> {
+        let key = trim_ws(text, raw);
+        let start = key.start as usize;
+        let bad = text[key.range()].char_indices().find(|&(_, c)| {
+            c.is_control() || forbidden.contains(&c) || (!inner_ws && (c == ' ' || c == '\t'))
+        });
+        match bad {
+            None if key.is_empty() => Err(BadKey {
+                at: start,
+                at_start: true,
+            }),
+            None => Ok(key),
+            Some((i, ' ' | '\t')) => {
+                let rest = &text[start + i..key.end as usize];
+                let at = start + i + rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                Err(BadKey {
+                    at,
+                    at_start: false,
+                })
+            }
+            Some((i, _)) => Err(BadKey {
+                at: start + i,
+                at_start: i == 0,
+            }),
         }
+    }
+
+    /// The offset of the first control character in a span.
+    pub(crate) fn first_control(text: &str, span: Span) -> Option<usize> {
+        text[span.range()]
+            .char_indices()
+            .find(|(_, c)| c.is_control())
+            .map(|(i, _)| span.start as usize + i)
     }
 
     /// What a user sees at `offset` (in a line whose text ends at `end`): the span of that
@@ -294,13 +363,9 @@ pub(crate) mod lines {
     /// UTF-8 (0xC4)").
     pub(crate) fn found_at(src: &SourceFile, offset: usize, end: usize) -> (Span, String) {
         let text = src.text();
-        let rest = &text[offset.min(end)..end];
-        let Some(c) = rest.chars().next() else {
+        let Some(c) = text[offset.min(end)..end].chars().next() else {
             return (Span::at(offset), "end of line".to_string());
         };
-        if rest == "\r" {
-            return (Span::at(offset), "end of line".to_string());
-        }
         let span = Span::new(offset, offset + c.len_utf8());
         let what = match c {
             ' ' => "a space".to_string(),

@@ -117,12 +117,11 @@ struct LineParser;
 
 /// Parses an address file. Never fails; see [`IpLineKind::Invalid`].
 pub fn parse(src: &SourceFile, dialect: Dialect) -> IpList {
-    let lines = lines::split(src.text())
-        .map(|l| IpLine {
-            span: l.span,
-            kind: parse_line(src, &l, dialect),
-        })
-        .collect();
+    let mut lines = Vec::with_capacity(src.line_count());
+    lines.extend(lines::split(src.text()).map(|l| IpLine {
+        span: l.span,
+        kind: parse_line(src, &l, dialect),
+    }));
     IpList { dialect, lines }
 }
 
@@ -137,34 +136,49 @@ fn help(dialect: Dialect) -> &'static str {
 }
 
 fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> IpLineKind {
-    let body = line.body(src.text());
-    let rule = match dialect {
-        Dialect::List | Dialect::Ips => Rule::list_line,
-        Dialect::Cpnat => Rule::pair_line,
-    };
-    let pairs = match LineParser::parse(rule, body) {
-        Ok(pairs) => pairs,
-        Err(e) => return IpLineKind::Invalid(syntax_error(src, line, &e, dialect)),
+    // The grammar accepts every line: anything that is not blank or a comment is words.
+    let Ok(pairs) = LineParser::parse(Rule::line, line.text(src.text())) else {
+        let (span, found) = lines::found_at(src, line.start(), line.end());
+        return IpLineKind::Invalid(
+            SyntaxError::new(
+                span,
+                format!("expected an IPv4 or IPv6 address, found {found}"),
+            )
+            .with_help(help(dialect)),
+        );
     };
     let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
         return IpLineKind::Blank;
     };
     match inner.as_rule() {
         Rule::comment => IpLineKind::Comment,
-        Rule::single | Rule::pair => {
+        Rule::words => {
             let off = line.start();
-            let mut words = Vec::with_capacity(2);
-            let mut has_cr = false;
+            let mut words = Vec::with_capacity(3);
             for p in inner.into_inner() {
-                match p.as_rule() {
-                    Rule::addr => {
-                        words.push((Span::from_pest(p.as_span()).offset(off), p.as_str()))
-                    }
-                    Rule::cr => has_cr = true,
-                    _ => {}
+                if matches!(p.as_rule(), Rule::word | Rule::extra) {
+                    words.push((Span::from_pest(p.as_span()).offset(off), p.as_str()));
                 }
             }
-            match entry(&words, dialect, has_cr) {
+            // Problems are reported in line order: each address, then a word too many.
+            let allowed = if dialect == Dialect::Cpnat { 2 } else { 1 };
+            let entry = entry(src, &words[..words.len().min(allowed)], dialect, line);
+            if let (Ok(_), Some(&(span, _))) = (&entry, words.get(allowed)) {
+                let (span, found) = lines::found_at(src, span.start as usize, line.end());
+                let after = if allowed == 2 {
+                    "the public address"
+                } else {
+                    "the address"
+                };
+                return IpLineKind::Invalid(
+                    SyntaxError::new(
+                        span,
+                        format!("expected end of line after {after}, found {found}"),
+                    )
+                    .with_help(help(dialect)),
+                );
+            }
+            match entry {
                 Ok(e) => IpLineKind::Entry(e),
                 Err(e) => IpLineKind::Invalid(e.with_help(help(dialect))),
             }
@@ -173,45 +187,62 @@ fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> IpLineK
     }
 }
 
-fn entry(words: &[(Span, &str)], dialect: Dialect, has_cr: bool) -> Result<IpEntry, SyntaxError> {
-    let (span, word) = words[0];
-    let mut e = IpEntry {
-        ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        ip_span: span,
-        second: None,
-        rest_span: None,
-        has_cr,
-    };
-    match dialect {
-        Dialect::List => e.ip = address(span, word)?,
-        Dialect::Cpnat => {
-            e.ip = address(span, word)?;
-            if let Some(&(span2, word2)) = words.get(1) {
-                e.second = Some((address(span2, word2)?, span2));
-            }
+fn entry(
+    src: &SourceFile,
+    words: &[(Span, &str)],
+    dialect: Dialect,
+    line: &lines::Line,
+) -> Result<IpEntry, SyntaxError> {
+    // Binary data: point at the first character no address has.
+    let no_control = |span: Span| match lines::first_control(src.text(), span) {
+        Some(at) => {
+            let (span, found) = lines::found_at(src, at, line.end());
+            Err(SyntaxError::new(
+                span,
+                format!("expected an IPv4 or IPv6 address, found {found}"),
+            ))
         }
-        Dialect::Ips => match word.parse::<IpAddr>() {
-            Ok(ip) => e.ip = ip,
-            Err(_) => {
-                let Some(colon) = word.find(':') else {
-                    return Err(not_an_address(span, word));
-                };
-                let first = &word[..colon];
-                let first_span = Span::new(span.start as usize, span.start as usize + colon);
-                match first.parse::<Ipv4Addr>() {
-                    Ok(ip) => {
-                        e.ip = IpAddr::V4(ip);
-                        e.ip_span = first_span;
-                        e.rest_span = Some(Span::new(first_span.end as usize, span.end as usize));
-                    }
-                    // A word that looks like IPv6 is shown whole; an IPv4-like first field alone.
-                    Err(_) if first.contains('.') => return Err(not_an_address(first_span, first)),
-                    Err(_) => return Err(not_an_address(span, word)),
-                }
-            }
-        },
+        None => Ok(()),
+    };
+    let (span, word) = words[0];
+    no_control(span)?;
+    let (ip, ip_span) = match dialect {
+        Dialect::Ips => ips_address(span, word)?,
+        Dialect::List | Dialect::Cpnat => (address(span, word)?, span),
+    };
+    let second = match words.get(1) {
+        Some(&(span2, word2)) => {
+            no_control(span2)?;
+            Some((address(span2, word2)?, span2))
+        }
+        None => None,
+    };
+    Ok(IpEntry {
+        ip,
+        ip_span,
+        second,
+        rest_span: (ip_span.end < span.end)
+            .then(|| Span::new(ip_span.end as usize, span.end as usize)),
+        has_cr: line.has_cr(),
+    })
+}
+
+/// The address of an `etc/ips` word (`IP:NETMASK:BROADCAST` or a bare address) and its span.
+fn ips_address(span: Span, word: &str) -> Result<(IpAddr, Span), SyntaxError> {
+    if let Ok(ip) = word.parse::<IpAddr>() {
+        return Ok((ip, span));
     }
-    Ok(e)
+    let Some(colon) = word.find(':') else {
+        return Err(not_an_address(span, word));
+    };
+    let first = &word[..colon];
+    let first_span = Span::new(span.start as usize, span.start as usize + colon);
+    match first.parse::<Ipv4Addr>() {
+        Ok(ip) => Ok((IpAddr::V4(ip), first_span)),
+        // A word that looks like IPv6 is shown whole; an IPv4-like first field alone.
+        Err(_) if first.contains('.') => Err(not_an_address(first_span, first)),
+        Err(_) => Err(not_an_address(span, word)),
+    }
 }
 
 fn address(span: Span, word: &str) -> Result<IpAddr, SyntaxError> {
@@ -226,31 +257,6 @@ fn not_an_address(span: Span, word: &str) -> SyntaxError {
             lines::token(word)
         ),
     )
-}
-
-fn syntax_error(
-    src: &SourceFile,
-    line: &lines::Line,
-    err: &pest::error::Error<Rule>,
-    dialect: Dialect,
-) -> SyntaxError {
-    let pos = lines::error_pos(err);
-    let (span, found) = lines::found_at(src, line.start() + pos, line.body_end());
-    let body = line.body(src.text());
-    let first = body.len() - body.trim_start_matches([' ', '\t']).len();
-    // The grammar fails where the first address should start, or after the last word it takes.
-    let message = if pos <= first {
-        format!("expected an IPv4 or IPv6 address, found {found}")
-    } else if dialect == Dialect::Cpnat && has_two_words(&body[..pos]) {
-        format!("expected end of line after the public address, found {found}")
-    } else {
-        format!("expected end of line after the address, found {found}")
-    };
-    SyntaxError::new(span, message).with_help(help(dialect))
-}
-
-fn has_two_words(s: &str) -> bool {
-    s.split([' ', '\t']).filter(|w| !w.is_empty()).count() >= 2
 }
 
 #[cfg(test)]
@@ -374,6 +380,22 @@ mod tests {
         assert_eq!(
             errs[3].message,
             "expected an IPv4 or IPv6 address, found a control character (U+0000)"
+        );
+    }
+
+    #[test]
+    fn the_first_problem_of_a_line_is_reported() {
+        let (_, d) = doc(
+            "300.1.2.3 192.0.2.1\n10.0.0.5 nat.example x\n",
+            Dialect::Cpnat,
+        );
+        let msgs: Vec<_> = d.errors().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "expected an IPv4 or IPv6 address, found `300.1.2.3`",
+                "expected an IPv4 or IPv6 address, found `nat.example`"
+            ]
         );
     }
 

@@ -245,15 +245,14 @@ struct LineParser;
 /// Parses a key file. Never fails; see [`KvLineKind::Invalid`].
 pub fn parse(src: &SourceFile, dialect: Dialect) -> KeyValueFile {
     let mut ends_with_newline = true;
-    let lines = lines::split(src.text())
-        .map(|l| {
-            ends_with_newline = l.has_newline();
-            KvLine {
-                span: l.span,
-                kind: parse_line(src, &l, dialect),
-            }
-        })
-        .collect();
+    let mut lines = Vec::with_capacity(src.line_count());
+    lines.extend(lines::split(src.text()).map(|l| {
+        ends_with_newline = l.has_newline();
+        KvLine {
+            span: l.span,
+            kind: parse_line(src, &l, dialect),
+        }
+    }));
     KeyValueFile {
         dialect,
         lines,
@@ -262,14 +261,20 @@ pub fn parse(src: &SourceFile, dialect: Dialect) -> KeyValueFile {
 }
 
 fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> KvLineKind {
-    let body = line.body(src.text());
     let rule = match dialect {
         Dialect::Equals => Rule::equals_line,
         Dialect::Space => Rule::space_line,
     };
-    let pairs = match LineParser::parse(rule, body) {
-        Ok(pairs) => pairs,
-        Err(e) => return KvLineKind::Invalid(syntax_error(src, line, &e, dialect)),
+    let help = match dialect {
+        Dialect::Equals => "each line is `KEY=value`, or a bare `KEY`; a key has no spaces",
+        Dialect::Space => "each line is `KEY value`",
+    };
+    // Both grammars accept every line: the key takes whatever comes first.
+    let Ok(pairs) = LineParser::parse(rule, line.text(src.text())) else {
+        let (span, found) = lines::found_at(src, line.start(), line.end());
+        return KvLineKind::Invalid(
+            SyntaxError::new(span, format!("expected a key, found {found}")).with_help(help),
+        );
     };
     let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
         return KvLineKind::Blank;
@@ -278,64 +283,59 @@ fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> KvLineK
         Rule::comment => KvLineKind::Comment,
         Rule::eentry | Rule::sentry => {
             let off = line.start();
+            let mut raw_key = Span::default();
             let mut entry = KvEntry {
                 key_span: Span::default(),
                 key: String::new(),
                 eq_span: None,
                 value: None,
                 indented: false,
-                has_cr: false,
+                has_cr: line.has_cr(),
             };
             for p in inner.into_inner() {
                 let span = Span::from_pest(p.as_span()).offset(off);
                 match p.as_rule() {
+                    Rule::ekey | Rule::skey => raw_key = span,
                     Rule::lead => entry.indented = true,
-                    Rule::ekey | Rule::skey => {
-                        entry.key_span = span;
-                        entry.key = p.as_str().to_string();
-                    }
                     Rule::equals | Rule::gap => entry.eq_span = Some(span),
                     Rule::value => entry.value = Some((span, p.as_str().to_string())),
-                    Rule::cr => entry.has_cr = true,
                     _ => {}
                 }
             }
-            KvLineKind::Entry(entry)
+            match check_key(src, line, raw_key, dialect) {
+                Ok(key_span) => {
+                    entry.indented |= key_span.start > raw_key.start;
+                    entry.key_span = key_span;
+                    entry.key = src.slice(key_span).to_string();
+                    KvLineKind::Entry(entry)
+                }
+                Err(e) => KvLineKind::Invalid(e.with_help(help)),
+            }
         }
         _ => KvLineKind::Blank,
     }
 }
 
-fn syntax_error(
+/// The key without surrounding white space (cPanel drops the white space before `=`); it must
+/// not be empty nor hold white space or control characters.
+fn check_key(
     src: &SourceFile,
     line: &lines::Line,
-    err: &pest::error::Error<Rule>,
+    raw: Span,
     dialect: Dialect,
-) -> SyntaxError {
-    let pos = lines::error_pos(err);
-    let (span, found) = lines::found_at(src, line.start() + pos, line.body_end());
-    let body = line.body(src.text());
-    let key_start = body.len() - body.trim_start_matches([' ', '\t']).len();
-    // The grammar fails only where the key should start or right after it.
-    let (message, help) = match dialect {
-        Dialect::Equals if pos <= key_start => (
-            format!("expected a key before `=`, found {found}"),
-            "each line is `KEY=value`, or a bare `KEY`",
-        ),
-        Dialect::Equals => (
-            format!("expected `=` after the key, found {found}"),
-            "each line is `KEY=value`, or a bare `KEY`; a key has no spaces",
-        ),
-        Dialect::Space if pos <= key_start => (
-            format!("expected a key, found {found}"),
-            "each line is `KEY value`",
-        ),
-        Dialect::Space => (
-            format!("expected white space after the key, found {found}"),
-            "each line is `KEY value`",
-        ),
-    };
-    SyntaxError::new(span, message).with_help(help)
+) -> Result<Span, SyntaxError> {
+    lines::check_key(src.text(), raw, false, &[]).map_err(|bad| {
+        let (span, found) = lines::found_at(src, bad.at, line.end());
+        let message = match (dialect, bad.at_start) {
+            (Dialect::Equals, true) => format!("expected a key before `=`, found {found}"),
+            (Dialect::Equals, false) => format!("expected `=` after the key, found {found}"),
+            (Dialect::Space, true) => format!("expected a key, found {found}"),
+            (Dialect::Space, false) => {
+                format!("expected white space after the key, found {found}")
+            }
+        };
+        SyntaxError::new(span, message)
+    })
 }
 
 #[cfg(test)]
@@ -403,6 +403,18 @@ mod tests {
         assert_eq!(e.value_str(), Some("0"));
         assert!(e.has_cr);
         assert_eq!(src.slice(e.value_span().unwrap()), "0");
+    }
+
+    #[test]
+    fn cr_without_final_newline() {
+        let (src, d) = doc("A=1\nB=2\r", Dialect::Equals);
+        let b = d.get("B").unwrap();
+        assert!(b.has_cr);
+        assert_eq!(b.value_str(), Some("2"));
+        assert!(!d.ends_with_newline);
+        assert_eq!(d.insertion_point("C"), (src.len(), true));
+        let (_, d) = doc("A=1\r\n", Dialect::Equals);
+        assert!(d.ends_with_newline);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //!
 //! - passwd ([`parse_passwd`]): `user:x:UID:GID::HOME:SHELL`, seven fields, such as
 //!   `info:x:1001:1001::/home/bob/mail/example.com/info:/bin/bash`; UID and GID are numbers.
-//! - shadow ([`parse_shadow`]): `LOCALPART:HASH:DAYS::::::` (nine fields as cPanel writes them;
-//!   two to nine are accepted). A hash starting with `!` means login is suspended. Fields 3 to 8
+//! - shadow ([`parse_shadow`]): `LOCALPART:HASH:DAYS::::::`, nine fields as cPanel (and every
+//!   `shadow` file) writes them. A hash starting with `!` means login is suspended. Fields 3 to 8
 //!   are empty or numbers.
 //! - quota ([`parse_quota`]): `LOCALPART:BYTES`, exactly two fields; `0` means unlimited.
 //!
@@ -15,8 +15,10 @@
 //! **Secrets.** Shadow files hold password hashes. No value of this module ever holds hash text:
 //! a [`ShadowEntry`] keeps only the hash's span and the suspended flag, and no error message of
 //! the shadow parser quotes any text of the line (a damaged line may have moved part of a hash
-//! into another field). Callers that show source lines (report snippets) must not do so for
-//! shadow files. Grammar: `grammar/mailacct.pest`.
+//! into another field). Shadow lines are read strictly for the same reason: exactly nine fields,
+//! and a first field holding `$` or longer than 64 characters (a local part's limit, RFC 5321) is
+//! rejected as probable hash text rather than kept as a local part. Callers that show source
+//! lines (report snippets) must not do so for shadow files. Grammar: `grammar/mailacct.pest`.
 
 use crate::parse::colonmap::lines;
 use crate::parse::{Lossless, SyntaxError};
@@ -173,34 +175,32 @@ fn parse_file<E>(
     src: &SourceFile,
     typed: impl Fn(&SourceFile, Record) -> Result<E, SyntaxError>,
 ) -> AcctFile<E> {
-    let lines = lines::split(src.text())
-        .map(|l| {
-            let kind = match split_record(src, &l) {
-                Parsed::Blank => AcctLineKind::Blank,
-                Parsed::Comment => AcctLineKind::Comment,
-                Parsed::Record(r) => match typed(src, r) {
-                    Ok(e) => AcctLineKind::Entry(e),
-                    Err(e) => AcctLineKind::Invalid(e),
-                },
-            };
-            AcctLine { span: l.span, kind }
-        })
-        .collect();
+    let mut lines = Vec::with_capacity(src.line_count());
+    lines.extend(lines::split(src.text()).map(|l| {
+        let kind = match split_record(src, &l) {
+            Parsed::Blank => AcctLineKind::Blank,
+            Parsed::Comment => AcctLineKind::Comment,
+            Parsed::Record(r) => match typed(src, r) {
+                Ok(e) => AcctLineKind::Entry(e),
+                Err(e) => AcctLineKind::Invalid(e),
+            },
+        };
+        AcctLine { span: l.span, kind }
+    }));
     AcctFile { lines }
 }
 
 fn split_record(src: &SourceFile, line: &lines::Line) -> Parsed {
-    let body = line.body(src.text());
     let off = line.start();
     // The grammar accepts every line (fields take anything but `:`), so an error cannot happen;
     // should one, the line is handed on as one field and fails the field count.
-    let Ok(pairs) = LineParser::parse(Rule::line, body) else {
-        let span = Span::new(off, line.body_end());
+    let Ok(pairs) = LineParser::parse(Rule::line, line.text(src.text())) else {
+        let span = Span::new(off, line.end());
         return Parsed::Record(Record {
             fields: vec![span],
             count: 1,
             span,
-            has_cr: false,
+            has_cr: line.has_cr(),
         });
     };
     let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
@@ -212,27 +212,21 @@ fn split_record(src: &SourceFile, line: &lines::Line) -> Parsed {
             let mut rec = Record {
                 fields: Vec::with_capacity(9),
                 count: 0,
-                span: Span::default(),
-                has_cr: false,
+                span: Span::new(off, line.end()),
+                has_cr: line.has_cr(),
             };
-            let mut end = off;
             for p in inner.into_inner() {
-                let span = Span::from_pest(p.as_span()).offset(off);
                 match p.as_rule() {
                     Rule::field => {
-                        rec.fields.push(span);
+                        rec.fields.push(Span::from_pest(p.as_span()).offset(off));
                         rec.count += 1;
-                        end = span.end as usize;
                     }
                     Rule::extra => {
                         rec.count += p.as_str().bytes().filter(|&b| b == b':').count();
-                        end = span.end as usize;
                     }
-                    Rule::cr => rec.has_cr = true,
                     _ => {}
                 }
             }
-            rec.span = Span::new(off, end);
             Parsed::Record(rec)
         }
         _ => Parsed::Blank,
@@ -328,19 +322,27 @@ pub fn parse_passwd(src: &SourceFile) -> PasswdFile {
 /// Parses `HOME/etc/DOMAIN/shadow`. Never fails; see [`AcctLineKind::Invalid`]. No message and
 /// no value holds text of the hash (see the module documentation).
 pub fn parse_shadow(src: &SourceFile) -> ShadowFile {
-    const HELP: &str = "each line is `user:HASH:DAYS::::::` (the password hash, then the day of \
-                        the last change)";
+    const HELP: &str = "each line is `user:HASH:DAYS::::::`: nine fields, the password hash, the \
+                        day of the last change, then six empty ones";
     parse_file(src, |src, rec| {
         let entry = (|| {
-            if rec.count < 2 {
+            if rec.count == 1 {
                 let at = Span::at(rec.span.end as usize);
                 return Err(SyntaxError::new(
                     at,
                     "expected `:` and a password hash after the local part, found end of line",
                 ));
             }
-            if rec.count > 9 {
-                return Err(field_count_error(&rec, "at most 9"));
+            if rec.count != 9 {
+                return Err(field_count_error(&rec, "9"));
+            }
+            // A damaged line can bring hash text into the first field: never keep or show it.
+            let first = src.slice(rec.fields[0]);
+            if first.contains('$') || first.chars().count() > 64 {
+                return Err(SyntaxError::new(
+                    rec.fields[0],
+                    "expected a local part, found text that looks like a password hash (not shown)",
+                ));
             }
             let (local_part, local_span) = local_part(src, &rec)?;
             let hash_span = rec.fields[1];
@@ -478,7 +480,7 @@ mod tests {
     #[test]
     fn shadow_entries_and_suspension() {
         let s = src(
-            "info:$6$salt$secrethash:19000::::::\nsales:!$6$salt$otherhash:19001::::::\nnew:$6$x$y\n",
+            "info:$6$salt$secrethash:19000::::::\nsales:!$6$salt$otherhash:19001::::::\nnew:$6$x$y:::::::\n",
         );
         let d = parse_shadow(&s);
         round_trip(&d, &s);
@@ -494,7 +496,7 @@ mod tests {
     #[test]
     fn shadow_never_shows_the_hash() {
         let s = src(
-            "info:$6$salt$secrethash:19000::::::\nbad:$6$salt$sec:rethash::::::\n$6$lonelysecrethash\nx:$6$s$secret::::::::::\n",
+            "info:$6$salt$secrethash:19000::::::\nbad:$6$salt$sec:rethash::::::\n$6$lonelysecrethash\nx:$6$s$secret::::::::::\ninfo$6$salt$secret:19000:::::::\nx:$6$s$secret\nrethash:19000::::::\n",
         );
         let d = parse_shadow(&s);
         round_trip(&d, &s);
@@ -504,7 +506,7 @@ mod tests {
             "hash text in Debug output: {debug}"
         );
         let errs: Vec<_> = d.errors().collect();
-        assert_eq!(errs.len(), 3);
+        assert_eq!(errs.len(), 6);
         assert_eq!(
             errs[0].message,
             "expected a number or nothing in field 3 of a shadow line, found other text (not shown: shadow files hold password hashes)"
@@ -516,7 +518,21 @@ mod tests {
         );
         assert_eq!(
             errs[2].message,
-            "expected at most 9 fields separated by `:`, found 12"
+            "expected 9 fields separated by `:`, found 12"
+        );
+        assert_eq!(
+            errs[3].message,
+            "expected a local part, found text that looks like a password hash (not shown)"
+        );
+        assert_eq!(s.line_col(errs[3].span.start as usize).line, 5);
+        // A hash cut in two by a newline: neither piece has nine fields.
+        assert_eq!(
+            errs[4].message,
+            "expected 9 fields separated by `:`, found 2"
+        );
+        assert_eq!(
+            errs[5].message,
+            "expected 9 fields separated by `:`, found 8"
         );
         for e in &errs {
             assert!(!format!("{e:?}").contains("secret"));

@@ -182,20 +182,32 @@ const HELP: &str = "each line is `alias: destination[,destination…]`, such as 
 
 /// Parses a forwarder file. Never fails; see [`AliasLineKind::Invalid`].
 pub fn parse(src: &SourceFile, flavor: Flavor) -> Aliases {
-    let lines = lines::split(src.text())
-        .map(|l| AliasLine {
-            span: l.span,
-            kind: parse_line(src, &l, flavor),
-        })
-        .collect();
+    let mut lines = Vec::with_capacity(src.line_count());
+    lines.extend(lines::split(src.text()).map(|l| AliasLine {
+        span: l.span,
+        kind: parse_line(src, &l, flavor),
+    }));
     Aliases { flavor, lines }
 }
 
 fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLineKind {
-    let body = line.body(src.text());
-    let pairs = match LineParser::parse(Rule::line, body) {
+    let pairs = match LineParser::parse(Rule::line, line.text(src.text())) {
         Ok(pairs) => pairs,
-        Err(e) => return AliasLineKind::Invalid(syntax_error(src, line, &e)),
+        // Only a line without `:` fails; a bad character in it is the better report.
+        Err(_) => {
+            let whole = Span::new(line.start(), line.end());
+            let err = match check_key(src, line, whole) {
+                Err(e) => e,
+                Ok(_) => {
+                    let (span, found) = lines::found_at(src, line.end(), line.end());
+                    SyntaxError::new(
+                        span,
+                        format!("expected `:` after the alias name, found {found}"),
+                    )
+                }
+            };
+            return AliasLineKind::Invalid(err.with_help(HELP));
+        }
     };
     let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
         return AliasLineKind::Blank;
@@ -204,24 +216,27 @@ fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLine
         Rule::comment => AliasLineKind::Comment,
         Rule::entry => {
             let off = line.start();
+            let mut parts = inner.into_inner();
+            // The key comes first: its problems are reported before those of the destinations.
+            let raw_key = parts
+                .next()
+                .map_or(Span::at(off), |k| Span::from_pest(k.as_span()).offset(off));
+            let key_span = match check_key(src, line, raw_key) {
+                Ok(key_span) => key_span,
+                Err(e) => return AliasLineKind::Invalid(e.with_help(HELP)),
+            };
             let mut entry = AliasEntry {
-                key_span: Span::default(),
-                key: String::new(),
+                key_span,
+                key: src.slice(key_span).to_ascii_lowercase(),
                 colon_span: Span::default(),
                 destinations: Vec::new(),
-                indented: false,
-                has_cr: false,
+                indented: key_span.start > raw_key.start,
+                has_cr: line.has_cr(),
             };
-            for p in inner.into_inner() {
+            for p in parts {
                 let span = Span::from_pest(p.as_span()).offset(off);
                 match p.as_rule() {
-                    Rule::lead => entry.indented = true,
-                    Rule::key => {
-                        entry.key_span = span;
-                        entry.key = p.as_str().to_ascii_lowercase();
-                    }
                     Rule::colon => entry.colon_span = span,
-                    Rule::cr => entry.has_cr = true,
                     Rule::fail | Rule::defer | Rule::blackhole => {
                         let rule = p.as_rule();
                         let message = p
@@ -241,25 +256,20 @@ fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLine
                             kind,
                         });
                     }
+                    Rule::unclosed => {
+                        let (_, found) = lines::found_at(src, line.end(), line.end());
+                        return AliasLineKind::Invalid(
+                            SyntaxError::new(
+                                Span::new(span.start as usize, span.start as usize + 1),
+                                format!("expected a closing `\"` for this quote, found {found}"),
+                            )
+                            .with_help(
+                                "a quoted destination ends with `\"` before the next comma, \
+                                 such as `\"|/path/to/program arguments\"`",
+                            ),
+                        );
+                    }
                     Rule::item => {
-                        if let Some(unclosed) =
-                            p.into_inner().find(|q| q.as_rule() == Rule::unclosed)
-                        {
-                            let at = unclosed.as_span().start() + off;
-                            let (_, found) = lines::found_at(src, line.body_end(), line.body_end());
-                            return AliasLineKind::Invalid(
-                                SyntaxError::new(
-                                    Span::new(at, at + 1),
-                                    format!(
-                                        "expected a closing `\"` for this quote, found {found}"
-                                    ),
-                                )
-                                .with_help(
-                                    "a quoted destination ends with `\"` before the next comma, \
-                                     such as `\"|/path/to/program arguments\"`",
-                                ),
-                            );
-                        }
                         let span = lines::trim_ws(src.text(), span);
                         entry
                             .destinations
@@ -274,16 +284,30 @@ fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLine
     }
 }
 
+/// The key without surrounding white space; it must not be empty nor hold white space, quotes
+/// or control characters (Exim's `lsearch` would end the key there).
+fn check_key(src: &SourceFile, line: &lines::Line, raw: Span) -> Result<Span, SyntaxError> {
+    lines::check_key(src.text(), raw, false, &['"']).map_err(|bad| {
+        let (span, found) = lines::found_at(src, bad.at, line.end());
+        let message = if bad.at_start {
+            format!("expected an alias name before `:`, found {found}")
+        } else {
+            format!("expected `:` after the alias name, found {found}")
+        };
+        SyntaxError::new(span, message)
+    })
+}
+
 fn destination(text: &str, span: Span, flavor: Flavor) -> Destination {
     let quoted = text.len() >= 2 && text.starts_with('"') && text.ends_with('"');
-    let t: String = if quoted {
-        unescape(&text[1..text.len() - 1])
-            .trim_matches([' ', '\t'])
-            .to_string()
+    let kind = if quoted {
+        classify(
+            unescape(&text[1..text.len() - 1]).trim_matches([' ', '\t']),
+            flavor,
+        )
     } else {
-        text.to_string()
+        classify(text, flavor)
     };
-    let kind = classify(&t, flavor);
     Destination { span, quoted, kind }
 }
 
@@ -331,24 +355,6 @@ fn classify(t: &str, flavor: Flavor) -> DestKind {
         Flavor::Valiases => DestKind::LocalUser(name.to_string()),
         Flavor::VdomainAliases => DestKind::Domain(name.to_ascii_lowercase()),
     }
-}
-
-fn syntax_error(
-    src: &SourceFile,
-    line: &lines::Line,
-    err: &pest::error::Error<Rule>,
-) -> SyntaxError {
-    let pos = lines::error_pos(err);
-    let (span, found) = lines::found_at(src, line.start() + pos, line.body_end());
-    let body = line.body(src.text());
-    let key_start = body.len() - body.trim_start_matches([' ', '\t']).len();
-    // The destination list accepts anything, so the grammar fails only around the key.
-    let message = if pos <= key_start {
-        format!("expected an alias name before `:`, found {found}")
-    } else {
-        format!("expected `:` after the alias name, found {found}")
-    };
-    SyntaxError::new(span, message).with_help(HELP)
 }
 
 #[cfg(test)]
@@ -520,6 +526,38 @@ mod tests {
         assert_eq!(src.slice(errs[0].span), "\"");
         let lc = src.line_col(errs[0].span.start as usize);
         assert_eq!((lc.line, lc.column), (2, 31));
+    }
+
+    #[test]
+    fn control_characters_in_the_key() {
+        let (_, d) = doc(
+            "in\u{7}fo@example.com: bob\n\u{0}: bob\nbob@example.com\n",
+            Flavor::Valiases,
+        );
+        let errs: Vec<_> = d.errors().collect();
+        assert_eq!(
+            errs[0].message,
+            "expected `:` after the alias name, found a control character (U+0007)"
+        );
+        assert_eq!(errs[0].span, Span::new(2, 3));
+        assert_eq!(
+            errs[1].message,
+            "expected an alias name before `:`, found a control character (U+0000)"
+        );
+        assert_eq!(
+            errs[2].message,
+            "expected `:` after the alias name, found end of line"
+        );
+        assert_eq!(errs[2].span, Span::at(45));
+    }
+
+    #[test]
+    fn the_first_problem_of_a_line_is_reported() {
+        let (_, d) = doc("bad key: \"|/bin/prog\n", Flavor::Valiases);
+        assert_eq!(
+            d.errors().next().unwrap().message,
+            "expected `:` after the alias name, found `k`"
+        );
     }
 
     #[test]
