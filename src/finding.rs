@@ -290,6 +290,8 @@ impl Finding {
 #[derive(Clone, Debug, Default)]
 pub struct Files {
     files: BTreeMap<String, Arc<SourceFile>>,
+    /// Files whose text must never be shown (mail `shadow` files hold password hashes).
+    sensitive: std::collections::BTreeSet<String>,
 }
 
 impl Files {
@@ -303,6 +305,24 @@ impl Files {
 
     pub fn get(&self, path: &str) -> Option<&Arc<SourceFile>> {
         self.files.get(path)
+    }
+
+    /// Marks a file whose contents reports must not show.
+    pub fn mark_sensitive(&mut self, path: &str) {
+        self.sensitive.insert(path.to_string());
+    }
+
+    pub fn is_sensitive(&self, path: &str) -> bool {
+        self.sensitive.contains(path)
+    }
+
+    /// A file whose text may be shown in a report.
+    pub fn showable(&self, path: &str) -> Option<&Arc<SourceFile>> {
+        if self.is_sensitive(path) {
+            None
+        } else {
+            self.files.get(path)
+        }
     }
 
     pub fn len(&self) -> usize {

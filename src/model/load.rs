@@ -584,6 +584,9 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
         })
         .collect();
     for (user, domain, passwd, shadow, quota) in outs {
+        if let Some(o) = &shadow {
+            s.files.mark_sensitive(o.parsed.path());
+        }
         let files = MailFiles {
             passwd: s.take(passwd),
             shadow: s.take(shadow),

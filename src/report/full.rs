@@ -129,8 +129,14 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
         }
         None => {
             if let Some(loc) = &f.location {
-                // A location in a file the run could not show (skipped or missing).
-                pre_notes.push(format!("in {}", loc.file));
+                // A file the run could not read, or must not show (password hashes).
+                let lc = files.line_col(loc);
+                let why = if files.is_sensitive(&loc.file) {
+                    " (contents not shown: the file holds password hashes)"
+                } else {
+                    ""
+                };
+                pre_notes.push(format!("at {}:{}:{}{why}", loc.file, lc.line, lc.column));
             }
             related_elsewhere.extend(f.related.iter());
         }
@@ -143,7 +149,7 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
         group = group.element(s);
     }
     for r in &related_elsewhere {
-        match files.get(&r.loc.file) {
+        match files.showable(&r.loc.file) {
             Some(src) => {
                 let ex = excerpt(src, [r.loc.span]);
                 group = group.element(
@@ -178,7 +184,7 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
         };
         let mut g = Group::with_title(Level::HELP.secondary_title(title));
         for (file, edits) in by_file(&fix.edits) {
-            let ex = match files.get(file) {
+            let ex = match files.showable(file) {
                 Some(src) => excerpt(src, edits.iter().map(|e| e.span)),
                 // A file the fix creates.
                 None => Excerpt {

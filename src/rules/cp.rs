@@ -22,14 +22,14 @@ pub const RULES: &[RuleInfo] = &[
         doc: include_str!("../../rules/CP001.md"),
     },
     RuleInfo {
-        code: "CP006",
-        name: "symlink-in-user-tree",
+        code: "CP002",
+        name: "ownership-mismatch",
         family: "cpanel data",
-        severity: Severity::Warning,
+        severity: Severity::Error,
         severity_note: None,
-        fix: FixKind::None,
-        summary: "A symlink, FIFO or device where an account's file or directory belongs; not followed.",
-        doc: include_str!("../../rules/CP006.md"),
+        fix: FixKind::Unsafe,
+        summary: "etc/userdomains names another owner than the account, or lacks an account domain.",
+        doc: include_str!("../../rules/CP002.md"),
     },
     RuleInfo {
         code: "CP003",
@@ -41,12 +41,94 @@ pub const RULES: &[RuleInfo] = &[
         summary: "A routing-list line that Exim's lsearch or cPanel's tools will not match as meant.",
         doc: include_str!("../../rules/CP003.md"),
     },
+    RuleInfo {
+        code: "CP006",
+        name: "symlink-in-user-tree",
+        family: "cpanel data",
+        severity: Severity::Warning,
+        severity_note: None,
+        fix: FixKind::None,
+        summary: "A symlink, FIFO or device where an account's file or directory belongs; not followed.",
+        doc: include_str!("../../rules/CP006.md"),
+    },
 ];
 
 pub fn check(server: &Server, out: &mut Vec<Finding>) {
     parse_errors(server, out);
     skipped(server, out);
     domain_list_syntax(server, out);
+    ownership(server, out);
+}
+
+/// CP002: `etc/userdomains` must name every account domain with its owner.
+fn ownership(server: &Server, out: &mut Vec<Finding>) {
+    let Some(ud) = &server.userdomains else {
+        return;
+    };
+    if server.is_account_backup() {
+        return;
+    }
+    let update = "cPanel rebuilds the file with /usr/local/cpanel/scripts/updateuserdomains";
+    for d in server.domains.values() {
+        match ud.doc.get(&d.name) {
+            Some(e) if e.value == d.user => {}
+            Some(e) => {
+                let mut f = Finding::new(
+                    "CP002",
+                    Severity::Error,
+                    format!(
+                        "etc/userdomains says {} belongs to {}, but it is a {} of account {}",
+                        d.name,
+                        e.value,
+                        d.kind.describe(),
+                        d.user
+                    ),
+                )
+                .domain(&d.name)
+                .user(&d.user)
+                .at(ud.loc(e.value_span))
+                .label("owner here")
+                .note(format!(
+                    "Exim finds a domain's owner in this file: mail for {} is looked up in {}'s home directory and forwarders, so it goes to the wrong account or is refused",
+                    d.name, e.value
+                ));
+                if let Some(decl) = &d.decl {
+                    f = f.related(decl.clone(), format!("{} declares {} here", d.user, d.name));
+                }
+                out.push(f.fix(
+                    Fix::unsafe_(format!("make {} the owner of {} in etc/userdomains", d.user, d.name))
+                        .edit(Edit::replace(ud.path(), e.value_span, d.user.clone()))
+                        .command(update),
+                ));
+            }
+            None => {
+                let mut f = Finding::new(
+                    "CP002",
+                    Severity::Error,
+                    format!("etc/userdomains lacks {}, a {} of account {}", d.name, d.kind.describe(), d.user),
+                )
+                .domain(&d.name)
+                .user(&d.user)
+                .at(Loc::file_start(ud.path()))
+                .note(format!(
+                    "Exim finds a domain's owner in this file: without a line, mail for {} matches the `*: nobody` default and is refused",
+                    d.name
+                ));
+                if let Some(decl) = &d.decl {
+                    f = f.related(decl.clone(), format!("{} declares {} here", d.user, d.name));
+                }
+                out.push(f.fix(
+                    Fix::unsafe_(format!("add `{}: {}` to etc/userdomains", d.name, d.user))
+                        .edit(crate::fix::build::append_line(
+                            Some((ud.path(), ud.src.bytes())),
+                            ud.path(),
+                            &format!("{}: {}", d.name, d.user),
+                        ))
+                        .command(update),
+                ));
+            }
+        }
+    }
 }
 
 /// The account and domain a path of the tree concerns, when its place says so.

@@ -14,6 +14,7 @@ use crate::model::Server;
 
 pub mod cp;
 pub mod exim;
+pub mod mx;
 pub mod routing;
 
 /// What kind of fix a rule offers, as the catalog states it.
@@ -78,6 +79,11 @@ pub fn families() -> &'static [Family] {
             prefix: "RT",
             rules: routing::RULES,
             check: routing::check,
+        },
+        Family {
+            prefix: "MX",
+            rules: mx::RULES,
+            check: mx::check,
         },
         Family {
             prefix: "CP",
