@@ -165,6 +165,13 @@ impl Server {
     pub fn resolve<'a>(&'a self, name: &str) -> Resolution<'a> {
         let mut cnames = Vec::new();
         let mut current = name.trim_end_matches('.').to_ascii_lowercase();
+        if let Ok(ip) = current.parse::<IpAddr>() {
+            return Resolution::Addresses {
+                addrs: vec![ip],
+                records: Vec::new(),
+                cnames,
+            };
+        }
         for _ in 0..=MAX_CNAME_HOPS {
             if self.identity.is_gateway(&current) {
                 return Resolution::Server(ServerBy::Gateway);
@@ -232,6 +239,8 @@ impl Server {
         if self.zone_of(domain).is_none() {
             return det;
         }
+        // An IP address written as MX target (MX002) is taken as that address, as cPanel's
+        // resolver does; its name is kept as written.
         let mut mx: Vec<(u16, String, Option<ZoneRecord<'a>>)> = self
             .records_of(domain, RType::Mx)
             .into_iter()
@@ -240,7 +249,15 @@ impl Server {
                     preference,
                     exchange,
                     ..
-                } => Some((*preference, exchange.name.clone(), Some(r))),
+                } => {
+                    let raw = exchange.raw.trim_end_matches('.');
+                    let name = if raw.parse::<IpAddr>().is_ok() {
+                        raw.to_string()
+                    } else {
+                        exchange.name.clone()
+                    };
+                    Some((*preference, name, Some(r)))
+                }
                 _ => None,
             })
             .collect();

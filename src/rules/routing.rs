@@ -580,7 +580,7 @@ fn mxcheck_values(s: &Server, out: &mut Vec<Finding>) {
                 continue;
             }
             let (severity, what) = match m.setting {
-                Manual::Invalid => (Severity::Error, "which cPanel does not understand"),
+                Manual::Invalid => (Severity::Error, "a value cPanel does not understand"),
                 Manual::Legacy => (
                     Severity::Warning,
                     "a legacy value that cPanel reads as Local when restoring the account but as Automatically Detect on a live server",
