@@ -814,7 +814,7 @@ impl Loader<'_> {
                 continue;
             }
             if let Some(list) = self.named_list(i, &mut lists) {
-                self.cfg.named_lists.push(list);
+                self.cfg.named_lists.extend(list);
                 continue;
             }
             if let Some(opt) = self.option(i, OptContext::Main, &mut set) {
@@ -826,6 +826,17 @@ impl Loader<'_> {
 
     fn macro_definition(&mut self, i: usize) {
         let text = self.cfg.lines[i].as_str().to_string();
+        // Exim stops at the 64th character of a name, before looking at what follows.
+        let e = name_end(&text, 0);
+        if e > 63 {
+            self.line_error(
+                i,
+                0..e,
+                format!("macro name too long: {e} characters, the maximum is 63"),
+                Some("use a shorter name".to_string()),
+            );
+            return;
+        }
         let Ok(mut pairs) = EximParser::parse(Rule::macro_head, &text) else {
             return;
         };
@@ -843,18 +854,6 @@ impl Loader<'_> {
             }
         }
         let name_str = &text[name.clone()];
-        if name_str.len() > 63 {
-            self.line_error(
-                i,
-                name.clone(),
-                format!(
-                    "macro name too long: {} characters, the maximum is 63",
-                    name_str.len()
-                ),
-                Some("use a shorter name".to_string()),
-            );
-            return;
-        }
         let Some((_, value_start, redef)) = op else {
             let e = name.end;
             let t = &text[skip_space(&text, e)..];
@@ -948,7 +947,7 @@ impl Loader<'_> {
         &mut self,
         i: usize,
         seen: &mut HashMap<(ListKind, String), Loc>,
-    ) -> Option<NamedList> {
+    ) -> Option<Option<NamedList>> {
         let text = self.cfg.lines[i].as_str().to_string();
         let candidate = [
             "hide",
@@ -995,7 +994,7 @@ impl Loader<'_> {
                 ),
                 Some(format!("write `{} name = value`", kind.keyword())),
             );
-            return None;
+            return Some(None);
         };
         let rest = rest.next().expect("list_rest");
         let mut name = 0..0;
@@ -1024,7 +1023,7 @@ impl Loader<'_> {
                 ),
                 Some("list names may contain only letters, digits and underscores".to_string()),
             );
-            return None;
+            return Some(None);
         };
         if let Some(first) = seen.get(&(kind, name_str.clone())) {
             let (_, lc) = self.cfg.position(*first);
@@ -1038,18 +1037,18 @@ impl Loader<'_> {
                 ),
                 Some("each named list may be defined only once".to_string()),
             );
-            return None;
+            return Some(None);
         }
         let raw = &text[value_start..];
         let (value, _quoted, problem) = read_string(raw);
         if let Some(p) = problem {
             self.string_problem(i, value_start, &p, &name_str);
-            return None;
+            return Some(None);
         }
         let line = &self.cfg.lines[i];
         let name_loc = line.loc(name);
         seen.insert((kind, name_str.clone()), name_loc);
-        Some(NamedList {
+        Some(Some(NamedList {
             kind,
             name: name_str,
             name_loc,
@@ -1059,7 +1058,7 @@ impl Loader<'_> {
             raw_value: raw.to_string(),
             value_loc: line.loc(value_start..text.len()),
             loc: line_loc,
-        })
+        }))
     }
 
     /// Reports a quoted value that Exim's `read_string` rejects.
@@ -1082,23 +1081,14 @@ impl Loader<'_> {
                 );
             }
             StringProblem::ExtraCharacters(at) => {
-                let abs = value_start + at;
+                let close_at = value_start + at;
+                let abs = skip_space(line.text.as_str(), close_at);
                 // Exim reports the line where the logical line ends: point at the part of the
                 // extra text on that line.
-                let last = line.last;
-                let mut from = abs;
-                while from < len {
-                    let (f, pos) = line.text.start_pos(from);
-                    let l = self.cfg.files[f].source.line_index(pos as usize);
-                    if (f, l) == last {
-                        break;
-                    }
-                    from += 1;
-                    while from < len && !line.text.as_str().is_char_boundary(from) {
-                        from += 1;
-                    }
-                }
-                let close = line.loc(abs - 1..abs);
+                let (lf, ll) = line.last;
+                let last_start = self.cfg.files[lf].parsed.lines[ll].body.start;
+                let from = line.text.first_from(abs, lf, last_start).unwrap_or(abs);
+                let close = line.loc(close_at - 1..close_at);
                 let (_, lc) = self.cfg.position(close);
                 let extra: String = line.text.as_str()[abs..].chars().take(40).collect();
                 let comment = if extra.starts_with('#') {
@@ -1106,7 +1096,6 @@ impl Loader<'_> {
                 } else {
                     ""
                 };
-                let from = if from >= len { abs } else { from };
                 let next_tail = self.next_line_is_tail(i);
                 let mut help = format!(
                     "the quoted value of `{what}` ends at line {}, column {}, and is followed by \
@@ -1168,6 +1157,28 @@ impl Loader<'_> {
         Some(OptHead::new(text, hide, written, rest))
     }
 
+    /// [`item_head`] as the grammar reads it (for tests).
+    #[cfg(test)]
+    fn item_head_grammar(text: &str) -> Option<ItemHead> {
+        let head = EximParser::parse(Rule::item_head, text).ok()?.next()?;
+        let mut bang = false;
+        let end = head.as_span().end();
+        let mut name = None;
+        for p in head.into_inner() {
+            match p.as_rule() {
+                Rule::bang => bang = true,
+                Rule::item_name => name = Some(p.as_span().start()..p.as_span().end()),
+                _ => {}
+            }
+        }
+        let name = name.unwrap_or(end..end);
+        Some(ItemHead {
+            bang,
+            name,
+            after: end,
+        })
+    }
+
     /// Reads an option setting (`readconf_handle_option`): `kind` is the option's type when
     /// known. Reports the first problem Exim would reject and returns `None` then.
     fn option_setting(
@@ -1176,7 +1187,6 @@ impl Loader<'_> {
         text: &str,
         head: &OptHead,
         kind: Option<OptionKind>,
-        class: &str,
     ) -> Option<OptionSetting> {
         let len = text.len();
         let written = &text[head.written.clone()];
@@ -1187,7 +1197,7 @@ impl Loader<'_> {
                 i,
                 head.rest..len,
                 "expected an option name after `hide`".to_string(),
-                Some(format!("write `hide {class}name = value`")),
+                Some("write `hide name = value`".to_string()),
             );
             return None;
         }
@@ -1369,7 +1379,7 @@ impl Loader<'_> {
             OptContext::Main => tables::lookup(tables::MAIN_OPTIONS, &name),
             OptContext::LocalScan => None,
         };
-        let s = self.option_setting(i, &text, &head, kind, "")?;
+        let s = self.option_setting(i, &text, &head, kind)?;
         set.insert(name, s.name_loc);
         Some(s)
     }
@@ -1392,6 +1402,9 @@ impl Loader<'_> {
         let mut current: Option<Driver> = None;
         let mut set: HashMap<String, Loc> = HashMap::new();
         let mut names: HashMap<String, Loc> = HashMap::new();
+        // After a broken driver header (or lines outside any driver), the lines up to the next
+        // header are not reported again.
+        let mut skipping = false;
         while let Some(i) = self.section_line(section, &mut end) {
             let text = self.cfg.lines[i].as_str().to_string();
             let len = text.len();
@@ -1403,10 +1416,12 @@ impl Loader<'_> {
                 if let Some(d) = current.take() {
                     self.finish_driver(d);
                 }
+                skipping = false;
                 self.macro_definition(i);
                 continue;
             }
             if after_b == Some(b':') && !name.is_empty() {
+                skipping = false;
                 if let Some(d) = current.take() {
                     self.finish_driver(d);
                 }
@@ -1469,12 +1484,17 @@ impl Loader<'_> {
                     )),
                 );
                 current = None;
+                skipping = true;
+                continue;
+            }
+            if skipping {
                 continue;
             }
             let Some(d) = current.as_mut() else {
                 if self.is_tail_of_failed(i) {
                     continue;
                 }
+                skipping = true;
                 let found: String = text.chars().take(30).collect();
                 self.line_error(
                     i,
@@ -1542,7 +1562,7 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            let Some(s) = self.option_setting(i, &text, &head, generic_kind, "") else {
+            let Some(s) = self.option_setting(i, &text, &head, generic_kind) else {
                 continue;
             };
             set.insert(oname.clone(), s.name_loc);
@@ -1611,15 +1631,7 @@ impl Loader<'_> {
             let text = self.cfg.lines[i].as_str().to_string();
             let len = text.len();
             let b = text.as_bytes();
-            let bang = b[0] == b'!';
-            let (name, after) = Self::first_word(&text[usize::from(bang)..]);
-            let (name, after) = if bang {
-                let s = skip_space(&text, 1);
-                let (n, a) = Self::first_word(&text[s..]);
-                (n.start + s..n.end + s, a + s)
-            } else {
-                (name, after)
-            };
+            let ItemHead { bang, name, after } = item_head(&text);
             let nm = text[name.clone()].to_string();
             let after_b = b.get(after).copied();
             let is_macro = !bang && c_upper(b.get(name.start)) && after_b == Some(b'=');
@@ -2210,6 +2222,26 @@ impl Loader<'_> {
     }
 }
 
+/// The first word of a driver or ACL line (grammar rule `item_head`): an optional `!`, then a
+/// name as Exim's `readconf_readname` reads it; `after` is past the white space that follows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ItemHead {
+    bang: bool,
+    name: std::ops::Range<usize>,
+    after: usize,
+}
+
+fn item_head(text: &str) -> ItemHead {
+    let bang = text.starts_with('!');
+    let s = skip_space(text, usize::from(bang));
+    let (n, a) = Loader::first_word(&text[s..]);
+    ItemHead {
+        bang,
+        name: n.start + s..n.end + s,
+        after: a + s,
+    }
+}
+
 /// Where Exim starts looking for macro names in a physical line: after the `NAME =` of a
 /// definition at the start of a logical line, at the first upper-case letter or `_` followed by
 /// one. `None` when there is no such character.
@@ -2385,6 +2417,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn item_head_matches_the_grammar() {
+        for t in [
+            "acl1:",
+            "! verify = sender",
+            "!verify",
+            "accept",
+            "9x",
+            "!",
+            "a b",
+            "Ab=1",
+            ":",
+        ] {
+            assert_eq!(Some(item_head(t)), Loader::item_head_grammar(t), "{t:?}");
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         #[test]
@@ -2392,6 +2441,11 @@ mod tests {
             if t.as_bytes().first().is_some_and(|c| c.is_ascii_alphabetic()) {
                 proptest::prop_assert_eq!(Some(option_head(&t)), Loader::option_head_grammar(&t));
             }
+        }
+
+        #[test]
+        fn item_head_fast_path_is_the_grammar(t in "!?[ \t]{0,2}[a-zA-Z0-9_.]{0,6}[ \t]{0,2}[:=a-z!]{0,3}") {
+            proptest::prop_assert_eq!(Some(item_head(&t)), Loader::item_head_grammar(&t));
         }
     }
 

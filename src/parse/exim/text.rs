@@ -242,6 +242,35 @@ impl MappedText {
         }
     }
 
+    /// The first offset at or after `from` whose byte comes from `file` at or after source offset
+    /// `src` (macro replacements count from the start of their name).
+    pub fn first_from(&self, from: usize, file: usize, src: u32) -> Option<usize> {
+        if from >= self.text.len() {
+            return None;
+        }
+        for seg in &self.segs[self.seg_index(from)..] {
+            let at = seg.at as usize;
+            let end = at + seg.len as usize;
+            if end <= from || seg.file as usize != file {
+                continue;
+            }
+            if seg.is_macro() {
+                if seg.src >= src {
+                    return Some(at.max(from));
+                }
+                continue;
+            }
+            if seg.src + seg.len > src {
+                let off = at + src.saturating_sub(seg.src) as usize;
+                let off = off.max(from);
+                if off < end {
+                    return Some(off);
+                }
+            }
+        }
+        None
+    }
+
     /// Where `range` of the text came from. A range that spans several files (an `.include` in
     /// the middle of a continued line) is cut at the end of its part in the first file.
     pub fn loc(&self, range: std::ops::Range<usize>) -> Loc {
