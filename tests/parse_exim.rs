@@ -339,6 +339,22 @@ fn option_set_twice() {
             "option `keep_environment` is set a second time (first set at line 1)".to_string()
         )
     );
+    // A first setting in an included file is named with its path.
+    let mut resolve = |_: &IncludeRequest| {
+        IncludeOutcome::Found(SourceFile::from_str("etc/prefix.conf", "# p\nqueue_only\n"))
+    };
+    let cfg = exim::load(
+        SourceFile::from_str(
+            "etc/exim.conf",
+            ".include /etc/prefix.conf\nqueue_only = no\n",
+        ),
+        &mut resolve,
+    );
+    assert_eq!(
+        cfg.errors[0].message,
+        "option `queue_only` is set a second time (first set at etc/prefix.conf:2)"
+    );
+    assert_eq!(cfg.position(cfg.errors[0].loc).0, "etc/exim.conf");
     // `x` and `no_x` are the same option.
     assert_eq!(
         one_error("queue_only\nno_queue_only\n"),
@@ -1042,6 +1058,16 @@ fn driver_errors() {
                 .to_string()
         )
     );
+    assert_eq!(
+        one_error(
+            "begin routers\nr1:\n  driver = redirect\n  data = x\n  unseen = $h\n  one_time\n"
+        ),
+        (
+            5,
+            "`unseen` cannot be used with `one_time` in redirect router `r1`".to_string()
+        )
+    );
+    no_errors("begin routers\nr1:\n  driver = redirect\n  data = x\n  no_unseen\n  one_time\n");
     assert_eq!(
         one_error("begin routers\nr1:\n  driver = accept\n  no_verify = true\n"),
         (4, "`no_verify` cannot take a value".to_string())

@@ -305,6 +305,16 @@ impl Loader<'_> {
         self.failed_line = Some(i);
     }
 
+    /// "line N" for a location in the file of logical line `i`, else "path:N".
+    fn place(&self, loc: Loc, i: usize) -> String {
+        let (path, lc) = self.cfg.position(loc);
+        if loc.file == self.cfg.lines[i].first.0 {
+            format!("line {}", lc.line)
+        } else {
+            format!("{path}:{}", lc.line)
+        }
+    }
+
     /// Whether line `i` directly follows a line that had an error and cannot start a statement
     /// itself: then it is most likely the rest of that broken statement (a missing `\`).
     fn is_tail_of_failed(&self, i: usize) -> bool {
@@ -1026,14 +1036,14 @@ impl Loader<'_> {
             return Some(None);
         };
         if let Some(first) = seen.get(&(kind, name_str.clone())) {
-            let (_, lc) = self.cfg.position(*first);
+            let at = self.place(*first, i);
             self.line_error(
                 i,
                 name.clone(),
                 format!(
-                    "{} `{name_str}` is defined a second time (first at line {})",
+                    "{} `{name_str}` is defined a second time (first at {})",
                     kind.keyword(),
-                    lc.line
+                    at
                 ),
                 Some("each named list may be defined only once".to_string()),
             );
@@ -1358,15 +1368,12 @@ impl Loader<'_> {
         let head = option_head(&text);
         let name = text[head.name.clone()].to_string();
         if let Some(first) = set.get(&name) {
-            let (_, lc) = self.cfg.position(*first);
+            let at = self.place(*first, i);
             let written = &text[head.written.clone()];
             self.line_error(
                 i,
                 head.written.clone(),
-                format!(
-                    "option `{written}` is set a second time (first set at line {})",
-                    lc.line
-                ),
+                format!("option `{written}` is set a second time (first set at {at})"),
                 Some(
                     "Exim accepts each option only once (`x` and `no_x` count as the same \
                      option); remove one of the settings"
@@ -1443,11 +1450,11 @@ impl Loader<'_> {
                         )),
                     );
                 } else if let Some(first) = names.get(&n) {
-                    let (_, lc) = self.cfg.position(*first);
+                    let at = self.place(*first, i);
                     self.line_error(
                         i,
                         name.clone(),
-                        format!("there is already a {cls} called `{n}` (line {})", lc.line),
+                        format!("there is already a {cls} called `{n}` ({at})"),
                         Some(format!("{cls} names must be unique; rename one")),
                     );
                 } else {
@@ -1544,14 +1551,12 @@ impl Loader<'_> {
             }
             let repeats_ok = generic_kind.is_some() && repeatable.contains(&oname.as_str());
             if !repeats_ok && let Some(first) = set.get(&oname) {
-                let (_, lc) = self.cfg.position(*first);
+                let at = self.place(*first, i);
                 self.line_error(
                     i,
                     head.written.clone(),
                     format!(
-                        "option `{written}` is set a second time in this {cls} (first set at \
-                         line {})",
-                        lc.line
+                        "option `{written}` is set a second time in this {cls} (first set at {at})"
                     ),
                     Some(
                         "only `condition`, `headers_add`, `headers_remove` and `set` (routers) \
@@ -1592,6 +1597,26 @@ impl Loader<'_> {
     }
 
     fn finish_driver(&mut self, d: Driver) {
+        if d.class == DriverClass::Router
+            && d.driver.as_deref() == Some("redirect")
+            && d.option("one_time").and_then(OptionSetting::as_bool) == Some(true)
+            && let Some(unseen) = d.option("unseen")
+            && unseen.as_bool() != Some(false)
+        {
+            let loc = unseen.loc;
+            self.error(
+                loc,
+                format!(
+                    "`unseen` cannot be used with `one_time` in redirect router `{}`",
+                    d.name
+                ),
+                Some(
+                    "a one_time redirection must be the last delivery of the address; remove \
+                     `unseen` or `one_time`"
+                        .to_string(),
+                ),
+            );
+        }
         if d.driver.is_none() {
             let cls = d.class.as_str();
             self.error(
@@ -1660,11 +1685,11 @@ impl Loader<'_> {
                 let line = &self.cfg.lines[i];
                 let name_loc = line.loc(name.clone());
                 if let Some(first) = names.get(&nm) {
-                    let (_, lc) = self.cfg.position(*first);
+                    let at = self.place(*first, i);
                     self.line_error(
                         i,
                         name.clone(),
-                        format!("there is already an ACL called `{nm}` (line {})", lc.line),
+                        format!("there is already an ACL called `{nm}` ({at})"),
                         Some("ACL names must be unique; rename one".to_string()),
                     );
                 } else {

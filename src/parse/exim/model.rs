@@ -2,6 +2,7 @@
 
 use super::file::EximFile;
 use super::text::MappedText;
+use crate::parse::SyntaxError;
 use crate::source::{LineCol, SourceFile, Span};
 
 /// A position in one file of a [`Config`]: `file` indexes [`Config::files`].
@@ -22,6 +23,17 @@ pub struct ConfigError {
     /// `false` for the few problems Exim itself lets pass but that make part of the file dead or
     /// meaningless (a second `.else`, an empty `.include`): rules may treat them as warnings.
     pub exim_rejects: bool,
+}
+
+impl ConfigError {
+    /// The error as a [`SyntaxError`] of its file (`loc.file` tells which).
+    pub fn syntax_error(&self) -> SyntaxError {
+        SyntaxError {
+            span: self.loc.span,
+            message: self.message.clone(),
+            help: self.help.clone(),
+        }
+    }
 }
 
 /// A fact about the file that is not an error but that Exim handles surprisingly.
@@ -459,5 +471,51 @@ impl Config {
     /// The text at a location.
     pub fn text(&self, loc: Loc) -> &str {
         self.files[loc.file].source.slice(loc.span)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting(negated: bool, value: Option<&str>) -> OptionSetting {
+        OptionSetting {
+            name: "x".into(),
+            name_loc: Loc::default(),
+            hide: false,
+            negated,
+            value: value.map(str::to_string),
+            raw_value: value.map(str::to_string),
+            value_loc: None,
+            quoted: false,
+            loc: Loc::default(),
+        }
+    }
+
+    #[test]
+    fn booleans_read_as_exim_reads_them() {
+        assert_eq!(setting(false, None).as_bool(), Some(true));
+        assert_eq!(setting(true, None).as_bool(), Some(false));
+        assert_eq!(setting(false, Some("Yes")).as_bool(), Some(true));
+        assert_eq!(setting(false, Some("false")).as_bool(), Some(false));
+        assert_eq!(setting(false, Some("${if …}")).as_bool(), None);
+    }
+
+    #[test]
+    fn errors_convert_to_syntax_errors() {
+        let e = ConfigError {
+            loc: Loc {
+                file: 1,
+                span: Span::new(3, 5),
+            },
+            message: "m".into(),
+            help: Some("h".into()),
+            exim_rejects: true,
+        };
+        let s = e.syntax_error();
+        assert_eq!(
+            (s.span, s.message.as_str(), s.help.as_deref()),
+            (Span::new(3, 5), "m", Some("h"))
+        );
     }
 }
