@@ -775,6 +775,14 @@ fn a_tab_after_a_directive_makes_exim_drop_it() {
     // Layer 1 shows it too.
     let src = SourceFile::from_str("etc/exim.conf", text);
     assert_eq!(exim::parse(&src).dropped_directives().count(), 1);
+    // So is `.endif` at the end of a CRLF line: the CR follows the directive.
+    let cfg = conf(".ifdef X\r\ngecos_name = a\r\n.endif\r\n");
+    assert_eq!(cfg.quirks.len(), 1);
+    assert_eq!(cfg.errors.len(), 1);
+    assert_eq!(
+        cfg.errors[0].message,
+        "`.ifdef` is never closed: `.endif` missing"
+    );
     // The letter `t` is accepted (a typo in Exim's reader).
     assert!(
         no_errors(".ifdeftX\ngecos_name = a\n.endif\n")
@@ -1187,6 +1195,11 @@ fn acl_errors() {
              `allow hosts = x`"
                 .to_string()
         )
+    );
+    // The conditions of a statement whose verb is wrong are not reported again.
+    assert_eq!(
+        errs("begin acl\na1:\n  allow hosts = x\n        domains = y\n  accept\n").len(),
+        1
     );
     assert_eq!(
         one_error("begin acl\na1:\n  accept\n    host = x\n"),

@@ -11,7 +11,9 @@ use super::text::{
 use super::{EximParser, Rule};
 use crate::source::SourceFile;
 use pest::Parser;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// What the loader asks the caller when it meets an `.include` that Exim obeys.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,45 +93,48 @@ const NOT_IN_DEBIAN_496: &[&str] = &[
     "wellknown_advertise_hosts",
 ];
 
-fn builtin_names(b: &Builtins) -> Vec<String> {
+fn builtin_names(b: &Builtins) -> Cow<'static, [String]> {
+    static DEBIAN: OnceLock<Vec<String>> = OnceLock::new();
     match b {
-        Builtins::None => Vec::new(),
-        Builtins::Custom(v) => v.clone(),
-        Builtins::Debian496Heavy => {
-            let mut v: Vec<String> = tables::DEBIAN_496_HEAVY_FEATURES
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            let up = |s: &str| s.to_ascii_uppercase();
-            for (n, _) in tables::MAIN_OPTIONS {
-                if !NOT_IN_DEBIAN_496.contains(n) {
-                    v.push(format!("_OPT_MAIN_{}", up(n)));
-                }
-            }
-            for (n, _) in tables::ROUTER_GENERIC {
-                v.push(format!("_OPT_ROUTERS_{}", up(n)));
-            }
-            for (n, _) in tables::TRANSPORT_GENERIC {
-                v.push(format!("_OPT_TRANSPORTS_{}", up(n)));
-            }
-            for (n, _) in tables::AUTHENTICATOR_GENERIC {
-                v.push(format!("_OPT_AUTHENTICATORS_{}", up(n)));
-            }
-            for d in tables::ROUTER_DRIVERS {
-                v.push(format!("_DRIVER_ROUTER_{}", up(d)));
-            }
-            for d in tables::TRANSPORT_DRIVERS {
-                v.push(format!("_DRIVER_TRANSPORT_{}", up(d)));
-            }
-            for d in tables::AUTHENTICATOR_DRIVERS {
-                v.push(format!("_DRIVER_AUTHENTICATOR_{}", up(d)));
-            }
-            // Exim scans its builtins longest-first (reverse alphabetical order).
-            v.sort();
-            v.reverse();
-            v
+        Builtins::None => Cow::Borrowed(&[]),
+        Builtins::Custom(v) => Cow::Owned(v.clone()),
+        Builtins::Debian496Heavy => Cow::Borrowed(DEBIAN.get_or_init(debian_496_builtins)),
+    }
+}
+
+fn debian_496_builtins() -> Vec<String> {
+    let up = |s: &str| s.to_ascii_uppercase();
+    let mut v: Vec<String> = tables::DEBIAN_496_HEAVY_FEATURES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for (n, _) in tables::MAIN_OPTIONS {
+        if !NOT_IN_DEBIAN_496.contains(n) {
+            v.push(format!("_OPT_MAIN_{}", up(n)));
         }
     }
+    for (n, _) in tables::ROUTER_GENERIC {
+        v.push(format!("_OPT_ROUTERS_{}", up(n)));
+    }
+    for (n, _) in tables::TRANSPORT_GENERIC {
+        v.push(format!("_OPT_TRANSPORTS_{}", up(n)));
+    }
+    for (n, _) in tables::AUTHENTICATOR_GENERIC {
+        v.push(format!("_OPT_AUTHENTICATORS_{}", up(n)));
+    }
+    for d in tables::ROUTER_DRIVERS {
+        v.push(format!("_DRIVER_ROUTER_{}", up(d)));
+    }
+    for d in tables::TRANSPORT_DRIVERS {
+        v.push(format!("_DRIVER_TRANSPORT_{}", up(d)));
+    }
+    for d in tables::AUTHENTICATOR_DRIVERS {
+        v.push(format!("_DRIVER_AUTHENTICATOR_{}", up(d)));
+    }
+    // Exim scans its builtins longest-first (reverse alphabetical order).
+    v.sort();
+    v.reverse();
+    v
 }
 
 /// Reads the whole configuration with the default [`LoadOptions`].
@@ -214,7 +219,7 @@ struct Loader<'a> {
     cfg: Config,
     stack: Vec<Frame>,
     macros: Vec<Macro>,
-    builtins: Vec<String>,
+    builtins: Cow<'static, [String]>,
     cstate: u8,
     conds: Vec<CondFrame>,
     max_depth: usize,
@@ -369,7 +374,7 @@ impl Loader<'_> {
         let mut text = line;
         let mut found = false;
         if with_builtins {
-            for name in &self.builtins {
+            for name in self.builtins.iter() {
                 if let Some(t) = text.replace_all(s, name, "y") {
                     text = t;
                     found = true;
@@ -568,7 +573,11 @@ impl Loader<'_> {
                     self.error(
                         c.loc,
                         format!("`{}` is never closed: `.endif` missing", c.kind.as_str()),
-                        Some("add `.endif` after the lines it controls".into()),
+                        Some(
+                            "add `.endif` after the lines it controls; Exim ignores an `.endif` \
+                             followed by a TAB or by the CR of a Windows (CRLF) line end"
+                                .into(),
+                        ),
                     );
                 }
                 self.cstate = 0;
@@ -1651,6 +1660,7 @@ impl Loader<'_> {
         let mut end = None;
         let mut current: Option<Acl> = None;
         let mut broken = false;
+        let mut skip_items = false;
         let mut names: HashMap<String, Loc> = HashMap::new();
         while let Some(i) = self.section_line(SectionKind::Acl, &mut end) {
             let text = self.cfg.lines[i].as_str().to_string();
@@ -1706,6 +1716,9 @@ impl Loader<'_> {
             }
             let acl = current.as_mut().expect("current ACL");
             let verb = AclVerb::parse(&nm);
+            if verb.is_some() || is_header {
+                skip_items = false;
+            }
             let mut cond_start;
             let mut negated = bang;
             match verb {
@@ -1740,6 +1753,11 @@ impl Loader<'_> {
                             self.acl_name_error(i, &text);
                             continue;
                         }
+                        // The conditions of a statement whose verb was not understood.
+                        if skip_items {
+                            continue;
+                        }
+                        skip_items = true;
                         let found: String = text.chars().take(30).collect();
                         self.line_error(
                             i,

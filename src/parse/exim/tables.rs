@@ -144,7 +144,6 @@ pub const MAIN_OPTIONS: &[(&str, OptionKind)] = &[
     ("host_reject_connection", Value),
     ("hosts_connection_nolog", Value),
     ("hosts_proxy", Value),
-    ("hosts_require_alpn", Value),
     ("hosts_require_helo", Value),
     ("hosts_treat_as_local", Value),
     ("hosts_xclient", Value),
