@@ -1479,6 +1479,9 @@ impl Loader<'_> {
                 });
                 continue;
             }
+            if self.is_tail_of_failed(i) {
+                continue;
+            }
             if text.ends_with(':') && !text.contains('=') {
                 let n = &text[..len - 1];
                 let bad = n

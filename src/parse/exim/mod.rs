@@ -35,9 +35,15 @@
 //! - Private driver options are those not in the generic lists of [`tables`]; driver names are
 //!   not checked (build dependent), `local_scan` options are not checked.
 //! - Exim stops at its first error; this reader reports the first error of each logical line and
-//!   goes on. A line that cannot start a statement (it does not begin with a letter) right after
-//!   a line with an error is taken as the broken tail of that statement (typically a value whose
-//!   `\` is missing) and is not reported again.
+//!   goes on, without letting one mistake cascade: a line that cannot start a statement (it does
+//!   not begin with a letter) right after a line with an error is taken as the broken tail of
+//!   that statement (typically a value whose `\` is missing); the lines after a malformed driver
+//!   header, or outside any driver, are skipped up to the next header; the conditions of an ACL
+//!   statement whose verb is unknown are skipped.
+//! - Some of Exim's static checks after reading are done too: a driver without `driver`, duplicate
+//!   driver, ACL and named-list names, `unseen` with `one_time`. Checks that depend on the build
+//!   or the system (driver and lookup availability, user names, `log_selector` words, expansion
+//!   results) are not.
 //! - Errors point at the offending text. Exim reports the line where the logical line ends; for
 //!   a quoted value with extra characters or no closing quote the location is on that last line,
 //!   so the line number matches `exim -bV`.
