@@ -1348,6 +1348,25 @@ impl Loader<'_> {
         Some(setting)
     }
 
+    /// A line where an option setting should be but that does not start with a letter (not
+    /// reported when it is the tail of a broken statement).
+    fn not_an_option(&mut self, i: usize, text: &str) {
+        if self.is_tail_of_failed(i) {
+            return;
+        }
+        let found: String = text.chars().take(30).collect();
+        self.line_error(
+            i,
+            0..text.len(),
+            format!("expected an option setting, found `{found}`"),
+            Some(
+                "a setting is `name = value`; a line continues the previous one only if that one \
+                 ends with `\\`"
+                    .to_string(),
+            ),
+        );
+    }
+
     /// Reads an option line of the main or local_scan section.
     fn option(
         &mut self,
@@ -1357,21 +1376,7 @@ impl Loader<'_> {
     ) -> Option<OptionSetting> {
         let text = self.cfg.lines[i].as_str().to_string();
         if !text.as_bytes()[0].is_ascii_alphabetic() {
-            if self.is_tail_of_failed(i) {
-                return None;
-            }
-            let found: String = text.chars().take(30).collect();
-            let l = text.len();
-            self.line_error(
-                i,
-                0..l,
-                format!("expected an option setting, found `{found}`"),
-                Some(
-                    "a setting is `name = value`; a line continues the previous one only if that \
-                     one ends with `\\`"
-                        .to_string(),
-                ),
-            );
+            self.not_an_option(i, &text);
             return None;
         }
         let head = option_head(&text);
@@ -1484,10 +1489,7 @@ impl Loader<'_> {
             }
             if text.ends_with(':') && !text.contains('=') {
                 let n = &text[..len - 1];
-                let bad = n
-                    .chars()
-                    .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-                    .map_or(String::new(), |c| format!(" (`{c}` is not allowed)"));
+                let bad = bad_name_char(n);
                 let message = if n.trim().is_empty() {
                     format!("missing {cls} name before `:`")
                 } else {
@@ -1525,20 +1527,7 @@ impl Loader<'_> {
             };
             let _ = d;
             if !text.as_bytes()[0].is_ascii_alphabetic() {
-                if self.is_tail_of_failed(i) {
-                    continue;
-                }
-                let found: String = text.chars().take(30).collect();
-                self.line_error(
-                    i,
-                    0..len,
-                    format!("expected an option setting, found `{found}`"),
-                    Some(
-                        "a setting is `name = value`; a line continues the previous one only if \
-                         that one ends with `\\`"
-                            .to_string(),
-                    ),
-                );
+                self.not_an_option(i, &text);
                 continue;
             }
             let head = option_head(&text);
@@ -1885,10 +1874,7 @@ impl Loader<'_> {
         let len = text.len();
         let t = text.strip_suffix(':').unwrap_or(text).trim_end();
         let message = if text.ends_with(':') {
-            let bad = t
-                .chars()
-                .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-                .map_or(String::new(), |c| format!(" (`{c}` is not allowed)"));
+            let bad = bad_name_char(t);
             if t.is_empty() {
                 "missing ACL name before `:`".to_string()
             } else {
@@ -2305,6 +2291,15 @@ fn macro_scan_start(line: &str, logical_start: bool) -> Option<usize> {
         s += 1;
     }
     (s < b.len()).then_some(s)
+}
+
+/// ` (`.` is not allowed)` for the first character of `name` that a driver or ACL name cannot
+/// contain, or nothing.
+fn bad_name_char(name: &str) -> String {
+    name.trim()
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map_or(String::new(), |c| format!(" (`{c}` is not allowed)"))
 }
 
 /// Cheap test before the grammar: does the text start with `begin` (any case)?
