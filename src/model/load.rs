@@ -20,7 +20,7 @@ use crate::model::{
 };
 use crate::parse::keyvalue::{Dialect as KvDialect, KeyValueFile, KvLineKind};
 use crate::parse::{
-    SyntaxError, colonmap, domainlist, iplist, keyvalue, mailacct, userdata, valiases, zone,
+    SyntaxError, colonmap, domainlist, exim, iplist, keyvalue, mailacct, userdata, valiases, zone,
 };
 use crate::source::SourceFile;
 use crate::tree::{self, Meta, Tree};
@@ -258,6 +258,7 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
     read_mail_files(&mut s, &r);
     read_forwarders(&mut s, &r);
     read_zones(&mut s, &r);
+    read_exim(&mut s, &r);
 
     s.skipped = root.tree.skipped();
     Ok(s)
@@ -638,6 +639,29 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
             s.zones.insert(origin, p);
         }
     }
+}
+
+/// `etc/exim.conf` and the files it includes. Include names are absolute paths on the server;
+/// they are read under the root, through the tree (a symlink or special file is refused and
+/// reported like any other).
+fn read_exim(s: &mut Server, r: &Reader<'_>) {
+    let Some((src, meta)) = r.read("etc/exim.conf") else {
+        return;
+    };
+    let mut resolve = |req: &exim::IncludeRequest| {
+        let logical = req.resolved_path.trim_start_matches('/');
+        match r.tree.read(logical) {
+            tree::Lookup::Found(d) => exim::IncludeOutcome::Found(d.source),
+            tree::Lookup::Missing => exim::IncludeOutcome::NotFound,
+            tree::Lookup::Skipped(skip) => exim::IncludeOutcome::Refused(skip.detail),
+        }
+    };
+    let config = exim::load(src, &mut resolve);
+    for (i, f) in config.files.iter().enumerate() {
+        let arc = Arc::new(f.source.clone());
+        s.add_file(arc, if i == 0 { meta } else { None });
+    }
+    s.exim = Some(config);
 }
 
 fn read_forwarders(s: &mut Server, r: &Reader<'_>) {

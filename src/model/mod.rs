@@ -354,6 +354,23 @@ pub struct Server {
 
     /// `etc/exim.conf.localopts`.
     pub exim_localopts: Option<Parsed<KeyValueFile>>,
+    /// `etc/exim.conf` with its includes, macros and conditionals resolved.
+    pub exim: Option<crate::parse::exim::Config>,
+}
+
+impl Server {
+    /// The display path of a file of the Exim configuration.
+    pub fn exim_path(&self, file: usize) -> &str {
+        self.exim
+            .as_ref()
+            .and_then(|c| c.files.get(file))
+            .map_or("etc/exim.conf", |f| f.source.path())
+    }
+
+    /// A location of the Exim configuration as a finding location.
+    pub fn exim_loc(&self, loc: crate::parse::exim::Loc) -> Loc {
+        Loc::new(self.exim_path(loc.file), loc.span)
+    }
 }
 
 /// What the model takes from the configuration and the command line.
