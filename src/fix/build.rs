@@ -86,7 +86,9 @@ pub fn cpuser_set(cpuser: &Parsed<KeyValueFile>, key: &str, value: Option<&str>)
                         let _ = span;
                     }
                     Some((span, _)) => edits.push(Edit::replace(path, *span, v)),
-                    None => edits.push(Edit::insert(path, e.key_span.end as usize, format!("={v}"))),
+                    None => {
+                        edits.push(Edit::insert(path, e.key_span.end as usize, format!("={v}")))
+                    }
                 }
             }
             // A second line with the same key, or removal.
@@ -128,7 +130,10 @@ pub fn owner_text(zone: &Parsed<Zone>, name: &str) -> String {
         }
         _ => false,
     });
-    match name.strip_suffix(origin.as_str()).and_then(|p| p.strip_suffix('.')) {
+    match name
+        .strip_suffix(origin.as_str())
+        .and_then(|p| p.strip_suffix('.'))
+    {
         Some(rel) if relative_style => rel.to_string(),
         _ => format!("{name}."),
     }
@@ -155,7 +160,7 @@ pub fn zone_insertion_point(zone: &Parsed<Zone>) -> usize {
 /// The result is always larger than `serial`.
 pub fn next_serial(serial: u64, today: Utc) -> u64 {
     let date = serial / 100;
-    let plausible = (1_990_01_01..=2_100_12_31).contains(&date)
+    let plausible = (19_900_101..=21_001_231).contains(&date)
         && (1..=12).contains(&(date / 100 % 100))
         && (1..=31).contains(&(date % 100));
     let today = today.yyyymmdd();

@@ -109,6 +109,8 @@ pub enum Undecided {
     Dangling { target: String },
     /// A CNAME loop on the way.
     Loop { target: String },
+    /// A null MX (`MX 0 .`): the domain receives no mail; cPanel cannot resolve `.`.
+    NullMx,
 }
 
 /// One MX record considered by detection (or the implicit MX of a domain with only addresses).
@@ -273,6 +275,10 @@ impl Server {
                 }
             }
         }
+        if mx.iter().any(|(_, name, _)| name.is_empty()) {
+            det.outcome = Err(Undecided::NullMx);
+            return det;
+        }
         mx.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         let lowest = mx[0].0;
         let mut primary = false;
@@ -336,12 +342,10 @@ impl Server {
         if ns.is_empty() {
             return None;
         }
-        Some(ns.iter().any(|(_, n)| {
-            self.identity
-                .nameservers
-                .iter()
-                .any(|s| s.value == *n)
-        }))
+        Some(
+            ns.iter()
+                .any(|(_, n)| self.identity.nameservers.iter().any(|s| s.value == *n)),
+        )
     }
 }
 
@@ -374,7 +378,10 @@ mod tests {
             mx_name_address("mx-192-0-2-10.example.com"),
             Some(Ipv4Addr::new(192, 0, 2, 10))
         );
-        assert_eq!(mx_name_address("mx-192-0-2-10"), Some(Ipv4Addr::new(192, 0, 2, 10)));
+        assert_eq!(
+            mx_name_address("mx-192-0-2-10"),
+            Some(Ipv4Addr::new(192, 0, 2, 10))
+        );
         assert_eq!(mx_name_address("mx-192-0-2.example.com"), None);
         assert_eq!(mx_name_address("mx-300-0-2-1.example.com"), None);
         assert_eq!(mx_name_address("mail.example.com"), None);

@@ -42,9 +42,10 @@ struct Out<T> {
 impl Reader<'_> {
     fn overlay_file(&self, display: Option<String>) -> Option<Option<SourceFile>> {
         let display = display?;
-        self.overlay
-            .get(&display)
-            .map(|c| c.as_ref().map(|bytes| SourceFile::new(display.clone(), bytes.clone())))
+        self.overlay.get(&display).map(|c| {
+            c.as_ref()
+                .map(|bytes| SourceFile::new(display.clone(), bytes.clone()))
+        })
     }
 
     fn read(&self, logical: &str) -> Option<(SourceFile, Option<Meta>)> {
@@ -137,9 +138,12 @@ fn domain_list(r: &Reader<'_>, logical: &str) -> Option<Out<domainlist::DomainLi
 }
 
 fn colon_map(r: &Reader<'_>, logical: &str) -> Option<Out<colonmap::ColonMap>> {
-    parsed(r.read(logical), "`name: value` file", colonmap::parse, |d| {
-        d.errors().cloned().collect()
-    })
+    parsed(
+        r.read(logical),
+        "`name: value` file",
+        colonmap::parse,
+        |d| d.errors().cloned().collect(),
+    )
 }
 
 fn key_value(
@@ -147,24 +151,33 @@ fn key_value(
     dialect: KvDialect,
     format: &'static str,
 ) -> Option<Out<KeyValueFile>> {
-    parsed(got, format, |s| keyvalue::parse(s, dialect), |d| {
-        d.errors().cloned().collect()
-    })
+    parsed(
+        got,
+        format,
+        |s| keyvalue::parse(s, dialect),
+        |d| d.errors().cloned().collect(),
+    )
 }
 
 fn ip_list(r: &Reader<'_>, logical: &str, dialect: iplist::Dialect) -> Option<Out<iplist::IpList>> {
-    parsed(r.read(logical), "address file", |s| iplist::parse(s, dialect), |d| {
-        d.errors().cloned().collect()
-    })
+    parsed(
+        r.read(logical),
+        "address file",
+        |s| iplist::parse(s, dialect),
+        |d| d.errors().cloned().collect(),
+    )
 }
 
 fn aliases(
     got: Option<(SourceFile, Option<Meta>)>,
     flavor: valiases::Flavor,
 ) -> Option<Out<valiases::Aliases>> {
-    parsed(got, "forwarder file", |s| valiases::parse(s, flavor), |d| {
-        d.errors().cloned().collect()
-    })
+    parsed(
+        got,
+        "forwarder file",
+        |s| valiases::parse(s, flavor),
+        |d| d.errors().cloned().collect(),
+    )
 }
 
 fn yaml(got: Option<(SourceFile, Option<Meta>)>) -> Option<Out<userdata::YamlDoc>> {
@@ -377,8 +390,7 @@ fn read_system_files(s: &mut Server, r: &Reader<'_>, opts: &Options) {
     ));
     s.address_files.mainip = s.take(ip_list(r, "var/cpanel/mainip", iplist::Dialect::List));
     s.address_files.ips = s.take(ip_list(r, "etc/ips", iplist::Dialect::Ips));
-    s.address_files.remotemail =
-        s.take(ip_list(r, "etc/ips.remotemail", iplist::Dialect::List));
+    s.address_files.remotemail = s.take(ip_list(r, "etc/ips.remotemail", iplist::Dialect::List));
     s.address_files.cpnat = s.take(ip_list(r, "var/cpanel/cpnat", iplist::Dialect::Cpnat));
     build_identity(s, opts);
 }
@@ -572,12 +584,18 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
             (
                 user.clone(),
                 domain.clone(),
-                parsed(f("passwd"), "mail passwd file", mailacct::parse_passwd, |d| {
-                    errs(d.errors().collect())
-                }),
-                parsed(f("shadow"), "mail shadow file", mailacct::parse_shadow, |d| {
-                    errs(d.errors().collect())
-                }),
+                parsed(
+                    f("passwd"),
+                    "mail passwd file",
+                    mailacct::parse_passwd,
+                    |d| errs(d.errors().collect()),
+                ),
+                parsed(
+                    f("shadow"),
+                    "mail shadow file",
+                    mailacct::parse_shadow,
+                    |d| errs(d.errors().collect()),
+                ),
                 parsed(f("quota"), "mail quota file", mailacct::parse_quota, |d| {
                     errs(d.errors().collect())
                 }),
@@ -603,7 +621,11 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
 /// else `var/named`.
 fn zone_dir(r: &Reader<'_>) -> &'static str {
     for dir in ["etc/namedb", "var/lib/named/chroot/var/named/master"] {
-        if r.tree.stat(dir).found().is_some_and(|s| s.kind == tree::Kind::Dir) {
+        if r.tree
+            .stat(dir)
+            .found()
+            .is_some_and(|s| s.kind == tree::Kind::Dir)
+        {
             return dir;
         }
     }
@@ -618,7 +640,10 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
         .into_iter()
         .filter(|n| valid_name(n))
         .filter_map(|n| {
-            let origin = n.strip_suffix(".db")?.trim_end_matches('.').to_ascii_lowercase();
+            let origin = n
+                .strip_suffix(".db")?
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
             (!origin.is_empty()).then_some((n, origin))
         })
         .collect();

@@ -158,11 +158,15 @@ pub struct MxCheck {
 pub enum DomainKind {
     Main,
     /// An addon domain, with the subdomain that backs it.
-    Addon { subdomain: String },
+    Addon {
+        subdomain: String,
+    },
     Parked,
     Sub,
     /// The subdomain created to back an addon domain (not a mail domain).
-    AddonBacking { addon: String },
+    AddonBacking {
+        addon: String,
+    },
     /// Listed in the cpuser file only; userdata does not say which kind.
     Other,
 }

@@ -193,9 +193,18 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
                     line_start: 1,
                 },
             };
-            let mut snippet = Snippet::source(ex.text)
-                .line_start(ex.line_start)
-                .path(file);
+            // A line appended at the very end of a file is shown as inserted before an empty
+            // line, else annotate-snippets glues it to the last line.
+            let at_end = edits
+                .iter()
+                .any(|e| (e.span.start as usize).saturating_sub(ex.offset) == ex.text.len())
+                && (ex.text.is_empty() || ex.text.ends_with('\n'));
+            let text: std::borrow::Cow<'_, str> = if at_end && !ex.text.is_empty() {
+                format!("{}\n", ex.text).into()
+            } else {
+                ex.text.into()
+            };
+            let mut snippet = Snippet::source(text).line_start(ex.line_start).path(file);
             for e in edits {
                 snippet = snippet.patch(Patch::new(local(e.span, &ex), e.content.as_str()));
             }

@@ -95,11 +95,16 @@ fn ownership(server: &Server, out: &mut Vec<Finding>) {
                 if let Some(decl) = &d.decl {
                     f = f.related(decl.clone(), format!("{} declares {} here", d.user, d.name));
                 }
-                out.push(f.fix(
-                    Fix::unsafe_(format!("make {} the owner of {} in etc/userdomains", d.user, d.name))
+                out.push(
+                    f.fix(
+                        Fix::unsafe_(format!(
+                            "make {} the owner of {} in etc/userdomains",
+                            d.user, d.name
+                        ))
                         .edit(Edit::replace(ud.path(), e.value_span, d.user.clone()))
                         .command(update),
-                ));
+                    ),
+                );
             }
             None => {
                 let mut f = Finding::new(
@@ -117,15 +122,17 @@ fn ownership(server: &Server, out: &mut Vec<Finding>) {
                 if let Some(decl) = &d.decl {
                     f = f.related(decl.clone(), format!("{} declares {} here", d.user, d.name));
                 }
-                out.push(f.fix(
-                    Fix::unsafe_(format!("add `{}: {}` to etc/userdomains", d.name, d.user))
-                        .edit(crate::fix::build::append_line(
-                            Some((ud.path(), ud.src.bytes())),
-                            ud.path(),
-                            &format!("{}: {}", d.name, d.user),
-                        ))
-                        .command(update),
-                ));
+                out.push(
+                    f.fix(
+                        Fix::unsafe_(format!("add `{}: {}` to etc/userdomains", d.name, d.user))
+                            .edit(crate::fix::build::append_line(
+                                Some((ud.path(), ud.src.bytes())),
+                                ud.path(),
+                                &format!("{}: {}", d.name, d.user),
+                            ))
+                            .command(update),
+                    ),
+                );
             }
         }
     }
@@ -137,7 +144,9 @@ fn owner_of(server: &Server, path: &str) -> (Option<String>, Option<String>) {
     let mut rest = path;
     for a in server.accounts.values() {
         if let Some(h) = &a.home
-            && let Some(r) = path.strip_prefix(h.as_str()).and_then(|r| r.strip_prefix('/'))
+            && let Some(r) = path
+                .strip_prefix(h.as_str())
+                .and_then(|r| r.strip_prefix('/'))
         {
             user = Some(a.user.clone());
             rest = r;

@@ -26,11 +26,41 @@ macro_rules! rule {
 }
 
 pub const RULES: &[RuleInfo] = &[
-    rule!("MX001", "mx-target-cname", Warning, None, "An MX target that is a CNAME (RFC 2181 §10.3)."),
-    rule!("MX002", "mx-target-ip-literal", Error, Unsafe, "An MX target written as an IP address (RFC 1035 §3.3.9)."),
-    rule!("MX003", "null-mx-conflict", Error, None, "A null MX together with other MX records, or on a domain that receives mail here."),
-    rule!("MX004", "no-mail-exchanger", Warning, None, "A mail domain with mailboxes or forwarders but no MX and no address."),
-    rule!("MX005", "mx-target-dangling", Error, None, "An MX target inside a local zone with no address record."),
+    rule!(
+        "MX001",
+        "mx-target-cname",
+        Warning,
+        None,
+        "An MX target that is a CNAME (RFC 2181 §10.3)."
+    ),
+    rule!(
+        "MX002",
+        "mx-target-ip-literal",
+        Error,
+        Unsafe,
+        "An MX target written as an IP address (RFC 1035 §3.3.9)."
+    ),
+    rule!(
+        "MX003",
+        "null-mx-conflict",
+        Error,
+        None,
+        "A null MX together with other MX records, or on a domain that receives mail here."
+    ),
+    rule!(
+        "MX004",
+        "no-mail-exchanger",
+        Warning,
+        None,
+        "A mail domain with mailboxes or forwarders but no MX and no address."
+    ),
+    rule!(
+        "MX005",
+        "mx-target-dangling",
+        Error,
+        None,
+        "An MX target inside a local zone with no address record."
+    ),
 ];
 
 pub fn check(s: &Server, out: &mut Vec<Finding>) {
@@ -46,12 +76,17 @@ pub fn check(s: &Server, out: &mut Vec<Finding>) {
                 .maybe_user(user.clone())
         };
         if mx.is_empty() {
-            no_exchanger(s, &d, finding("MX004", Severity::Warning, String::new()), out);
+            no_exchanger(
+                s,
+                &d,
+                finding("MX004", Severity::Warning, String::new()),
+                out,
+            );
             continue;
         }
         null_mx(s, &d, &mx, &finding, out);
         for r in &mx {
-            let RData::Mx { exchange, preference, .. } = &r.record.data else {
+            let RData::Mx { exchange, .. } = &r.record.data else {
                 continue;
             };
             if exchange.is_root() {
@@ -59,33 +94,30 @@ pub fn check(s: &Server, out: &mut Vec<Finding>) {
             }
             let raw = exchange.raw.trim_end_matches('.');
             if let Ok(ip) = raw.parse::<IpAddr>() {
-                out.push(ip_literal(s, &d, r, *preference, exchange.span, ip, &finding));
+                out.push(ip_literal(&d, r, exchange.span, ip, &finding));
                 continue;
             }
-            match s.resolve(&exchange.name) {
-                Resolution::Dangling { name, cnames } => {
-                    let via = if cnames.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (through the alias {})", exchange.name)
-                    };
-                    let mut f = finding(
-                        "MX005",
-                        Severity::Error,
-                        format!("the MX target {} of {d} has no address in its zone{via}", exchange.name),
-                    )
-                    .at(r.zone.loc(exchange.span))
-                    .label("no A or AAAA record for this name")
-                    .note(format!(
-                        "senders cannot deliver through this MX; and cPanel's routing detection stops at it, keeping {d}'s last known routing"
-                    ))
-                    .help(format!("add an A record for {name}, or point the MX at a host that has one"));
-                    for c in cnames {
-                        f = f.related(c.loc(), "alias followed here");
-                    }
-                    out.push(f);
+            if let Resolution::Dangling { name, cnames } = s.resolve(&exchange.name) {
+                let via = if cnames.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (it is an alias of {name}, which has none)")
+                };
+                let mut f = finding(
+                    "MX005",
+                    Severity::Error,
+                    format!("the MX target {} of {d} has no address in its zone{via}", exchange.name),
+                )
+                .at(r.zone.loc(exchange.span))
+                .label("no A or AAAA record for this name")
+                .note(format!(
+                    "senders cannot deliver through this MX; and cPanel's routing detection stops at it, keeping {d}'s last known routing"
+                ))
+                .help(format!("add an A record for {name}, or point the MX at a host that has one"));
+                for c in cnames {
+                    f = f.related(c.loc(), "alias followed here");
                 }
-                _ => {}
+                out.push(f);
             }
             let cname = s.records_of(&exchange.name, RType::Cname);
             if let Some(c) = cname.first() {
@@ -114,14 +146,24 @@ fn null_mx(
     finding: &dyn Fn(&'static str, Severity, String) -> Finding,
     out: &mut Vec<Finding>,
 ) {
-    let Some(null) = mx.iter().find(|r| matches!(&r.record.data, RData::Mx { exchange, .. } if exchange.is_root())) else {
+    let Some(null) = mx
+        .iter()
+        .find(|r| matches!(&r.record.data, RData::Mx { exchange, .. } if exchange.is_root()))
+    else {
         return;
     };
     let others = mx.len() - 1;
     let local = s.lists.in_local(d);
     let accounts = s.mail_files(d).is_some_and(|m| m.has_accounts());
     let why = if others > 0 {
-        format!("{others} other MX {} with it", if others == 1 { "record stands" } else { "records stand" })
+        format!(
+            "{others} other MX {} with it",
+            if others == 1 {
+                "record stands"
+            } else {
+                "records stand"
+            }
+        )
     } else if local {
         format!("{d} is in etc/localdomains, so this server accepts its mail")
     } else if accounts {
@@ -152,7 +194,10 @@ fn no_exchanger(s: &Server, d: &str, f: Finding, out: &mut Vec<Finding>) {
     if !accounts && !forwarders {
         return;
     }
-    if matches!(s.resolve(d), Resolution::Addresses { .. } | Resolution::Server(_)) {
+    if matches!(
+        s.resolve(d),
+        Resolution::Addresses { .. } | Resolution::Server(_)
+    ) {
         return;
     }
     let zone = s.zone_of(d).expect("checked by the caller");
@@ -162,26 +207,27 @@ fn no_exchanger(s: &Server, d: &str, f: Finding, out: &mut Vec<Finding>) {
         _ => "forwarders",
     };
     let mut f = Finding {
-        message: format!("{d} has {what} here but no MX and no address record: no one can deliver mail to it"),
+        message: format!(
+            "{d} has {what} here but no MX and no address record: no one can deliver mail to it"
+        ),
         ..f
     };
     f = f
         .at(crate::finding::Loc::file_start(zone.path()))
         .note("RFC 5321 §5.1: without an MX, senders fall back to the domain's own address; with neither, mail to the domain bounces");
-    out.push(f.help(format!("add an MX record for {d} (cPanel's default: `{d}. IN MX 0 {d}.` with an A record)")));
+    out.push(f.help(format!(
+        "add an MX record for {d} (cPanel's default: `{d}. IN MX 0 {d}.` with an A record)"
+    )));
 }
 
 /// MX002: an IP address as MX target; the fix writes cPanel's `mx-a-b-c-d` record.
 fn ip_literal(
-    s: &Server,
     d: &str,
     r: &ZoneRecord<'_>,
-    preference: u16,
     target_span: crate::source::Span,
     ip: IpAddr,
     finding: &dyn Fn(&'static str, Severity, String) -> Finding,
 ) -> Finding {
-    let _ = s;
     let f = finding(
         "MX002",
         Severity::Error,
@@ -190,14 +236,8 @@ fn ip_literal(
     .at(r.zone.loc(target_span))
     .label("an MX target must be a domain name")
     .note(format!(
-        "RFC 1035 §3.3.9: the target of an MX is a domain name; written as here, DNS serves the name `{}`, which has no address, so senders cannot deliver to {d}",
-        r.zone.doc.origin_at(target_span.start as usize).is_empty().then(|| ip.to_string()).unwrap_or_else(|| {
-            if r.zone.src.slice(target_span).ends_with('.') {
-                ip.to_string()
-            } else {
-                format!("{ip}.{}", r.zone.doc.origin_at(target_span.start as usize))
-            }
-        })
+        "RFC 1035 §3.3.9: the target of an MX is a domain name; written as here, DNS serves the name `{}`, which has no address record, so senders cannot deliver to {d}",
+        served_name(r, target_span, ip)
     ));
     let IpAddr::V4(v4) = ip else {
         return f.fix(Fix::display_only(format!(
@@ -209,7 +249,11 @@ fn ip_literal(
     let mut fix = Fix::unsafe_(format!(
         "add cPanel's `{name_label}` A record for {ip} and point the MX at it"
     ))
-    .edit(Edit::replace(r.zone.path(), target_span, format!("{host}.")));
+    .edit(Edit::replace(
+        r.zone.path(),
+        target_span,
+        format!("{host}."),
+    ));
     if r.zone.doc.records_at(&host).next().is_none() {
         let at = build::zone_insertion_point(r.zone);
         fix = fix.edit(Edit::insert(
@@ -221,6 +265,15 @@ fn ip_literal(
     if let Some(bump) = build::serial_bump(r.zone, Utc::now()) {
         fix = fix.edit(bump);
     }
-    let _ = preference;
     f.fix(fix.command("then reload the zone: rndc reload (cPanel: /scripts/restartsrv_named)"))
+}
+
+/// The name DNS serves for an IP address written as MX target: the address itself with a final
+/// dot, else the address followed by the origin.
+fn served_name(r: &ZoneRecord<'_>, target_span: crate::source::Span, ip: IpAddr) -> String {
+    if r.zone.src.slice(target_span).ends_with('.') {
+        ip.to_string()
+    } else {
+        format!("{ip}.{}", r.zone.doc.origin_at(target_span.start as usize))
+    }
 }

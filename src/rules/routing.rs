@@ -32,36 +32,109 @@ macro_rules! rule {
 }
 
 pub const RULES: &[RuleInfo] = &[
-    rule!("RT001", "external-mx-local-delivery", Error, Some("warning when the manual setting is local"), Unsafe,
-        "Delivered locally while the MX points elsewhere: mail sent from this server stays here."),
-    rule!("RT002", "local-mx-remote-delivery", Error, None, Unsafe,
-        "Configured remote while the MX points here: Exim refuses the domain's incoming mail."),
-    rule!("RT003", "routing-list-conflict", Error, None, SafeOrUnsafe,
-        "A domain in lists that contradict each other."),
-    rule!("RT004", "unrouted-domain", Error, Some("warning unless detection says local"), Unsafe,
-        "An account domain in none of the routing lists: Exim treats it as foreign."),
-    rule!("RT005", "orphan-routing-entry", Warning, None, Unsafe,
-        "A routing-list entry that is no account domain and not the host name."),
-    rule!("RT006", "manual-routing-drift", Warning, None, Unsafe,
-        "The manual routing setting disagrees with the lists: cPanel's next rebuild flips it."),
-    rule!("RT007", "invalid-mxcheck-value", Error, Some("warning for the legacy values 1 and 2"), DisplayOnly,
-        "An MXCHECK- value cPanel does not understand."),
-    rule!("RT008", "stale-mxcheck-key", Info, None, Safe,
-        "An MXCHECK- line for a domain the account does not own."),
-    rule!("RT009", "hostname-not-local", Error, None, Safe,
-        "The server host name is missing from etc/localdomains."),
-    rule!("RT010", "backup-mx-mismatch", Warning, None, Unsafe,
-        "Configured as backup MX, but the MX records say this server is the primary or no MX."),
-    rule!("RT011", "zone-served-elsewhere", Warning, None, None,
-        "The zone names none of this server's name servers: the Internet may see other records."),
-    rule!("RT012", "manualmx-override", Warning, None, Unsafe,
-        "etc/manualmx sends a local or account domain's mail to another host."),
+    rule!(
+        "RT001",
+        "external-mx-local-delivery",
+        Error,
+        Some("warning when the manual setting is local"),
+        Unsafe,
+        "Delivered locally while the MX points elsewhere: mail sent from this server stays here."
+    ),
+    rule!(
+        "RT002",
+        "local-mx-remote-delivery",
+        Error,
+        None,
+        Unsafe,
+        "Configured remote while the MX points here: Exim refuses the domain's incoming mail."
+    ),
+    rule!(
+        "RT003",
+        "routing-list-conflict",
+        Error,
+        None,
+        SafeOrUnsafe,
+        "A domain in lists that contradict each other."
+    ),
+    rule!(
+        "RT004",
+        "unrouted-domain",
+        Error,
+        Some("warning unless detection says local"),
+        Unsafe,
+        "An account domain in none of the routing lists: Exim treats it as foreign."
+    ),
+    rule!(
+        "RT005",
+        "orphan-routing-entry",
+        Warning,
+        None,
+        Unsafe,
+        "A routing-list entry that is no account domain and not the host name."
+    ),
+    rule!(
+        "RT006",
+        "manual-routing-drift",
+        Warning,
+        None,
+        Unsafe,
+        "The manual routing setting disagrees with the lists: cPanel's next rebuild flips it."
+    ),
+    rule!(
+        "RT007",
+        "invalid-mxcheck-value",
+        Error,
+        Some("warning for the legacy values 1 and 2"),
+        DisplayOnly,
+        "An MXCHECK- value cPanel does not understand."
+    ),
+    rule!(
+        "RT008",
+        "stale-mxcheck-key",
+        Info,
+        None,
+        Safe,
+        "An MXCHECK- line for a domain the account does not own."
+    ),
+    rule!(
+        "RT009",
+        "hostname-not-local",
+        Error,
+        None,
+        Safe,
+        "The server host name is missing from etc/localdomains."
+    ),
+    rule!(
+        "RT010",
+        "backup-mx-mismatch",
+        Warning,
+        None,
+        Unsafe,
+        "Configured as backup MX, but the MX records say this server is the primary or no MX."
+    ),
+    rule!(
+        "RT011",
+        "zone-served-elsewhere",
+        Warning,
+        None,
+        None,
+        "The zone names none of this server's name servers: the Internet may see other records."
+    ),
+    rule!(
+        "RT012",
+        "manualmx-override",
+        Warning,
+        None,
+        Unsafe,
+        "etc/manualmx sends a local or account domain's mail to another host."
+    ),
 ];
 
 const LOCAL: &str = "etc/localdomains";
 const REMOTE: &str = "etc/remotedomains";
 const SECONDARY: &str = "etc/secondarymx";
-const UPDATE: &str = "then run /usr/local/cpanel/scripts/updateuserdomains (cPanel rebuilds its caches)";
+const UPDATE: &str =
+    "then run /usr/local/cpanel/scripts/updateuserdomains (cPanel rebuilds its caches)";
 
 pub fn check(s: &Server, out: &mut Vec<Finding>) {
     mxcheck_values(s, out);
@@ -232,8 +305,15 @@ impl Ctx<'_> {
         for m in &self.det.mx {
             match &m.record {
                 Some(r) => {
-                    let what = if m.local { "this server" } else { "not this server" };
-                    f = f.related(r.loc(), format!("MX {} {} ({what})", m.preference, m.target));
+                    let what = if m.local {
+                        "this server"
+                    } else {
+                        "not this server"
+                    };
+                    f = f.related(
+                        r.loc(),
+                        format!("MX {} {} ({what})", m.preference, m.target),
+                    );
                 }
                 None => {
                     f = f.note(format!(
@@ -257,7 +337,10 @@ impl Ctx<'_> {
         }
     }
 
-    fn list_loc(&self, list: Option<&crate::model::Parsed<crate::parse::domainlist::DomainList>>) -> Option<Loc> {
+    fn list_loc(
+        &self,
+        list: Option<&crate::model::Parsed<crate::parse::domainlist::DomainList>>,
+    ) -> Option<Loc> {
         RoutingLists::entry(list, self.domain).map(|(l, span)| l.loc(span))
     }
 
@@ -307,7 +390,11 @@ impl Ctx<'_> {
             if !boxes.is_empty() {
                 f = f.note(format!(
                     "that mail goes to the local {} {}",
-                    if boxes.len() == 1 { "mailbox" } else { "mailboxes" },
+                    if boxes.len() == 1 {
+                        "mailbox"
+                    } else {
+                        "mailboxes"
+                    },
                     join_and(&boxes.iter().map(String::as_str).collect::<Vec<_>>())
                 ));
             }
@@ -359,15 +446,15 @@ impl Ctx<'_> {
         let mut others: Vec<&str> = Vec::new();
         for (name, info) in &self.s.domains {
             if info.user == self.account.user && name != d && self.s.is_mail_domain(name) {
-                if shown < MAX {
-                    if let Some(loc) = &info.decl {
-                        f = f.related(
-                            loc.clone(),
-                            format!("{name}, same account: its users send to {d} from here"),
-                        );
-                        shown += 1;
-                        continue;
-                    }
+                if shown < MAX
+                    && let Some(loc) = &info.decl
+                {
+                    f = f.related(
+                        loc.clone(),
+                        format!("{name}, same account: its users send to {d} from here"),
+                    );
+                    shown += 1;
+                    continue;
                 }
                 others.push(name);
             }
@@ -376,7 +463,9 @@ impl Ctx<'_> {
             more += others.len();
         }
         if more > 0 {
-            f = f.note(format!("and {more} more forwarders or domains on this server that send mail to {d}"));
+            f = f.note(format!(
+                "and {more} more forwarders or domains on this server that send mail to {d}"
+            ));
         }
         f
     }
@@ -405,7 +494,9 @@ impl Ctx<'_> {
             "senders on the Internet deliver {d}'s mail here, as its MX says; since {d} is not in etc/localdomains, Exim treats it as a foreign domain and rejects the mail as relaying (\"Please turn on SMTP Authentication…\"), so senders get bounces"
         ));
         if manual == Manual::Remote {
-            f = f.note(format!("{d} is set to Remote Mail Exchanger by hand (MXCHECK-{d}=remote)"));
+            f = f.note(format!(
+                "{d} is set to Remote Mail Exchanger by hand (MXCHECK-{d}=remote)"
+            ));
         }
         f = self.with_mx(f);
         let fix = routing_fix(
@@ -434,15 +525,31 @@ impl Ctx<'_> {
             Severity::Warning
         };
         let (target, why) = match self.manual() {
-            Manual::Local => (Routing::Local, "its manual setting (Local Mail Exchanger)".to_string()),
-            Manual::Remote => (Routing::Remote, "its manual setting (Remote Mail Exchanger)".to_string()),
-            Manual::Secondary => (Routing::Secondary, "its manual setting (Backup Mail Exchanger)".to_string()),
+            Manual::Local => (
+                Routing::Local,
+                "its manual setting (Local Mail Exchanger)".to_string(),
+            ),
+            Manual::Remote => (
+                Routing::Remote,
+                "its manual setting (Remote Mail Exchanger)".to_string(),
+            ),
+            Manual::Secondary => (
+                Routing::Secondary,
+                "its manual setting (Backup Mail Exchanger)".to_string(),
+            ),
             _ => match detected {
                 Some(r) => (r, format!("its MX records ({})", r.as_str())),
-                None => (Routing::Local, "cPanel's default when detection fails (local)".to_string()),
+                None => (
+                    Routing::Local,
+                    "cPanel's default when detection fails (local)".to_string(),
+                ),
             },
         };
-        let kind = self.s.domains.get(d).map_or("domain", |i| i.kind.describe());
+        let kind = self
+            .s
+            .domains
+            .get(d)
+            .map_or("domain", |i| i.kind.describe());
         let mut f = self.finding(
             "RT004",
             severity,
@@ -504,7 +611,10 @@ impl Ctx<'_> {
             d,
             target,
             ManualWrite::Keep,
-            Fix::unsafe_(format!("make the routing lists follow the manual setting ({})", target.as_str())),
+            Fix::unsafe_(format!(
+                "make the routing lists follow the manual setting ({})",
+                target.as_str()
+            )),
         );
         out.push(f.fix(fix));
     }
@@ -512,7 +622,9 @@ impl Ctx<'_> {
     /// RT010: configured as backup MX, detected local or remote.
     fn backup_mismatch(&self, out: &mut Vec<Finding>) {
         let manual = self.manual();
-        if self.configured() != Some(Routing::Secondary) || !(is_auto(manual) || manual == Manual::Secondary) {
+        if self.configured() != Some(Routing::Secondary)
+            || !(is_auto(manual) || manual == Manual::Secondary)
+        {
             return;
         }
         let detected = match self.det.outcome {
@@ -522,15 +634,25 @@ impl Ctx<'_> {
         let d = self.domain;
         let (message, note) = match detected {
             Routing::Local => (
-                format!("{d} is configured as a backup MX, but its lowest-preference MX is this server"),
-                format!("this server is {d}'s primary mail exchanger: as a backup MX it queues the mail and tries to pass it on to a better MX that does not exist, instead of delivering it"),
+                format!(
+                    "{d} is configured as a backup MX, but its lowest-preference MX is this server"
+                ),
+                format!(
+                    "this server is {d}'s primary mail exchanger: as a backup MX it queues the mail and tries to pass it on to a better MX that does not exist, instead of delivering it"
+                ),
             ),
             _ => (
-                format!("{d} is configured as a backup MX, but no MX record of {d} names this server"),
-                format!("no one sends {d}'s mail here, yet Exim accepts and relays it: a leftover that also lets anyone relay mail for {d} through this server"),
+                format!(
+                    "{d} is configured as a backup MX, but no MX record of {d} names this server"
+                ),
+                format!(
+                    "no one sends {d}'s mail here, yet Exim accepts and relays it: a leftover that also lets anyone relay mail for {d} through this server"
+                ),
             ),
         };
-        let mut f = self.finding("RT010", Severity::Warning, message).label("listed here as backup MX");
+        let mut f = self
+            .finding("RT010", Severity::Warning, message)
+            .label("listed here as backup MX");
         if let Some(loc) = self.list_loc(self.s.lists.secondary.as_ref()) {
             f = f.at(loc);
         }
@@ -546,7 +668,10 @@ impl Ctx<'_> {
             d,
             detected,
             write,
-            Fix::unsafe_(format!("route {d} as {}, as its MX records say", detected.as_str())),
+            Fix::unsafe_(format!(
+                "route {d} as {}, as its MX records say",
+                detected.as_str()
+            )),
         );
         out.push(f.fix(fix));
     }
@@ -561,7 +686,11 @@ fn mxcheck_values(s: &Server, out: &mut Vec<Finding>) {
                 let mut fix = Fix::safe(format!("remove the line MXCHECK-{}", m.domain));
                 if let Some(cp) = &a.cpuser {
                     fix = build::with_cpuser_cache(
-                        fix.edits(build::cpuser_set(cp, &format!("MXCHECK-{}", m.domain), None)),
+                        fix.edits(build::cpuser_set(
+                            cp,
+                            &format!("MXCHECK-{}", m.domain),
+                            None,
+                        )),
                         a,
                     );
                 }
@@ -678,7 +807,9 @@ fn orphans(s: &Server, out: &mut Vec<Finding>) {
                 continue;
             }
             let consequence = if list.path() == LOCAL {
-                format!("Exim accepts mail for {d} and delivers it here, though no account owns it: a leftover of a removed or moved account")
+                format!(
+                    "Exim accepts mail for {d} and delivers it here, though no account owns it: a leftover of a removed or moved account"
+                )
             } else {
                 format!("a leftover of a removed or moved account; cPanel keeps no routing for {d}")
             };
@@ -686,12 +817,18 @@ fn orphans(s: &Server, out: &mut Vec<Finding>) {
                 Finding::new(
                     "RT005",
                     Severity::Warning,
-                    format!("{d} in {} belongs to no account and is not the host name", list.path()),
+                    format!(
+                        "{d} in {} belongs to no account and is not the host name",
+                        list.path()
+                    ),
                 )
                 .domain(d)
                 .at(list.loc(e.key))
                 .note(consequence)
-                .fix(Fix::unsafe_(format!("remove {d} from {}", list.path())).edits(build::list_remove(list, d))),
+                .fix(
+                    Fix::unsafe_(format!("remove {d} from {}", list.path()))
+                        .edits(build::list_remove(list, d)),
+                ),
             );
         }
     }
@@ -737,9 +874,18 @@ fn zones_elsewhere(s: &Server, out: &mut Vec<Finding>) {
         }
         let ns = s.apex_ns(zone);
         let names: Vec<&str> = ns.iter().map(|(_, n)| n.as_str()).collect();
-        let ours: Vec<&str> = s.identity.nameservers.iter().map(|n| n.value.as_str()).collect();
+        let ours: Vec<&str> = s
+            .identity
+            .nameservers
+            .iter()
+            .map(|n| n.value.as_str())
+            .collect();
         let first = ns[0].0;
-        let span = first.owner.span.unwrap_or(first.rtype_span).join(first.rdata_span);
+        let span = first
+            .owner
+            .span
+            .unwrap_or(first.rtype_span)
+            .join(first.rdata_span);
         let mut f = Finding::new(
             "RT011",
             Severity::Warning,
@@ -754,7 +900,13 @@ fn zones_elsewhere(s: &Server, out: &mut Vec<Finding>) {
         .at(zone.loc(span))
         .note("cPanel's routing detection and maillint read this zone file, but the Internet asks those name servers, whose records may differ: findings that depend on this zone are only as good as the zone")
         .help("if the domain's DNS is hosted elsewhere, compare its live MX, SPF and DKIM records with this file, or remove the stale zone from this server");
-        for n in s.identity.nameservers.iter().filter_map(|n| n.loc.clone()).take(1) {
+        for n in s
+            .identity
+            .nameservers
+            .iter()
+            .filter_map(|n| n.loc.clone())
+            .take(1)
+        {
             f = f.related(n, "this server's name servers are set here");
         }
         out.push(f);
