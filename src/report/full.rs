@@ -148,25 +148,50 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
     for s in elements {
         group = group.element(s);
     }
+    // Related locations elsewhere, one snippet per file and neighbourhood (lines at most
+    // `NEAR` apart share a snippet), in file order.
+    const NEAR: usize = 6;
+    let mut rel_files: Vec<(&str, Vec<&crate::finding::Related>)> = Vec::new();
     for r in &related_elsewhere {
-        match files.showable(&r.loc.file) {
-            Some(src) => {
-                let ex = excerpt(src, [r.loc.span]);
-                group = group.element(
-                    Snippet::source(ex.text)
-                        .line_start(ex.line_start)
-                        .path(r.loc.file.as_str())
-                        .annotation(
-                            AnnotationKind::Context
-                                .span(local(r.loc.span, &ex))
-                                .label(r.message.as_str()),
-                        ),
+        match rel_files.iter_mut().find(|(p, _)| *p == r.loc.file) {
+            Some((_, v)) => v.push(r),
+            None => rel_files.push((&r.loc.file, vec![r])),
+        }
+    }
+    for (file, mut rels) in rel_files {
+        let Some(src) = files.showable(file) else {
+            for r in rels {
+                let lc = files.line_col(&r.loc);
+                group = group.element(Level::NOTE.message(format!(
+                    "{}:{}:{}: {}",
+                    r.loc.file, lc.line, lc.column, r.message
+                )));
+            }
+            continue;
+        };
+        rels.sort_by_key(|r| (r.loc.span.start, r.loc.span.end));
+        let mut chunks: Vec<Vec<&crate::finding::Related>> = Vec::new();
+        for r in rels {
+            match chunks.last_mut() {
+                Some(c) if line_distance(src, c[c.len() - 1].loc.span, r.loc.span) <= NEAR => {
+                    c.push(r)
+                }
+                _ => chunks.push(vec![r]),
+            }
+        }
+        for chunk in chunks {
+            let ex = excerpt(src, chunk.iter().map(|r| r.loc.span));
+            let mut snippet = Snippet::source(ex.text)
+                .line_start(ex.line_start)
+                .path(file);
+            for r in chunk {
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(local(r.loc.span, &ex))
+                        .label(r.message.as_str()),
                 );
             }
-            None => {
-                group =
-                    group.element(Level::NOTE.message(format!("{}: {}", r.loc.file, r.message)));
-            }
+            group = group.element(snippet);
         }
     }
     for note in &f.notes {

@@ -194,7 +194,13 @@ fn skipped(server: &Server, out: &mut Vec<Finding>) {
             SkipKind::NotKept => continue,
         };
         let (user, domain) = owner_of(server, &skip.path);
-        let mut f = Finding::new(code, severity, skip.detail.clone())
+        // The tree's details read as a predicate of the path ("is a symlink to …").
+        let message = if skip.detail.starts_with("is ") || skip.detail.starts_with("has ") {
+            format!("{} {}", skip.path, skip.detail)
+        } else {
+            skip.detail.clone()
+        };
+        let mut f = Finding::new(code, severity, message)
             .at(Loc::file_start(&skip.path))
             .maybe_user(user)
             .maybe_domain(domain);

@@ -417,7 +417,8 @@ impl Ctx<'_> {
     /// What on this server sends mail to the domain: forwarders of other local domains that
     /// point at it, and the other domains of the same account.
     fn senders(&self, mut f: Finding) -> Finding {
-        const MAX: usize = 8;
+        const MAX_FORWARDERS: usize = 5;
+        const MAX_DOMAINS: usize = 3;
         let d = self.domain;
         let mut shown = 0;
         let mut more = 0;
@@ -430,7 +431,7 @@ impl Ctx<'_> {
                     if let DestKind::Address { domain, local } = &dest.kind
                         && domain == d
                     {
-                        if shown < MAX {
+                        if shown < MAX_FORWARDERS {
                             f = f.related(
                                 file.loc(e.key_span.join(dest.span)),
                                 format!("forwards {} to {local}@{d}", e.key),
@@ -444,16 +445,17 @@ impl Ctx<'_> {
             }
         }
         let mut others: Vec<&str> = Vec::new();
+        let mut domains_shown = 0;
         for (name, info) in &self.s.domains {
             if info.user == self.account.user && name != d && self.s.is_mail_domain(name) {
-                if shown < MAX
+                if domains_shown < MAX_DOMAINS
                     && let Some(loc) = &info.decl
                 {
                     f = f.related(
                         loc.clone(),
                         format!("{name}, same account: its users send to {d} from here"),
                     );
-                    shown += 1;
+                    domains_shown += 1;
                     continue;
                 }
                 others.push(name);
@@ -852,6 +854,7 @@ fn hostname(s: &Server, out: &mut Vec<Finding>) {
     )
     .domain(&h.value)
     .at(Loc::file_start(local.path()))
+    .label(format!("{} belongs in this list", h.value))
     .note(format!(
         "cPanel's Exim configuration reads local domains from etc/localdomains only, so mail to addresses at {} (root, cPanel's notices, bounces) is treated as foreign and refused",
         h.value

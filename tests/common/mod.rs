@@ -30,3 +30,54 @@ pub fn corpus_file(rel: &str) -> Vec<u8> {
 pub fn testdata_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
 }
+
+/// Runs the maillint binary from the crate directory with a fixed clock and no colour.
+pub fn maillint(args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("maillint")
+        .expect("the maillint binary")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("MAILLINT_NOW", "1795392000")
+        .env_remove("CLICOLOR_FORCE")
+        .args(args)
+        .output()
+        .expect("maillint runs")
+}
+
+/// The findings of a JSON report as `(code, domain, "file:line:col")`, in report order.
+pub fn findings(json: &[u8]) -> Vec<(String, String, String)> {
+    let doc: serde_json::Value = serde_json::from_slice(json).expect("maillint prints JSON");
+    doc["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            let loc = &f["location"];
+            let at = if loc.is_null() {
+                "-".to_string()
+            } else {
+                format!(
+                    "{}:{}:{}",
+                    loc["file"].as_str().unwrap(),
+                    loc["line"],
+                    loc["column"]
+                )
+            };
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["domain"].as_str().unwrap_or("-").to_string(),
+                at,
+            )
+        })
+        .collect()
+}
+
+/// Runs insta assertions with snapshots in the top-level `snapshots/` directory.
+#[macro_export]
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}

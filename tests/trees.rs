@@ -1,0 +1,233 @@
+//! The bundled example servers: the exact findings of every tree (each rule's positive cases and
+//! the near-misses that must not fire), and snapshots of the JSON and `full` outputs.
+
+mod common;
+
+use common::{findings, maillint};
+
+fn run(tree: &str, format: &str) -> (i32, String) {
+    let out = maillint(&[tree, "--format", format]);
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+fn expected(list: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    list.iter()
+        .map(|(c, d, l)| (c.to_string(), d.to_string(), l.to_string()))
+        .collect()
+}
+
+#[test]
+fn exchange_story_is_one_rt001_with_its_evidence() {
+    let (code, json) = run("testdata/exchange", "json");
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(json.as_bytes()),
+        expected(&[("RT001", "example.org", "etc/localdomains:3:1")])
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let f = &doc["findings"][0];
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["user"], "bob");
+    let related: Vec<String> = f["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{}:{}", r["file"].as_str().unwrap(), r["line"]))
+        .collect();
+    assert_eq!(
+        related,
+        [
+            "var/named/example.org.db:13",
+            "etc/valiases/example.com:1",
+            "var/cpanel/users/bob:8"
+        ]
+    );
+    assert_eq!(f["fix"]["applicability"], "unsafe");
+    let files: Vec<&str> = f["fix"]["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "etc/localdomains",
+            "etc/remotedomains",
+            "var/cpanel/users/bob"
+        ]
+    );
+    assert_eq!(f["fix"]["removals"][0], "var/cpanel/users.cache/bob");
+    assert!(
+        f["fix"]["commands"][0]
+            .as_str()
+            .unwrap()
+            .contains("uapi --user=bob Email set_always_accept domain=example.org mxcheck=remote")
+    );
+    snapshot!("exchange.json", json);
+    snapshot!("exchange.full", run("testdata/exchange", "full").1);
+}
+
+#[test]
+fn routing_tree_has_every_rt_problem_and_no_near_miss() {
+    let (code, json) = run("testdata/routing", "json");
+    assert_eq!(code, 1);
+    let got = findings(json.as_bytes());
+    assert_eq!(
+        got,
+        expected(&[
+            ("RT009", "host.example.net", "etc/localdomains:1:1"),
+            ("RT001", "beta.example", "etc/localdomains:2:1"),
+            ("RT001", "gamma.example", "etc/localdomains:3:1"),
+            ("RT005", "orphan.example", "etc/localdomains:9:1"),
+            ("RT012", "alpha.example", "etc/manualmx:1:1"),
+            ("RT002", "epsilon.example", "etc/remotedomains:1:1"),
+            ("RT003", "eta.example", "etc/remotedomains:3:1"),
+            ("RT003", "theta.example", "etc/secondarymx:1:1"),
+            ("RT010", "nu.example", "etc/secondarymx:2:1"),
+            ("RT010", "xi.example", "etc/secondarymx:3:1"),
+            ("CP002", "rho.example", "etc/userdomains:1:1"),
+            ("CP002", "beta.example", "etc/userdomains:3:15"),
+            ("RT004", "rho.example", "var/cpanel/users/alice:16:7"),
+            ("RT004", "iota.example", "var/cpanel/users/alice:25:6"),
+            ("RT008", "gone.example", "var/cpanel/users/alice:41:1"),
+            ("RT006", "kappa.example", "var/cpanel/users/alice:42:23"),
+            ("RT007", "lambda.example", "var/cpanel/users/alice:43:24"),
+            ("RT007", "mu.example", "var/cpanel/users/alice:44:20"),
+            ("RT011", "pi.example", "var/named/pi.example.db:10:1"),
+            ("MX005", "sigma.example", "var/named/sigma.example.db:13:30"),
+        ])
+    );
+    // Near-misses: correctly routed remote (zeta, manual remote), a gateway MX declared in
+    // etc/maillint.toml (delta), a right backup MX (omicron), DNS hosted elsewhere (tau), a
+    // manualmx entry for a domain that left (moved), a second account (bravo).
+    for quiet in [
+        "zeta.example",
+        "delta.example",
+        "omicron.example",
+        "tau.example",
+        "moved.example",
+        "bravo.example",
+    ] {
+        assert!(
+            !got.iter().any(|(_, d, _)| d == quiet),
+            "{quiet} must not be reported"
+        );
+    }
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sev = |code: &str, domain: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code && f["domain"] == domain)
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    // RT001 is an error on Automatically Detect, a warning when set to local by hand.
+    assert_eq!(sev("RT001", "beta.example"), "error");
+    assert_eq!(sev("RT001", "gamma.example"), "warning");
+    // RT007: legacy values warn, others are errors.
+    assert_eq!(sev("RT007", "lambda.example"), "warning");
+    assert_eq!(sev("RT007", "mu.example"), "error");
+    snapshot!("routing.json", json);
+    snapshot!("routing.full", run("testdata/routing", "full").1);
+}
+
+#[test]
+fn mx_tree_has_every_mx_problem_and_no_near_miss() {
+    let (code, json) = run("testdata/mx", "json");
+    assert_eq!(code, 1);
+    let got = findings(json.as_bytes());
+    assert_eq!(
+        got,
+        expected(&[
+            ("MX001", "cname.example", "var/named/cname.example.db:13:30"),
+            (
+                "MX005",
+                "dangling.example",
+                "var/named/dangling.example.db:13:33"
+            ),
+            (
+                "MX001",
+                "dangling.example",
+                "var/named/dangling.example.db:14:34"
+            ),
+            (
+                "MX005",
+                "dangling.example",
+                "var/named/dangling.example.db:14:34"
+            ),
+            (
+                "MX002",
+                "literal.example",
+                "var/named/literal.example.db:13:33"
+            ),
+            (
+                "MX002",
+                "literal6.example",
+                "var/named/literal6.example.db:13:34"
+            ),
+            (
+                "MX002",
+                "literaldot.example",
+                "var/named/literaldot.example.db:13:36"
+            ),
+            ("MX004", "nomx.example", "var/named/nomx.example.db:1:1"),
+            (
+                "MX003",
+                "nulllocal.example",
+                "var/named/nulllocal.example.db:13:1"
+            ),
+            (
+                "MX003",
+                "nullmix.example",
+                "var/named/nullmix.example.db:13:1"
+            ),
+        ])
+    );
+    // Near-misses: an implicit MX (A record only) and a correct MX.
+    assert!(
+        !got.iter()
+            .any(|(_, d, _)| d == "implicit.example" || d == "good.example")
+    );
+    snapshot!("mx.json", json);
+    snapshot!("mx.full", run("testdata/mx", "full").1);
+}
+
+#[test]
+fn every_registered_rule_fires_in_some_tree() {
+    let mut seen = std::collections::BTreeSet::new();
+    for tree in [
+        "testdata/exchange",
+        "testdata/routing",
+        "testdata/mx",
+        "testdata/cp",
+    ] {
+        let out = maillint(&[tree, "--format", "json"]);
+        for (code, _, _) in findings(&out.stdout) {
+            seen.insert(code);
+        }
+    }
+    let rules: serde_json::Value =
+        serde_json::from_slice(&maillint(&["rules", "--format", "json"]).stdout).unwrap();
+    let missing: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .filter(|c| !seen.contains(*c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "rules without a positive case in testdata/: {missing:?}"
+    );
+}
