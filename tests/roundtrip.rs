@@ -1,0 +1,150 @@
+//! Every parser is lossless: printing the parsed document gives the input back byte for byte,
+//! for every file of `testdata/` (each read with the parser the model uses for its path) and for
+//! every file of the shared corpus.
+
+mod common;
+
+use std::path::Path;
+
+use maillint::parse::{
+    self, Lossless, colonmap, domainlist, exim, iplist, keyvalue, mailacct, render, userdata,
+    valiases, zone,
+};
+use maillint::source::SourceFile;
+
+/// Parses a file with the parser for its path (relative to a server root) and renders it back;
+/// `None` for files no parser reads (mail messages, caches, maillint.toml).
+fn render_by_path(path: &str, src: &SourceFile) -> Option<Vec<u8>> {
+    fn out(doc: &dyn Lossless, src: &SourceFile) -> Vec<u8> {
+        parse::check_tiling(doc, src).unwrap();
+        parse::render(doc, src)
+    }
+    let parts: Vec<&str> = path.split('/').collect();
+    let name = *parts.last().unwrap();
+    Some(match parts.as_slice() {
+        ["etc", "localdomains" | "remotedomains" | "secondarymx"] => {
+            out(&domainlist::parse(src), src)
+        }
+        [
+            "etc",
+            "userdomains" | "trueuserdomains" | "domainusers" | "manualmx" | "mailips" | "mailhelo",
+        ] => out(&colonmap::parse(src), src),
+        ["var", "cpanel", "users", _]
+        | ["var", "cpanel", "cpanel.config"]
+        | ["etc", "exim.conf.localopts"] => {
+            out(&keyvalue::parse(src, keyvalue::Dialect::Equals), src)
+        }
+        ["etc", "wwwacct.conf"] => out(&keyvalue::parse(src, keyvalue::Dialect::Space), src),
+        ["var", "cpanel", "mainip"] | ["etc", "ips.remotemail"] => {
+            out(&iplist::parse(src, iplist::Dialect::List), src)
+        }
+        ["etc", "ips"] => out(&iplist::parse(src, iplist::Dialect::Ips), src),
+        ["var", "cpanel", "cpnat"] => out(&iplist::parse(src, iplist::Dialect::Cpnat), src),
+        ["var", "cpanel", "userdata", _, _] => out(&userdata::parse(src), src),
+        ["etc", "valiases", _] => out(&valiases::parse(src, valiases::Flavor::Valiases), src),
+        ["etc", "vdomainaliases", _] => {
+            out(&valiases::parse(src, valiases::Flavor::VdomainAliases), src)
+        }
+        [.., "etc", _, "passwd"] => out(&mailacct::parse_passwd(src), src),
+        [.., "etc", _, "shadow"] => out(&mailacct::parse_shadow(src), src),
+        [.., "etc", _, "quota"] => out(&mailacct::parse_quota(src), src),
+        ["var", "named", zone] => out(&zone::parse(src, zone.trim_end_matches(".db")), src),
+        ["etc", "exim.conf"] => out(&exim::parse(src), src),
+        ["etc", "maillint.toml"] | ["var", "cpanel", "users.cache", _] => return None,
+        [.., "mail", _, _, "cur" | "new" | "tmp", _] => return None,
+        _ if name == ".gitkeep" => return None,
+        _ => panic!("{path}: no parser reads this file; map it in render_by_path"),
+    })
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_testdata_file_round_trips() {
+    let base = common::testdata_dir();
+    let mut parsed = 0;
+    for tree in std::fs::read_dir(&base).unwrap() {
+        let tree = tree.unwrap().path();
+        if !tree.is_dir() {
+            continue;
+        }
+        for file in files_under(&tree) {
+            let rel = file
+                .strip_prefix(&tree)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            let bytes = std::fs::read(&file).unwrap();
+            let src = SourceFile::new(rel.clone(), bytes.clone());
+            if let Some(rendered) = render_by_path(&rel, &src) {
+                assert!(
+                    rendered == bytes,
+                    "{}: not reproduced byte for byte",
+                    file.display()
+                );
+                parsed += 1;
+            }
+        }
+    }
+    assert!(parsed > 100, "only {parsed} testdata files parsed");
+}
+
+#[test]
+fn every_corpus_file_round_trips() {
+    let corpus = common::corpus_dir();
+    let mut parsed = 0;
+    for file in files_under(&corpus.join("cpanel")) {
+        let name = file.file_name().unwrap().to_str().unwrap().to_string();
+        let bytes = std::fs::read(&file).unwrap();
+        let src = SourceFile::new(name.clone(), bytes.clone());
+        let rendered = if name.starts_with("cpuser-") {
+            render(&keyvalue::parse(&src, keyvalue::Dialect::Equals), &src)
+        } else if name.starts_with("userdata-") && name.ends_with(".yaml") {
+            render(&userdata::parse(&src), &src)
+        } else if let Some(zone) = name.strip_prefix("zone-") {
+            let origin = zone
+                .trim_end_matches(".db")
+                .trim_end_matches("-automerge")
+                .trim_end_matches("-v122");
+            render(&zone::parse(&src, origin), &src)
+        } else if name.starts_with("valiases-") {
+            render(&valiases::parse(&src, valiases::Flavor::Valiases), &src)
+        } else if name.starts_with("cpmove-") {
+            render(&colonmap::parse(&src), &src)
+        } else {
+            continue; // JSON samples and SOURCES.md
+        };
+        assert!(rendered == bytes, "{name}: not reproduced byte for byte");
+        parsed += 1;
+    }
+    for file in files_under(&corpus.join("exim")) {
+        if file.extension().is_some_and(|e| e == "md" || e == "tsv") {
+            continue;
+        }
+        let bytes = std::fs::read(&file).unwrap();
+        let src = SourceFile::new(file.display().to_string(), bytes.clone());
+        let rendered = if file.ends_with("moko879_exim_forwarding__exim.conf.localopts") {
+            render(&keyvalue::parse(&src, keyvalue::Dialect::Equals), &src)
+        } else {
+            render(&exim::parse(&src), &src)
+        };
+        assert!(
+            rendered == bytes,
+            "{}: not reproduced byte for byte",
+            file.display()
+        );
+        parsed += 1;
+    }
+    assert!(parsed > 1100, "only {parsed} corpus files parsed");
+}
