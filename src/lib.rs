@@ -7,10 +7,12 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod der;
 pub mod finding;
 pub mod fix;
 pub mod model;
 pub mod parse;
+pub mod providers;
 pub mod report;
 pub mod rules;
 pub mod source;
