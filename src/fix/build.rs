@@ -206,3 +206,48 @@ mod tests {
         assert_eq!(next_serial(1734349634, today), 1734349635);
     }
 }
+
+/// TXT record data as cPanel writes it: the value split into quoted character strings of at most
+/// 255 bytes (RFC 1035 §3.3.14), separated by a space, with `"`, `\` and `;` escaped (`\;`, as
+/// cPanel writes DKIM and DMARC records). A split never cuts an escape in two.
+pub fn txt_rdata(value: &str) -> String {
+    let mut out = String::new();
+    let mut chunk_len = 0;
+    out.push('"');
+    for c in value.chars() {
+        let n = c.len_utf8();
+        if chunk_len + n > 255 {
+            out.push_str("\" \"");
+            chunk_len = 0;
+        }
+        match c {
+            '"' | '\\' | ';' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        chunk_len += n;
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod txt_tests {
+    use super::*;
+
+    #[test]
+    fn txt_values_are_escaped_and_split_at_255_bytes() {
+        assert_eq!(txt_rdata("v=DMARC1; p=none;"), "\"v=DMARC1\\; p=none\\;\"");
+        assert_eq!(txt_rdata("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        let long = "x".repeat(300);
+        let r = txt_rdata(&long);
+        assert_eq!(r, format!("\"{}\" \"{}\"", "x".repeat(255), "x".repeat(45)));
+        let semis = ";".repeat(256);
+        assert_eq!(
+            txt_rdata(&semis),
+            format!("\"{}\" \"\\;\"", "\\;".repeat(255))
+        );
+    }
+}

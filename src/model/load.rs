@@ -272,6 +272,7 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
     read_forwarders(&mut s, &r);
     read_zones(&mut s, &r);
     read_exim(&mut s, &r);
+    read_dkim_keys(&mut s, &r);
 
     s.skipped = root.tree.skipped();
     Ok(s)
@@ -687,6 +688,45 @@ fn read_exim(s: &mut Server, r: &Reader<'_>) {
         s.add_file(arc, if i == 0 { meta } else { None });
     }
     s.exim = Some(config);
+}
+
+/// The public DKIM keys. A file that is not a PEM key is a parse problem (CP001).
+fn read_dkim_keys(s: &mut Server, r: &Reader<'_>) {
+    let dir = "var/cpanel/domain_keys/public";
+    let names: Vec<String> = r
+        .list(dir, false)
+        .into_iter()
+        .filter(|n| valid_name(n))
+        .collect();
+    let outs: Vec<(String, Option<(SourceFile, Option<Meta>)>)> = names
+        .par_iter()
+        .map(|n| (n.to_ascii_lowercase(), r.read(&format!("{dir}/{n}"))))
+        .collect();
+    for (domain, got) in outs {
+        let Some((src, meta)) = got else {
+            continue;
+        };
+        let src = Arc::new(src);
+        s.add_file(src.clone(), meta);
+        match crate::parse::pem::parse(&src) {
+            Ok(pem) => {
+                let key = crate::der::public_key(&pem.der);
+                s.dkim_keys.insert(
+                    domain,
+                    crate::model::DkimKey {
+                        file: src,
+                        pem,
+                        key,
+                    },
+                );
+            }
+            Err(error) => s.parse_problems.push(ParseProblem {
+                file: src.path().to_string(),
+                format: "DKIM public key (PEM)",
+                error,
+            }),
+        }
+    }
 }
 
 fn read_forwarders(s: &mut Server, r: &Reader<'_>) {

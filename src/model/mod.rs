@@ -249,6 +249,15 @@ impl Account {
     }
 }
 
+/// A DKIM public key file that parsed as PEM.
+#[derive(Clone, Debug)]
+pub struct DkimKey {
+    pub file: Arc<SourceFile>,
+    pub pem: crate::parse::pem::Pem,
+    /// The key's algorithm and size, or why the DER is not a public key.
+    pub key: Result<crate::der::PublicKey, crate::der::DerError>,
+}
+
 /// Where a server address comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AddrSource {
@@ -355,6 +364,10 @@ pub struct Server {
     pub valiases: BTreeMap<String, Parsed<Aliases>>,
     /// `etc/vdomainaliases/DOMAIN` by domain.
     pub vdomainaliases: BTreeMap<String, Parsed<Aliases>>,
+
+    /// DKIM public keys (`var/cpanel/domain_keys/public/DOMAIN`), by domain: the keys Exim signs
+    /// with (cPanel keeps the private half next to them; maillint never reads it).
+    pub dkim_keys: BTreeMap<String, DkimKey>,
 
     /// `etc/exim.conf.localopts`.
     pub exim_localopts: Option<Parsed<KeyValueFile>>,
