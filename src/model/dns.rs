@@ -71,6 +71,9 @@ impl Resolution<'_> {
     /// Whether the name resolves to this server.
     pub fn is_server(&self, server: &Server) -> bool {
         match self {
+            Resolution::Server(ServerBy::MxName(ip)) => {
+                server.identity.is_server_address(&IpAddr::V4(*ip))
+            }
             Resolution::Server(_) => true,
             Resolution::Addresses { addrs, .. } => {
                 addrs.iter().any(|ip| server.identity.is_server_address(ip))

@@ -317,7 +317,9 @@ fn build_account(s: &mut Server, out: AccountOut) -> Account {
                 Some((span, v)) => (*span, v.trim().to_string()),
                 None => (e.key_span, String::new()),
             };
-            let domain = domain.to_ascii_lowercase();
+            // cPanel looks the key up with the domain in lower case: a key written otherwise is
+            // not this domain's setting (RT008 reports it), so it is kept as written.
+            let domain = domain.to_string();
             a.mxcheck.insert(
                 domain.clone(),
                 MxCheck {
@@ -698,7 +700,8 @@ fn read_dkim_keys(s: &mut Server, r: &Reader<'_>) {
         .into_iter()
         .filter(|n| valid_name(n))
         .collect();
-    let outs: Vec<(String, Option<(SourceFile, Option<Meta>)>)> = names
+    type Got = Option<(SourceFile, Option<Meta>)>;
+    let outs: Vec<(String, Got)> = names
         .par_iter()
         .map(|n| (n.to_ascii_lowercase(), r.read(&format!("{dir}/{n}"))))
         .collect();

@@ -132,7 +132,8 @@ impl Manual {
             "" | "auto" => Manual::Auto,
             "0" | "local" => Manual::Local,
             "remote" => Manual::Remote,
-            "secondary" => Manual::Secondary,
+            // `backup` is cPanel's input alias of secondary; its routing code reads both.
+            "secondary" | "backup" => Manual::Secondary,
             "1" | "2" => Manual::Legacy,
             _ => Manual::Invalid,
         }
@@ -142,7 +143,7 @@ impl Manual {
 /// One `MXCHECK-<domain>=value` line of a cpuser file.
 #[derive(Clone, Debug)]
 pub struct MxCheck {
-    /// The domain of the key, lower-cased.
+    /// The domain of the key, as written (cPanel writes it in lower case).
     pub domain: String,
     /// The value as written (trimmed).
     pub value: String,

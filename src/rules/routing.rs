@@ -381,7 +381,7 @@ impl Ctx<'_> {
             }
             _ => {
                 f = f.note(format!(
-                    "{d} is on Automatically Detect: cPanel chose \"local\" while the MX pointed here and does not detect again when the zone changes"
+                    "{d} is on Automatically Detect, but cPanel detects only when the routing is saved (and puts new addon and parked domains in etc/localdomains without detecting): it does not detect again when the zone changes"
                 ));
             }
         }
@@ -508,7 +508,17 @@ impl Ctx<'_> {
             Routing::Local,
             ManualWrite::Auto,
             Fix::unsafe_(format!(
-                "route {d} locally: remove MXCHECK-{d} (Automatically Detect), add it to etc/localdomains, remove it from etc/remotedomains and etc/secondarymx"
+                "route {d} locally: {}add it to etc/localdomains, remove it from etc/remotedomains{}",
+                if self.account.mxcheck.contains_key(d) {
+                    format!("remove MXCHECK-{d} (Automatically Detect), ")
+                } else {
+                    String::new()
+                },
+                if self.s.lists.in_secondary(d) {
+                    " and etc/secondarymx"
+                } else {
+                    ""
+                }
             )),
         );
         out.push(f.fix(fix));
@@ -572,7 +582,14 @@ impl Ctx<'_> {
             d,
             target,
             ManualWrite::Keep,
-            Fix::unsafe_(format!("route {d} as {}, following {why}", target.as_str())),
+            // For a remote domain only etc/remotedomains changes, which Exim never reads.
+            if target == Routing::Remote {
+                Fix::safe(format!(
+                    "record {d} as remote in etc/remotedomains, following {why} (Exim does not read that file: no mail changes path)"
+                ))
+            } else {
+                Fix::unsafe_(format!("route {d} as {}, following {why}", target.as_str()))
+            },
         );
         out.push(f.fix(fix));
     }
@@ -685,28 +702,37 @@ fn mxcheck_values(s: &Server, out: &mut Vec<Finding>) {
         for m in a.mxcheck.values() {
             let owned = s.domains.get(&m.domain).is_some_and(|i| i.user == a.user);
             if !owned {
-                let mut fix = Fix::safe(format!("remove the line MXCHECK-{}", m.domain));
+                let key = format!("MXCHECK-{}", m.domain);
+                let mut fix = Fix::safe(format!("remove the line {key}"));
                 if let Some(cp) = &a.cpuser {
-                    fix = build::with_cpuser_cache(
-                        fix.edits(build::cpuser_set(
-                            cp,
-                            &format!("MXCHECK-{}", m.domain),
-                            None,
-                        )),
-                        a,
-                    );
+                    fix = build::with_cpuser_cache(fix.edits(build::cpuser_set(cp, &key, None)), a);
                 }
-                out.push(
-                    Finding::new(
-                        "RT008",
-                        Severity::Info,
-                        format!("{}'s cPanel user file has a routing setting for {}, which the account does not own", a.user, m.domain),
+                // cPanel looks the key up with the domain in lower case.
+                let not_lower = m.domain.bytes().any(|b| b.is_ascii_uppercase());
+                let (message, note) = if not_lower {
+                    (
+                        format!(
+                            "{}'s cPanel user file has a routing setting for {} written with upper-case letters: cPanel never reads it",
+                            a.user, m.domain
+                        ),
+                        "cPanel looks routing settings up with the domain in lower case, so this line has no effect and the domain is on Automatically Detect",
                     )
-                    .domain(&m.domain)
-                    .user(&a.user)
-                    .at(m.key.clone())
-                    .note("a leftover of a removed or moved domain; if the domain is added again, it silently gets this old setting")
-                    .fix(fix.command(UPDATE)),
+                } else {
+                    (
+                        format!(
+                            "{}'s cPanel user file has a routing setting for {}, which the account does not own",
+                            a.user, m.domain
+                        ),
+                        "a leftover of a removed or moved domain; if the domain is added again, it silently gets this old setting",
+                    )
+                };
+                out.push(
+                    Finding::new("RT008", Severity::Info, message)
+                        .domain(m.domain.to_ascii_lowercase())
+                        .user(&a.user)
+                        .at(m.key.clone())
+                        .note(note)
+                        .fix(fix.command(UPDATE)),
                 );
                 continue;
             }
@@ -714,7 +740,7 @@ fn mxcheck_values(s: &Server, out: &mut Vec<Finding>) {
                 Manual::Invalid => (Severity::Error, "a value cPanel does not understand"),
                 Manual::Legacy => (
                     Severity::Warning,
-                    "a legacy value that cPanel reads as Local when restoring the account but as Automatically Detect on a live server",
+                    "a legacy value that cPanel's account restore and its live routing code read differently (as Local or as Automatically Detect)",
                 ),
                 _ => continue,
             };
@@ -808,12 +834,20 @@ fn orphans(s: &Server, out: &mut Vec<Finding>) {
             {
                 continue;
             }
-            let consequence = if list.path() == LOCAL {
-                format!(
+            let consequence = match list.path() {
+                LOCAL => format!(
                     "Exim accepts mail for {d} and delivers it here, though no account owns it: a leftover of a removed or moved account"
-                )
+                ),
+                SECONDARY => format!(
+                    "Exim accepts mail for {d} and relays it as a backup MX, though no account owns it: a leftover of a removed or moved account"
+                ),
+                _ => "a leftover of a removed or moved account (Exim does not read etc/remotedomains; cPanel's tools do)".to_string(),
+            };
+            // Exim never reads etc/remotedomains: removing a line there changes no mail.
+            let fix = if list.path() == REMOTE {
+                Fix::safe(format!("remove {d} from {}", list.path()))
             } else {
-                format!("a leftover of a removed or moved account; cPanel keeps no routing for {d}")
+                Fix::unsafe_(format!("remove {d} from {}", list.path()))
             };
             out.push(
                 Finding::new(
@@ -827,10 +861,7 @@ fn orphans(s: &Server, out: &mut Vec<Finding>) {
                 .domain(d)
                 .at(list.loc(e.key))
                 .note(consequence)
-                .fix(
-                    Fix::unsafe_(format!("remove {d} from {}", list.path()))
-                        .edits(build::list_remove(list, d)),
-                ),
+                .fix(fix.edits(build::list_remove(list, d))),
             );
         }
     }
