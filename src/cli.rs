@@ -440,6 +440,12 @@ fn fix(
             remaining.len(),
             report::plural(remaining.len(), "finding", "findings"),
         )?;
+        for path in crate::fix::emptied(&changes) {
+            writeln!(
+                err,
+                "note: {path} becomes empty and stays (Exim needs it to exist): apply this diff with `patch -p1`, not `patch -p1 -E`, which would remove it"
+            )?;
+        }
         if outcome.exhausted {
             writeln!(
                 err,

@@ -218,19 +218,36 @@ pub struct Change<'a> {
     pub new: Option<&'a [u8]>,
 }
 
+/// Files Exim reads without checking that they exist (`lsearch;/etc/localdomains`): a fix that
+/// empties one keeps it as an empty file, since a missing one makes every lookup fail.
+pub const KEEP_WHEN_EMPTY: &[&str] = &["etc/localdomains", "etc/secondarymx"];
+
 /// The changes an overlay makes to the original files, by path, leaving out files it does not
-/// really change.
+/// really change. A file a fix empties is removed, as `patch -E` does with the diff (an empty
+/// list and a missing one mean the same to cPanel and Exim), except [`KEEP_WHEN_EMPTY`].
 pub fn changes<'a>(originals: &'a Files, overlay: &'a Overlay) -> Vec<Change<'a>> {
     overlay
         .iter()
         .filter_map(|(path, new)| {
             let old = originals.get(path).map(|s| s.bytes());
-            let new = new.as_deref();
+            let mut new = new.as_deref();
+            if new.is_some_and(<[u8]>::is_empty) && !KEEP_WHEN_EMPTY.contains(&path.as_str()) {
+                new = None;
+            }
             if old == new || (old.is_none() && new.is_none()) {
                 return None;
             }
             Some(Change { path, old, new })
         })
+        .collect()
+}
+
+/// Files the changes leave empty (they stay; `patch -E` would remove them).
+pub fn emptied<'a>(changes: &[Change<'a>]) -> Vec<&'a str> {
+    changes
+        .iter()
+        .filter(|c| c.new.is_some_and(<[u8]>::is_empty))
+        .map(|c| c.path)
         .collect()
 }
 
@@ -333,6 +350,30 @@ mod tests {
              --- /dev/null\n+++ b/etc/remotedomains\n@@ -0,0 +1 @@\n+b.example\n\
              --- a/var/cache/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-{}\n\\ No newline at end of file\n"
         );
+    }
+
+    #[test]
+    fn emptied_files_are_removed_except_the_lists_exim_needs() {
+        let mut files = Files::new();
+        files.insert(Arc::new(SourceFile::from_str(
+            "etc/manualmx",
+            "a.example: mx.example.net\n",
+        )));
+        files.insert(Arc::new(SourceFile::from_str(
+            "etc/secondarymx",
+            "b.example\n",
+        )));
+        let mut ov = Overlay::default();
+        ov.set("etc/manualmx", Some(Vec::new()));
+        ov.set("etc/secondarymx", Some(Vec::new()));
+        ov.set("etc/new-and-empty", Some(Vec::new()));
+        let c = changes(&files, &ov);
+        let summary: Vec<(&str, Option<&[u8]>)> = c.iter().map(|c| (c.path, c.new)).collect();
+        assert_eq!(
+            summary,
+            [("etc/manualmx", None), ("etc/secondarymx", Some(&b""[..]))]
+        );
+        assert_eq!(emptied(&c), ["etc/secondarymx"]);
     }
 
     #[test]
