@@ -415,7 +415,17 @@ fn fix(
         |overlay| env.lint(args, overlay),
         |s: &crate::model::Server| &s.files,
         args.unsafe_fixes,
+        |s: &crate::model::Server, path: &str| {
+            if s.is_archive() {
+                // Shown as a diff only; `--fix` refuses archives as a whole below.
+                return None;
+            }
+            crate::fix::write::writable(s.root_dir(), path, &s.protected_dirs()).err()
+        },
     )?;
+    for (f, why) in &outcome.blocked {
+        writeln!(err, "not fixable here: {} {}: {why}", f.code, f.message)?;
+    }
     let (original_server, original_findings) = &outcome.initial;
     let original_files = &original_server.files;
     let remaining = outcome.remaining();

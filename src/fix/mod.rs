@@ -76,10 +76,22 @@ pub fn applicable(f: &Finding, allow_unsafe: bool) -> bool {
 /// Chooses the fixes of one pass: every applicable fix, in report order, unless it overlaps a fix
 /// already chosen (that one waits for the next pass, computed on the new text).
 pub fn choose(findings: &[Finding], allow_unsafe: bool) -> Vec<&Finding> {
+    choose_where(findings, allow_unsafe, |_| true)
+}
+
+/// [`choose`], among the findings `allowed` accepts.
+pub fn choose_where(
+    findings: &[Finding],
+    allow_unsafe: bool,
+    allowed: impl Fn(&Finding) -> bool,
+) -> Vec<&Finding> {
     let mut chosen: Vec<&Finding> = Vec::new();
     let mut taken: Vec<&Edit> = Vec::new();
     let mut removed: Vec<&str> = Vec::new();
-    for f in findings.iter().filter(|f| applicable(f, allow_unsafe)) {
+    for f in findings
+        .iter()
+        .filter(|f| applicable(f, allow_unsafe) && allowed(f))
+    {
         let fix = f.fix.as_ref().expect("applicable fix");
         // A fix that repeats exactly what a chosen fix does is redundant, not conflicting.
         if chosen.iter().any(|c| c.fix.as_ref() == Some(fix)) {
@@ -159,6 +171,9 @@ pub struct Outcome<S> {
     pub last: Option<(S, Vec<Finding>)>,
     /// Whether the loop stopped at [`MAX_PASSES`] with fixes still pending.
     pub exhausted: bool,
+    /// Fixes not applied because one of their files cannot be written, with the reason. A fix
+    /// is applied whole or not at all.
+    pub blocked: Vec<(Finding, String)>,
 }
 
 impl<S> Outcome<S> {
@@ -172,20 +187,40 @@ impl<S> Outcome<S> {
 }
 
 /// Runs the fix loop. `lint` builds the model over an overlay and returns it with its findings
-/// (sorted); `files_of` gives the files a model read.
+/// (sorted); `files_of` gives the files a model read; `blocker` says why a file cannot be
+/// written (a fix touching such a file is left out whole).
 pub fn fix_loop<S, E>(
     mut lint: impl FnMut(&Overlay) -> Result<(S, Vec<Finding>), E>,
     files_of: impl Fn(&S) -> &Files,
     allow_unsafe: bool,
+    blocker: impl Fn(&S, &str) -> Option<String>,
 ) -> Result<Outcome<S>, E> {
     let mut overlay = Overlay::default();
     let initial = lint(&overlay)?;
     let mut last: Option<(S, Vec<Finding>)> = None;
     let mut fixed = Vec::new();
     let mut exhausted = false;
+    let mut blocked: Vec<(Finding, String)> = Vec::new();
     for pass in 0.. {
         let (state, findings) = last.as_ref().unwrap_or(&initial);
-        let chosen = choose(findings, allow_unsafe);
+        let why_blocked = |f: &Finding| -> Option<String> {
+            let fix = f.fix.as_ref()?;
+            fix.edits
+                .iter()
+                .map(|e| e.file.as_str())
+                .chain(fix.removals.iter().map(String::as_str))
+                .find_map(|path| blocker(state, path).map(|why| format!("{path}: {why}")))
+        };
+        for f in findings.iter().filter(|f| applicable(f, allow_unsafe)) {
+            if let Some(why) = why_blocked(f)
+                && !blocked
+                    .iter()
+                    .any(|(b, _)| b.code == f.code && b.message == f.message)
+            {
+                blocked.push((f.clone(), why));
+            }
+        }
+        let chosen = choose_where(findings, allow_unsafe, |f| why_blocked(f).is_none());
         if chosen.is_empty() {
             break;
         }
@@ -207,6 +242,7 @@ pub fn fix_loop<S, E>(
         initial,
         last,
         exhausted,
+        blocked,
     })
 }
 
@@ -394,6 +430,7 @@ mod tests {
             },
             |_| &FILES,
             false,
+            |_, _| None,
         )
         .unwrap();
         assert_eq!(passes, 2);

@@ -158,15 +158,23 @@ struct Planned<'a> {
     gid: u32,
 }
 
-fn plan<'a>(change: &'a Change<'a>, opts: &WriteOptions) -> Result<Planned<'a>, String> {
-    let rel = safe_relative(change.path)?;
-    if opts
-        .protected
-        .iter()
-        .any(|home| is_below(change.path, home))
-    {
+/// Whether maillint may write `path` (relative to `root`) at all: a plain path below the root,
+/// outside every account home, with no symlink on the way, and a regular file if it exists.
+/// The fix loop asks this before applying a fix, so that a fix is applied whole or not at all.
+pub fn writable(root: &Path, path: &str, protected: &[String]) -> Result<(), String> {
+    let rel = safe_relative(path)?;
+    if protected.iter().any(|home| is_below(path, home)) {
         return Err("it is inside an account's home directory, which maillint never writes".into());
     }
+    match check_components(root, rel)? {
+        Some(meta) if !meta.is_file() => Err("it is not a regular file".into()),
+        _ => Ok(()),
+    }
+}
+
+fn plan<'a>(change: &'a Change<'a>, opts: &WriteOptions) -> Result<Planned<'a>, String> {
+    writable(&opts.root, change.path, &opts.protected)?;
+    let rel = safe_relative(change.path)?;
     let meta = check_components(&opts.root, rel)?;
     let target = opts.root.join(rel);
     match (change.old, meta) {

@@ -266,6 +266,7 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
         s.accounts.insert(account.user.clone(), account);
     }
 
+    let mut extra_skips = home_entries(&s, &root.tree);
     read_system_files(&mut s, &r, opts);
     index_domains(&mut s);
     read_mail_files(&mut s, &r);
@@ -274,8 +275,45 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
     read_exim(&mut s, &r);
     read_dkim_keys(&mut s, &r);
 
-    s.skipped = root.tree.skipped();
+    extra_skips.extend(root.tree.skipped());
+    extra_skips.sort();
+    extra_skips.dedup();
+    s.skipped = extra_skips;
     Ok(s)
+}
+
+/// `HOME/mail` and `HOME/etc` must be directories: a symlink or special file there is reported
+/// (CP006), never followed.
+fn home_entries(s: &Server, tree: &Tree) -> Vec<tree::Skip> {
+    let mut out = Vec::new();
+    for a in s.accounts.values() {
+        let Some(home) = &a.home else { continue };
+        for dir in ["mail", "etc"] {
+            let Some(stat) = tree.stat_in_home(home, dir).found() else {
+                continue;
+            };
+            let what = match stat.kind {
+                tree::Kind::Dir => continue,
+                tree::Kind::Symlink => "a symlink",
+                tree::Kind::Fifo => "a FIFO",
+                tree::Kind::Device => "a device",
+                tree::Kind::Socket => "a socket",
+                tree::Kind::File => "a file",
+                tree::Kind::Other => "not a directory",
+            };
+            let path = tree
+                .display_path_in_home(home, dir)
+                .unwrap_or_else(|| format!("{home}/{dir}"));
+            out.push(tree::Skip {
+                path,
+                kind: tree::SkipKind::SymlinkInUserTree,
+                detail: format!(
+                    "is {what} where the account's {dir} directory belongs; maillint does not follow or read it"
+                ),
+            });
+        }
+    }
+    out
 }
 
 fn build_account(s: &mut Server, out: AccountOut) -> Account {

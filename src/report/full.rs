@@ -218,6 +218,15 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
                     line_start: 1,
                 },
             };
+            // A preview must stay readable: edits far apart or on huge lines are left to --diff.
+            const MAX_PREVIEW: usize = 8 * 1024;
+            const MAX_LINE: usize = 1000;
+            if ex.text.len() > MAX_PREVIEW || ex.text.lines().any(|l| l.len() > MAX_LINE) {
+                g = g.element(Level::NOTE.message(format!(
+                    "{file}: the preview is left out (the edited lines are too long to show); `--fix --dry-run` prints the change"
+                )));
+                continue;
+            }
             // A line appended at the very end of a file is shown as inserted before an empty
             // line, else annotate-snippets glues it to the last line.
             let at_end = edits

@@ -37,12 +37,16 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
-    /// Findings whose fix `--fix` would apply (with `--unsafe-fixes` when it was given).
+    /// Findings with a fix that `--fix` can apply, safe or unsafe (display-only advice is not
+    /// counted).
     pub fixable: usize,
     pub accounts: usize,
     pub domains: usize,
     pub files: usize,
-    /// Findings with an unsafe fix that `--unsafe-fixes` would add (not serialized).
+    /// Of those, the ones with a safe fix (not serialized).
+    #[serde(skip)]
+    pub safe_fixable: usize,
+    /// Of those, the ones with an unsafe fix (not serialized).
     #[serde(skip)]
     pub unsafe_fixable: usize,
 }
@@ -55,18 +59,20 @@ impl Summary {
         domains: usize,
         files: usize,
     ) -> Summary {
+        let _ = unsafe_fixes;
         let c = Counts::of(findings);
-        let fixable = findings.iter().filter(|f| f.fixable(unsafe_fixes)).count();
-        let with_unsafe = findings.iter().filter(|f| f.fixable(true)).count();
+        let safe = findings.iter().filter(|f| f.fixable(false)).count();
+        let all = findings.iter().filter(|f| f.fixable(true)).count();
         Summary {
             errors: c.errors,
             warnings: c.warnings,
             infos: c.infos,
-            fixable,
+            fixable: all,
             accounts,
             domains,
             files,
-            unsafe_fixable: with_unsafe - fixable,
+            safe_fixable: safe,
+            unsafe_fixable: all - safe,
         }
     }
 
@@ -126,19 +132,16 @@ pub fn write_totals(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         }
     }
     writeln!(out, "Found {} ({scope}).", join_and(&parts))?;
-    let hidden = if s.unsafe_fixable > 0 && !report.unsafe_fixes {
-        format!(" ({} more with --unsafe-fixes)", s.unsafe_fixable)
-    } else {
-        String::new()
-    };
-    if s.fixable > 0 {
-        let how = if report.unsafe_fixes {
-            "--fix --unsafe-fixes"
+    if report.unsafe_fixes && s.fixable > 0 {
+        writeln!(out, "[*] {} fixable with --fix --unsafe-fixes.", s.fixable)?;
+    } else if s.safe_fixable > 0 {
+        let hidden = if s.unsafe_fixable > 0 {
+            format!(" ({} more with --unsafe-fixes)", s.unsafe_fixable)
         } else {
-            "--fix"
+            String::new()
         };
-        writeln!(out, "[*] {} fixable with {how}{hidden}.", s.fixable)?;
-    } else if s.unsafe_fixable > 0 && !report.unsafe_fixes {
+        writeln!(out, "[*] {} fixable with --fix{hidden}.", s.safe_fixable)?;
+    } else if s.unsafe_fixable > 0 {
         writeln!(
             out,
             "No fixes available with --fix ({} with --fix --unsafe-fixes).",

@@ -212,9 +212,23 @@ fn skipped(server: &Server, out: &mut Vec<Finding>) {
     }
 }
 
-/// CP001: every syntax error of every non-Exim file.
+/// Problems reported per file; a binary file would otherwise give one finding per line.
+const MAX_PER_FILE: usize = 5;
+
+/// CP001: the syntax errors of every non-Exim file (the first few of each file).
 fn parse_errors(server: &Server, out: &mut Vec<Finding>) {
+    let mut per_file: std::collections::BTreeMap<&str, usize> = Default::default();
     for p in &server.parse_problems {
+        *per_file.entry(p.file.as_str()).or_default() += 1;
+    }
+    let mut seen: std::collections::BTreeMap<&str, usize> = Default::default();
+    for p in &server.parse_problems {
+        let n = seen.entry(p.file.as_str()).or_default();
+        *n += 1;
+        if *n > MAX_PER_FILE {
+            continue;
+        }
+        let total = per_file[p.file.as_str()];
         let mut f = Finding::new(
             "CP001",
             Severity::Error,
@@ -227,6 +241,13 @@ fn parse_errors(server: &Server, out: &mut Vec<Finding>) {
         .note("maillint skipped what it could not parse; the rest of the server was still checked");
         if let Some(h) = &p.error.help {
             f = f.help(h.clone());
+        }
+        if *n == MAX_PER_FILE && total > MAX_PER_FILE {
+            f = f.note(format!(
+                "{} more problems in {} are not listed (is it a text file at all?)",
+                total - MAX_PER_FILE,
+                p.file
+            ));
         }
         out.push(f);
     }

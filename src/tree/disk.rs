@@ -324,12 +324,13 @@ impl Disk {
                     .into_bytes();
                 let shown = link_text(&target);
                 if step.strict || cur.inside_home(homes) {
-                    return Err(Fail::Skip(
+                    return Err(Fail::SkipAt(
                         SkipKind::SymlinkInUserTree,
                         format!(
-                            "`{at}` is a symlink (to `{shown}`) inside an account's home; \
+                            "is a symlink (to `{shown}`) inside an account's home; \
                              maillint never follows symlinks in user-controlled trees"
                         ),
+                        at,
                     ));
                 }
                 *hops += 1;

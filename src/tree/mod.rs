@@ -370,6 +370,9 @@ impl<T> Lookup<T> {
 pub(crate) enum Fail {
     Missing,
     Skip(SkipKind, String),
+    /// A skip caused by an intermediate component (a symlinked directory): reported once at that
+    /// component's display path, not at every file asked for below it.
+    SkipAt(SkipKind, String, String),
 }
 
 impl Fail {
@@ -619,6 +622,11 @@ impl Tree {
             Fail::Missing => Lookup::Missing,
             Fail::Skip(kind, detail) => self.skipped_lookup(Skip {
                 path: display,
+                kind,
+                detail,
+            }),
+            Fail::SkipAt(kind, detail, at) => self.skipped_lookup(Skip {
+                path: at,
                 kind,
                 detail,
             }),
