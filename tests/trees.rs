@@ -231,3 +231,58 @@ fn every_registered_rule_fires_in_some_tree() {
         "rules without a positive case in testdata/: {missing:?}"
     );
 }
+
+/// After `--fix --unsafe-fixes`, every finding that had a fix is gone, and nothing new appears.
+#[test]
+fn fixed_findings_are_gone_after_fix() {
+    for tree in ["exchange", "routing", "mx"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join(tree);
+        common::copy_tree(&common::testdata_dir().join(tree), &root);
+        let root_s = root.to_str().unwrap();
+        let before: serde_json::Value =
+            serde_json::from_slice(&maillint(&[root_s, "--format", "json"]).stdout).unwrap();
+        let fixed = maillint(&[root_s, "--fix", "--unsafe-fixes", "--format", "json"]);
+        assert!(fixed.status.code().unwrap() <= 1);
+        let after: serde_json::Value =
+            serde_json::from_slice(&maillint(&[root_s, "--format", "json"]).stdout).unwrap();
+        let key = |f: &serde_json::Value| (f["code"].to_string(), f["domain"].to_string());
+        let had_fix = |f: &serde_json::Value| {
+            matches!(f["fix"]["applicability"].as_str(), Some("safe" | "unsafe"))
+                && !f["fix"]["edits"].as_array().unwrap().is_empty()
+        };
+        let remaining: Vec<_> = after["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(key)
+            .collect();
+        for f in before["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| had_fix(f))
+        {
+            assert!(
+                !remaining.contains(&key(f)),
+                "{tree}: {:?} survived --fix",
+                key(f)
+            );
+        }
+        let earlier: Vec<_> = before["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(key)
+            .collect();
+        for r in &remaining {
+            assert!(earlier.contains(r), "{tree}: --fix introduced {r:?}");
+        }
+        if tree == "exchange" {
+            assert!(
+                remaining.is_empty(),
+                "the Exchange story is fully fixed: {remaining:?}"
+            );
+        }
+    }
+}

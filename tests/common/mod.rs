@@ -81,3 +81,20 @@ macro_rules! snapshot {
         })
     };
 }
+
+/// Copies a tree (regular files and directories; symlinks as symlinks) into `dest`.
+pub fn copy_tree(src: &Path, dest: &Path) {
+    for entry in walkdir::WalkDir::new(src).follow_links(false) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(src).unwrap();
+        let to = dest.join(rel);
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path()).unwrap(), &to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}
