@@ -5,7 +5,7 @@
 //! is ever followed. Per-account and per-domain files are read and parsed in parallel (rayon);
 //! results are merged in a fixed order, so the model is the same whatever the scheduling.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -596,15 +596,19 @@ fn index_domains(s: &mut Server) {
     s.domains = domains;
 }
 
-/// `HOME/etc/DOMAIN/{passwd,shadow,quota}` for every account domain that has a directory there.
+/// `HOME/etc/DOMAIN/{passwd,shadow,quota}` and the mailbox directories of `HOME/mail/DOMAIN/`,
+/// for every account domain that has a directory in `HOME/etc` or `HOME/mail`.
 fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
     let jobs: Vec<(String, String, String)> = s
         .accounts
         .values()
         .filter_map(|a| a.home.as_ref().map(|h| (a, h)))
         .flat_map(|(a, home)| {
-            r.list_in_home(home, "etc", true)
-                .into_iter()
+            let mut doms: Vec<String> = r.list_in_home(home, "etc", true);
+            doms.extend(r.list_in_home(home, "mail", true));
+            doms.sort();
+            doms.dedup();
+            doms.into_iter()
                 .filter(|d| s.domains.get(d).is_some_and(|i| i.user == a.user))
                 .map(|d| (a.user.clone(), home.clone(), d))
                 .collect::<Vec<_>>()
@@ -616,6 +620,7 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
         Option<Out<mailacct::PasswdFile>>,
         Option<Out<mailacct::ShadowFile>>,
         Option<Out<mailacct::QuotaFile>>,
+        BTreeSet<String>,
     );
     let outs: Vec<MailOut> = jobs
         .par_iter()
@@ -640,10 +645,19 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
                 parsed(f("quota"), "mail quota file", mailacct::parse_quota, |d| {
                     errs(d.errors().collect())
                 }),
+                r.tree
+                    .read_dir_in_home(home, &format!("mail/{domain}"))
+                    .found()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|e| e.kind == tree::Kind::Dir)
+                    .filter_map(|e| e.name_str().map(str::to_string))
+                    .filter(|n| !n.starts_with('.'))
+                    .collect(),
             )
         })
         .collect();
-    for (user, domain, passwd, shadow, quota) in outs {
+    for (user, domain, passwd, shadow, quota, mailbox_dirs) in outs {
         if let Some(o) = &shadow {
             s.files.mark_sensitive(o.parsed.path());
         }
@@ -651,6 +665,7 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
             passwd: s.take(passwd),
             shadow: s.take(shadow),
             quota: s.take(quota),
+            mailbox_dirs,
         };
         if let Some(a) = s.accounts.get_mut(&user) {
             a.mail.insert(domain, files);

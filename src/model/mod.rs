@@ -199,12 +199,23 @@ pub struct DomainInfo {
     pub decl: Option<Loc>,
 }
 
-/// The mail account files of one domain of an account: `HOME/etc/DOMAIN/{passwd,shadow,quota}`.
+/// The mail account files of one domain of an account: `HOME/etc/DOMAIN/{passwd,shadow,quota}`,
+/// and the mailbox directories of `HOME/mail/DOMAIN/`.
 #[derive(Clone, Debug, Default)]
 pub struct MailFiles {
     pub passwd: Option<Parsed<mailacct::PasswdFile>>,
     pub shadow: Option<Parsed<mailacct::ShadowFile>>,
     pub quota: Option<Parsed<mailacct::QuotaFile>>,
+    /// Names of the directories in `HOME/mail/DOMAIN/`: Exim delivers to a local part when its
+    /// directory exists there (cpanel.md §5.1). Symlinks and other entries are not included.
+    pub mailbox_dirs: BTreeSet<String>,
+}
+
+impl MailFiles {
+    /// Whether Exim would deliver to `local` (its mailbox directory exists).
+    pub fn mailbox_exists(&self, local: &str) -> bool {
+        self.mailbox_dirs.contains(local)
+    }
 }
 
 impl MailFiles {

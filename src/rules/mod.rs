@@ -13,9 +13,14 @@ use crate::finding::{Finding, Severity};
 use crate::model::Server;
 
 pub mod cp;
+pub mod dkim;
+pub mod dmarc;
 pub mod exim;
+pub mod fwd;
+pub mod mbx;
 pub mod mx;
 pub mod routing;
+pub mod spf;
 
 /// What kind of fix a rule offers, as the catalog states it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -86,14 +91,39 @@ pub fn families() -> &'static [Family] {
             check: mx::check,
         },
         Family {
-            prefix: "CP",
-            rules: cp::RULES,
-            check: cp::check,
+            prefix: "SPF",
+            rules: spf::RULES,
+            check: spf::check,
+        },
+        Family {
+            prefix: "DKIM",
+            rules: dkim::RULES,
+            check: dkim::check,
+        },
+        Family {
+            prefix: "DMARC",
+            rules: dmarc::RULES,
+            check: dmarc::check,
+        },
+        Family {
+            prefix: "MBX",
+            rules: mbx::RULES,
+            check: mbx::check,
+        },
+        Family {
+            prefix: "FWD",
+            rules: fwd::RULES,
+            check: fwd::check,
         },
         Family {
             prefix: "EXIM",
             rules: exim::RULES,
             check: exim::check,
+        },
+        Family {
+            prefix: "CP",
+            rules: cp::RULES,
+            check: cp::check,
         },
     ];
     FAMILIES
