@@ -9,11 +9,15 @@
 use crate::source::{SourceFile, Span};
 
 pub mod colonmap;
+pub mod dkim;
+pub mod dmarc;
 pub mod domainlist;
 pub mod exim;
 pub mod iplist;
 pub mod keyvalue;
 pub mod mailacct;
+pub mod spf;
+pub mod txt;
 pub mod userdata;
 pub mod valiases;
 pub mod zone;
