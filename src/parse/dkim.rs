@@ -355,6 +355,56 @@ pub(crate) fn colon_list(
     }
 }
 
+/// When a tag's value holds white space followed by `name=`, the `;` that is missing there
+/// (`v=DKIM1 k=rsa`): the error, at the white space.
+pub(crate) fn missing_semicolon(text: &str, tag: &Tag) -> Option<SyntaxError> {
+    let v = &text[tag.value.range()];
+    let b = v.as_bytes();
+    let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let mut i = 0;
+    while i < b.len() {
+        if !is_ws(b[i]) {
+            i += 1;
+            continue;
+        }
+        let ws_start = i;
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        let name_start = i;
+        if i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let name_end = i;
+            while i < b.len() && is_ws(b[i]) {
+                i += 1;
+            }
+            if b.get(i) == Some(&b'=') {
+                let off = tag.value.start as usize;
+                let next = &v[name_start..name_end];
+                return Some(
+                    SyntaxError::new(
+                        Span::new(off + ws_start, off + name_start),
+                        format!(
+                            "expected `;` before `{next}=`, found white space after `{}={}`",
+                            tag.name,
+                            &v[..ws_start]
+                        ),
+                    )
+                    .with_help(format!(
+                        "separate the tags with `;`: `{}={}; {next}=…`",
+                        tag.name,
+                        &v[..ws_start]
+                    )),
+                );
+            }
+        }
+    }
+    None
+}
+
 /// Where a pest error is.
 fn error_pos<R: pest::RuleType>(e: &pest::error::Error<R>) -> usize {
     match e.location {
@@ -492,6 +542,14 @@ pub fn parse(text: &str) -> DkimKey {
         }
         seen.push(&tag.name);
         let value = &text[tag.value.range()];
+        let glued = missing_semicolon(text, tag);
+        if let Some(e) = glued
+            .clone()
+            .filter(|_| !matches!(tag.name.as_str(), "n" | "p"))
+        {
+            errors.push(e);
+            continue;
+        }
         match tag.name.as_str() {
             "v" => {
                 if let Some(first) = first_tag.filter(|_| i > 0) {
@@ -545,7 +603,8 @@ pub fn parse(text: &str) -> DkimKey {
                 key.public_key_span = Some(tag.value);
                 match decode_base64(text, tag.value) {
                     Ok(bytes) => key.public_key = Some(bytes),
-                    Err(e) => errors.push(e),
+                    // `p=MIIB… t=y`: say that a `;` is missing, not that `=` is misplaced.
+                    Err(e) => errors.push(glued.unwrap_or(e)),
                 }
             }
             _ => {}
@@ -908,6 +967,27 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{text}");
         }
+        // A missing `;` is named where it is missing, for any tag but the notes.
+        for (text, at, message) in [
+            (
+                "v=DKIM1 k=rsa; p=AAAA",
+                " ",
+                "expected `;` before `k=`, found white space after `v=DKIM1`",
+            ),
+            (
+                "v=DKIM1; p=AAAA t=y",
+                " ",
+                "expected `;` before `t=`, found white space after `p=AAAA`",
+            ),
+        ] {
+            let k = key(text);
+            assert_eq!(
+                messages(&k),
+                [(at.to_string(), message.to_string())],
+                "{text}"
+            );
+        }
+        assert!(key("v=DKIM1; n=see a=b; p=AA AA").errors().is_empty());
         // Base64url gets a hint.
         let k = key("v=DKIM1; p=ab_c");
         assert!(k.errors()[0].help.as_deref().unwrap().contains("base64url"));

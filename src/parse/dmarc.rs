@@ -28,7 +28,7 @@
 //! - `is_dmarc` requires `v=DMARC1` at the very start: a record starting with a space is not
 //!   DMARC (RFC 7489 §6.6.3 discards records that do not start with the version tag).
 
-use crate::parse::dkim::{PartKind, Tag, TagList, colon_list, tag_list};
+use crate::parse::dkim::{PartKind, Tag, TagList, colon_list, missing_semicolon, tag_list};
 use crate::parse::{Lossless, SyntaxError, describe_char};
 use crate::source::Span;
 use pest::Parser;
@@ -38,7 +38,7 @@ use pest::Parser;
 struct DmarcParser;
 
 /// Whether a TXT value is a DMARC record: it starts with `v=DMARC1` (white space allowed around
-/// the `=`) followed by white space, `;` or the end.
+/// the `=`) followed by `;` or the end (white space allowed before them).
 pub fn is_dmarc(text: &str) -> bool {
     DmarcParser::parse(Rule::version, text).is_ok()
 }
@@ -373,6 +373,9 @@ pub fn parse(text: &str) -> DmarcRecord {
             DmarcValue::Unknown
         } else if !first {
             // Repeated (reported by the list): the first one is the value.
+            DmarcValue::Invalid
+        } else if let Some(e) = missing_semicolon(text, tag) {
+            errors.push(e);
             DmarcValue::Invalid
         } else {
             match reader.value(&lname, tag) {
@@ -896,6 +899,8 @@ mod tests {
         assert!(is_dmarc("v = DMARC1 ; p=none"));
         assert!(!is_dmarc("v=dmarc1; p=none"));
         assert!(!is_dmarc("v=DMARC10; p=none"));
+        assert!(!is_dmarc("v=DMARC1 p=none"));
+        assert!(is_dmarc("v=DMARC1 ;p=none"));
         assert!(!is_dmarc(" v=DMARC1; p=none"));
         assert!(!is_dmarc("p=none; v=DMARC1"));
         assert!(!is_dmarc("v=spf1 -all"));
@@ -905,6 +910,14 @@ mod tests {
             [(
                 "p=none".to_string(),
                 "expected `v=DMARC1` as the first tag, found `p=none`".to_string()
+            )]
+        );
+        let r = dmarc("v=DMARC1; p=none rua=mailto:d@example.com");
+        assert_eq!(
+            messages(&r),
+            [(
+                " ".to_string(),
+                "expected `;` before `rua=`, found white space after `p=none`".to_string()
             )]
         );
         let r = dmarc("v=DMARC2; p=none");
