@@ -9,12 +9,16 @@
 use crate::source::{SourceFile, Span};
 
 pub mod colonmap;
+pub mod dkim;
+pub mod dmarc;
 pub mod domainlist;
 pub mod exim;
 pub mod iplist;
 pub mod keyvalue;
 pub mod mailacct;
 pub mod pem;
+pub mod spf;
+pub mod txt;
 pub mod userdata;
 pub mod valiases;
 pub mod zone;
