@@ -25,6 +25,7 @@ use crate::tree::{Meta, RootKind, Skip};
 
 pub mod dns;
 mod load;
+pub mod spf;
 
 pub use load::load;
 

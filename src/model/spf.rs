@@ -1,0 +1,598 @@
+//! SPF, offline (RFC 7208): the records of the local zones, `check_host()` evaluated through them
+//! for the address this server sends a domain's mail from, and the DNS-lookup and void-lookup
+//! counts of §4.6.4.
+//!
+//! Nothing leaves the tree. A term that needs a name outside every local zone (an `include:` of
+//! a provider, an `a:` of another host) or reverse DNS (`ptr`) cannot be evaluated: it is
+//! *unknown*, and the verdict says which names made it so and what the result would be if those
+//! terms did not match.
+
+use std::net::IpAddr;
+
+use crate::finding::Loc;
+use crate::model::dns::Resolution;
+use crate::model::{Parsed, Server};
+use crate::parse::spf::{self, MacroKind, MacroString, Mechanism, Qualifier, SpfRecord, TermKind};
+use crate::parse::txt::TxtText;
+use crate::parse::zone::{RData, RType, Record, Zone};
+use crate::source::Span;
+
+/// RFC 7208 §4.6.4: at most 10 terms that query DNS.
+pub const MAX_LOOKUPS: usize = 10;
+/// RFC 7208 §4.6.4: at most 2 queries that find nothing (recommended default).
+pub const MAX_VOID_LOOKUPS: usize = 2;
+/// At most 10 MX hosts looked up per `mx` term.
+const MAX_MX_HOSTS: usize = 10;
+/// Recursion guard for includes and redirects (the lookup limit stops loops in practice).
+const MAX_DEPTH: usize = 12;
+
+/// A TXT record of a local zone that is an SPF record.
+#[derive(Clone, Debug)]
+pub struct SpfAt<'a> {
+    pub zone: &'a Parsed<Zone>,
+    pub record: &'a Record,
+    /// The joined value with its map back to the file.
+    pub text: TxtText,
+    pub spf: SpfRecord,
+}
+
+impl SpfAt<'_> {
+    /// A span of the record's value as a location in the zone file.
+    pub fn loc(&self, span: Span) -> Loc {
+        self.zone.loc(self.text.file_span_of(span))
+    }
+
+    /// The whole record (owner to data).
+    pub fn record_loc(&self) -> Loc {
+        let r = self.record;
+        self.zone
+            .loc(r.owner.span.unwrap_or(r.rtype_span).join(r.rdata_span))
+    }
+}
+
+/// The result of `check_host()` (RFC 7208 §2.6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    SoftFail,
+    Neutral,
+    /// No SPF record.
+    None,
+    PermError(String),
+}
+
+impl Outcome {
+    fn of(q: Qualifier) -> Outcome {
+        match q {
+            Qualifier::Pass => Outcome::Pass,
+            Qualifier::Fail => Outcome::Fail,
+            Qualifier::SoftFail => Outcome::SoftFail,
+            Qualifier::Neutral => Outcome::Neutral,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::SoftFail => "softfail",
+            Outcome::Neutral => "neutral",
+            Outcome::None => "none",
+            Outcome::PermError(_) => "permerror",
+        }
+    }
+}
+
+/// An offline verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The result, assuming the unknown terms did not match.
+    pub outcome: Outcome,
+    /// Names whose zones are not in the tree, met before the result was decided: one of them
+    /// might have matched first (an external `include:` might authorise the address).
+    pub unknown: Vec<String>,
+    /// The term that decided, if one did: the domain whose record holds it and its text.
+    pub decided_by: Option<(String, String)>,
+}
+
+impl Verdict {
+    pub fn is_certain(&self) -> bool {
+        self.unknown.is_empty()
+    }
+}
+
+/// What a mechanism does for an address.
+enum Match {
+    Yes,
+    No,
+    /// Needs a name outside the local zones.
+    Unknown(String),
+}
+
+/// The state of one evaluation.
+struct Eval<'a> {
+    s: &'a Server,
+    ip: IpAddr,
+    sender_domain: String,
+    helo: String,
+    lookups: usize,
+    voids: usize,
+    unknown: Vec<String>,
+}
+
+impl Server {
+    /// The SPF records (TXT records starting `v=spf1`) at `name`; `None` when no local zone
+    /// holds the name (its DNS is hosted elsewhere).
+    pub fn spf_records<'a>(&'a self, name: &str) -> Option<Vec<SpfAt<'a>>> {
+        self.zone_of(name)?;
+        Some(
+            self.records_of(name, RType::Txt)
+                .into_iter()
+                .filter_map(|r| {
+                    let RData::Txt(txt) = &r.record.data else {
+                        return None;
+                    };
+                    let text = TxtText::from_txt(txt, &r.zone.src);
+                    spf::is_spf(text.text()).then(|| SpfAt {
+                        zone: r.zone,
+                        record: r.record,
+                        spf: spf::parse(text.text()),
+                        text,
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// The address this server sends a domain's mail from (`etc/mailips` entry for the domain,
+    /// else its `*` entry, else the main address), as the Internet sees it: a private address
+    /// with a `var/cpanel/cpnat` entry is replaced by its public side.
+    pub fn mail_ip(&self, domain: &str) -> Option<IpAddr> {
+        let from_mailips = self.mailips.as_ref().and_then(|m| {
+            m.doc
+                .get(domain)
+                .or_else(|| m.doc.default_entry())
+                .and_then(|e| e.value.trim().parse::<IpAddr>().ok())
+        });
+        let ip = from_mailips.or(self.identity.main_ip)?;
+        let public = self.address_files.cpnat.as_ref().and_then(|nat| {
+            nat.doc
+                .entries()
+                .find(|e| e.ip == ip)
+                .and_then(|e| e.second.map(|(p, _)| p))
+        });
+        Some(public.unwrap_or(ip))
+    }
+
+    /// The HELO name this server uses for a domain (`etc/mailhelo`, else the host name).
+    pub fn mail_helo(&self, domain: &str) -> String {
+        self.mailhelo
+            .as_ref()
+            .and_then(|m| m.doc.get(domain).or_else(|| m.doc.default_entry()))
+            .map(|e| e.value.trim().to_ascii_lowercase())
+            .or_else(|| self.identity.hostname.as_ref().map(|h| h.value.clone()))
+            .unwrap_or_default()
+    }
+
+    /// `check_host(ip, domain, postmaster@domain)` evaluated through the local zones.
+    pub fn check_spf(&self, domain: &str, ip: IpAddr) -> Verdict {
+        let mut e = Eval {
+            s: self,
+            ip,
+            sender_domain: domain.to_string(),
+            helo: self.mail_helo(domain),
+            lookups: 0,
+            voids: 0,
+            unknown: Vec::new(),
+        };
+        let (outcome, decided_by) = e.check_host(domain, 0);
+        Verdict {
+            outcome,
+            unknown: e.unknown,
+            decided_by,
+        }
+    }
+}
+
+impl Eval<'_> {
+    fn check_host(&mut self, domain: &str, depth: usize) -> (Outcome, Option<(String, String)>) {
+        if depth > MAX_DEPTH {
+            return (
+                Outcome::PermError(format!("includes nested too deep at {domain}")),
+                None,
+            );
+        }
+        let Some(records) = self.s.spf_records(domain) else {
+            self.unknown.push(domain.to_string());
+            return (Outcome::None, None);
+        };
+        let rec = match records.as_slice() {
+            [] => return (Outcome::None, None),
+            [one] => one,
+            _ => {
+                return (
+                    Outcome::PermError(format!("{domain} has several SPF records")),
+                    None,
+                );
+            }
+        };
+        if rec.spf.errors().next().is_some() {
+            return (
+                Outcome::PermError(format!("the SPF record of {domain} has a syntax error")),
+                None,
+            );
+        }
+        let spf = &rec.spf;
+        for (term, mech) in spf.mechanisms() {
+            if mech.needs_dns() {
+                self.lookups += 1;
+                if self.lookups > MAX_LOOKUPS {
+                    return (Outcome::PermError("more than 10 DNS lookups".into()), None);
+                }
+            }
+            let m = match self.matches(mech, domain, depth) {
+                Ok(m) => m,
+                Err(perm) => {
+                    return (
+                        perm,
+                        Some((domain.to_string(), spf.slice(term.span).to_string())),
+                    );
+                }
+            };
+            match m {
+                Match::Yes => {
+                    let q = term.qualifier.map_or(Qualifier::Pass, |(q, _)| q);
+                    return (
+                        Outcome::of(q),
+                        Some((domain.to_string(), spf.slice(term.span).to_string())),
+                    );
+                }
+                Match::No => {}
+                Match::Unknown(name) => self.unknown.push(name),
+            }
+            if self.voids > MAX_VOID_LOOKUPS {
+                return (Outcome::PermError("more than 2 void lookups".into()), None);
+            }
+        }
+        // RFC 7208 §6.1: `redirect` is ignored when the record has `all`.
+        if spf.all().is_none()
+            && let Some((_, target)) = spf.redirect()
+        {
+            self.lookups += 1;
+            if self.lookups > MAX_LOOKUPS {
+                return (Outcome::PermError("more than 10 DNS lookups".into()), None);
+            }
+            let Some(target) = self.expand(target, domain) else {
+                self.unknown.push(target.raw.clone());
+                return (Outcome::Neutral, None);
+            };
+            return match self.check_host(&target, depth + 1) {
+                (Outcome::None, d) if self.s.spf_records(&target).is_some() => (
+                    Outcome::PermError(format!("redirect to {target}, which has no SPF record")),
+                    d,
+                ),
+                r => r,
+            };
+        }
+        (Outcome::Neutral, None)
+    }
+
+    fn matches(&mut self, mech: &Mechanism, domain: &str, depth: usize) -> Result<Match, Outcome> {
+        let target = |e: &Self, spec: &Option<MacroString>| -> Option<String> {
+            match spec {
+                Some(s) => e.expand(s, domain),
+                None => Some(domain.to_string()),
+            }
+        };
+        Ok(match mech {
+            Mechanism::All => Match::Yes,
+            Mechanism::Ip4 { addr, prefix, .. } => {
+                let bits = prefix.map_or(32, |p| p.len);
+                bool_match(
+                    matches!(self.ip, IpAddr::V4(ip) if in_prefix(&ip.octets(), &addr.octets(), bits)),
+                )
+            }
+            Mechanism::Ip6 { addr, prefix, .. } => {
+                let bits = prefix.map_or(128, |p| p.len);
+                bool_match(
+                    matches!(self.ip, IpAddr::V6(ip) if in_prefix(&ip.octets(), &addr.octets(), bits)),
+                )
+            }
+            Mechanism::A { domain: spec, cidr } => {
+                let Some(name) = target(self, spec) else {
+                    return Ok(Match::Unknown(
+                        spec.as_ref().map_or_else(String::new, |s| s.raw.clone()),
+                    ));
+                };
+                match self.addresses(&name) {
+                    Some(addrs) => bool_match(addrs.iter().any(|a| self.cidr_match(a, cidr))),
+                    None => Match::Unknown(name),
+                }
+            }
+            Mechanism::Mx { domain: spec, cidr } => {
+                let Some(name) = target(self, spec) else {
+                    return Ok(Match::Unknown(
+                        spec.as_ref().map_or_else(String::new, |s| s.raw.clone()),
+                    ));
+                };
+                if self.s.zone_of(&name).is_none() {
+                    return Ok(Match::Unknown(name));
+                }
+                let hosts: Vec<String> = self
+                    .s
+                    .records_of(&name, RType::Mx)
+                    .into_iter()
+                    .filter_map(|r| match &r.record.data {
+                        RData::Mx { exchange, .. } if !exchange.is_root() => {
+                            Some(exchange.name.clone())
+                        }
+                        _ => None,
+                    })
+                    .take(MAX_MX_HOSTS)
+                    .collect();
+                if hosts.is_empty() {
+                    self.voids += 1;
+                    return Ok(Match::No);
+                }
+                let mut unknown = None;
+                for h in hosts {
+                    match self.addresses(&h) {
+                        Some(addrs) if addrs.iter().any(|a| self.cidr_match(a, cidr)) => {
+                            return Ok(Match::Yes);
+                        }
+                        Some(_) => {}
+                        None => unknown = unknown.or(Some(h)),
+                    }
+                }
+                match unknown {
+                    Some(h) => Match::Unknown(h),
+                    None => Match::No,
+                }
+            }
+            Mechanism::Ptr(_) => Match::Unknown("reverse DNS (ptr)".into()),
+            Mechanism::Include(spec) => {
+                let Some(name) = self.expand(spec, domain) else {
+                    return Ok(Match::Unknown(spec.raw.clone()));
+                };
+                if self.s.zone_of(&name).is_none() {
+                    return Ok(Match::Unknown(name));
+                }
+                match self.check_host(&name, depth + 1).0 {
+                    Outcome::Pass => Match::Yes,
+                    Outcome::Fail | Outcome::SoftFail | Outcome::Neutral => Match::No,
+                    Outcome::None => {
+                        return Err(Outcome::PermError(format!(
+                            "include:{name}, which has no SPF record"
+                        )));
+                    }
+                    e @ Outcome::PermError(_) => return Err(e),
+                }
+            }
+            Mechanism::Exists(spec) => {
+                let Some(name) = self.expand(spec, domain) else {
+                    return Ok(Match::Unknown(spec.raw.clone()));
+                };
+                if self.s.zone_of(&name).is_none() {
+                    return Ok(Match::Unknown(name));
+                }
+                let found = !self.s.records_of(&name, RType::A).is_empty();
+                if !found {
+                    self.voids += 1;
+                }
+                bool_match(found)
+            }
+        })
+    }
+
+    /// The addresses of a name through the local zones; `None` when outside them. A name with
+    /// no address counts as a void lookup.
+    fn addresses(&mut self, name: &str) -> Option<Vec<IpAddr>> {
+        match self.s.resolve(name) {
+            Resolution::Addresses { addrs, .. } => Some(addrs),
+            Resolution::Server(crate::model::dns::ServerBy::MxName(ip)) => {
+                Some(vec![IpAddr::V4(ip)])
+            }
+            Resolution::Server(_) => Some(self.s.identity.addresses.keys().copied().collect()),
+            Resolution::External { .. } => None,
+            Resolution::Dangling { .. } | Resolution::CnameLoop { .. } => {
+                self.voids += 1;
+                Some(Vec::new())
+            }
+        }
+    }
+
+    fn cidr_match(&self, addr: &IpAddr, cidr: &spf::DualCidr) -> bool {
+        match (self.ip, addr) {
+            (IpAddr::V4(ip), IpAddr::V4(a)) => {
+                in_prefix(&ip.octets(), &a.octets(), cidr.v4.map_or(32, |p| p.len))
+            }
+            (IpAddr::V6(ip), IpAddr::V6(a)) => {
+                in_prefix(&ip.octets(), &a.octets(), cidr.v6.map_or(128, |p| p.len))
+            }
+            _ => false,
+        }
+    }
+
+    /// Expands a domain-spec's macros (RFC 7208 §7) for this evaluation; the sender is
+    /// `postmaster@<domain>`. `None` when a macro's value is unknown offline.
+    fn expand(&self, spec: &MacroString, domain: &str) -> Option<String> {
+        if !spec.has_macros() {
+            return spec.domain();
+        }
+        let mut out = String::new();
+        let mut last = spec.span.start as usize;
+        let raw_start = spec.span.start as usize;
+        for m in &spec.macros {
+            let s = m.span.start as usize - raw_start;
+            out.push_str(&spec.raw[last - raw_start..s]);
+            last = m.span.end as usize;
+            match &m.kind {
+                MacroKind::Percent => out.push('%'),
+                MacroKind::Space => out.push(' '),
+                MacroKind::UrlSpace => out.push_str("%20"),
+                MacroKind::Expand {
+                    letter,
+                    digits,
+                    reverse,
+                    delimiters,
+                    ..
+                } => {
+                    let value = match letter {
+                        's' => format!("postmaster@{}", self.sender_domain),
+                        'l' => "postmaster".to_string(),
+                        'o' => self.sender_domain.clone(),
+                        'd' => domain.to_string(),
+                        'i' => match self.ip {
+                            IpAddr::V4(ip) => ip.to_string(),
+                            IpAddr::V6(ip) => ip
+                                .octets()
+                                .iter()
+                                .flat_map(|b| [b >> 4, b & 0xf])
+                                .map(|n| format!("{n:x}"))
+                                .collect::<Vec<_>>()
+                                .join("."),
+                        },
+                        'v' => match self.ip {
+                            IpAddr::V4(_) => "in-addr".to_string(),
+                            IpAddr::V6(_) => "ip6".to_string(),
+                        },
+                        'h' => self.helo.clone(),
+                        // `p` needs reverse DNS; `c`, `r`, `t` are for explanations only.
+                        _ => return None,
+                    };
+                    let delims: Vec<char> = if delimiters.is_empty() {
+                        vec!['.']
+                    } else {
+                        delimiters.chars().collect()
+                    };
+                    let mut parts: Vec<&str> = value.split(|c| delims.contains(&c)).collect();
+                    if *reverse {
+                        parts.reverse();
+                    }
+                    if let Some(n) = digits {
+                        let n = (*n as usize).min(parts.len());
+                        parts = parts.split_off(parts.len() - n);
+                    }
+                    out.push_str(&parts.join("."));
+                }
+            }
+        }
+        out.push_str(&spec.raw[last - raw_start..]);
+        Some(out.trim_end_matches('.').to_ascii_lowercase())
+    }
+}
+
+fn bool_match(b: bool) -> Match {
+    if b { Match::Yes } else { Match::No }
+}
+
+/// Whether the first `bits` bits of two addresses agree.
+fn in_prefix(a: &[u8], b: &[u8], bits: u8) -> bool {
+    let bits = bits as usize;
+    let full = bits / 8;
+    if a[..full.min(a.len())] != b[..full.min(b.len())] {
+        return false;
+    }
+    let rest = bits % 8;
+    if rest == 0 || full >= a.len() {
+        return true;
+    }
+    let mask = 0xffu8 << (8 - rest);
+    a[full] & mask == b[full] & mask
+}
+
+/// The DNS-querying terms of a domain's SPF record, counted through the includes and redirects
+/// that local zones hold (RFC 7208 §4.6.4), whatever the address.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LookupCount {
+    pub lookups: usize,
+    /// Included or redirected names outside the local zones: each counted once, though its own
+    /// record may add more ("at least").
+    pub external: Vec<String>,
+    /// Terms whose target is known, from local zones, not to exist (void lookups).
+    pub voids: Vec<String>,
+}
+
+impl Server {
+    /// Counts the lookups and void lookups of `domain`'s SPF record.
+    pub fn count_spf_lookups(&self, domain: &str) -> LookupCount {
+        let mut c = LookupCount::default();
+        let mut seen = Vec::new();
+        self.count_into(domain, &mut c, &mut seen, 0);
+        c
+    }
+
+    fn count_into(&self, domain: &str, c: &mut LookupCount, seen: &mut Vec<String>, depth: usize) {
+        if depth > MAX_DEPTH || seen.iter().any(|s| s == domain) {
+            return;
+        }
+        seen.push(domain.to_string());
+        let Some(records) = self.spf_records(domain) else {
+            return;
+        };
+        let [rec] = records.as_slice() else { return };
+        let spf = &rec.spf;
+        for term in &spf.terms {
+            let TermKind::Mechanism(m) = &term.kind else {
+                continue;
+            };
+            if !m.needs_dns() {
+                continue;
+            }
+            c.lookups += 1;
+            let name = match m.domain() {
+                Some(spec) => spec.domain(),
+                None => Some(domain.to_string()),
+            };
+            let Some(name) = name else { continue };
+            let local = self.zone_of(&name).is_some();
+            let void = match m {
+                Mechanism::Include(_) if local => {
+                    self.count_into(&name, c, seen, depth + 1);
+                    false
+                }
+                Mechanism::Include(_) => {
+                    c.external.push(name.clone());
+                    false
+                }
+                Mechanism::A { .. } if local => {
+                    matches!(self.resolve(&name), Resolution::Dangling { .. })
+                }
+                Mechanism::Mx { .. } if local => self.records_of(&name, RType::Mx).is_empty(),
+                Mechanism::Exists(_) if local => self.records_of(&name, RType::A).is_empty(),
+                _ => false,
+            };
+            if void {
+                c.voids.push(name);
+            }
+        }
+        if spf.all().is_none()
+            && let Some((_, target)) = spf.redirect()
+        {
+            c.lookups += 1;
+            if let Some(name) = target.domain() {
+                if self.zone_of(&name).is_some() {
+                    self.count_into(&name, c, seen, depth + 1);
+                } else {
+                    c.external.push(name);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        assert!(in_prefix(&[192, 0, 2, 10], &[192, 0, 2, 0], 24));
+        assert!(!in_prefix(&[192, 0, 3, 10], &[192, 0, 2, 0], 24));
+        assert!(!in_prefix(&[192, 0, 2, 10], &[192, 0, 2, 12], 31));
+        assert!(in_prefix(&[192, 0, 2, 10], &[192, 0, 2, 11], 28));
+        assert!(in_prefix(&[1, 2, 3, 4], &[9, 9, 9, 9], 0));
+        assert!(in_prefix(&[192, 0, 2, 10], &[192, 0, 2, 10], 32));
+    }
+}
