@@ -251,3 +251,48 @@ mod txt_tests {
         );
     }
 }
+
+/// Edits that add a record to a zone in cPanel's style (after the apex records) and bump the
+/// serial, as one fix must.
+pub fn zone_add_record(
+    zone: &Parsed<Zone>,
+    name: &str,
+    rtype: &str,
+    rdata: &str,
+    today: Utc,
+) -> Vec<Edit> {
+    let mut edits = vec![Edit::insert(
+        zone.path(),
+        zone_insertion_point(zone),
+        record_line(zone, name, rtype, rdata),
+    )];
+    edits.extend(serial_bump(zone, today));
+    edits
+}
+
+/// Edits that replace a record's data (everything after its type) and bump the serial.
+pub fn zone_replace_rdata(
+    zone: &Parsed<Zone>,
+    record: &crate::parse::zone::Record,
+    rdata: &str,
+    today: Utc,
+) -> Vec<Edit> {
+    let mut edits = vec![Edit::replace(zone.path(), record.rdata_span, rdata)];
+    edits.extend(serial_bump(zone, today));
+    edits
+}
+
+/// Edits that remove a record (all its lines) and bump the serial.
+pub fn zone_delete_record(
+    zone: &Parsed<Zone>,
+    record: &crate::parse::zone::Record,
+    today: Utc,
+) -> Vec<Edit> {
+    let span = record.owner.span.unwrap_or(record.rtype_span);
+    let mut edits: Vec<Edit> = zone_item_span(zone, span)
+        .map(|item| Edit::delete(zone.path(), item))
+        .into_iter()
+        .collect();
+    edits.extend(serial_bump(zone, today));
+    edits
+}
