@@ -31,6 +31,7 @@
 use crate::parse::{Lossless, SyntaxError, describe_char};
 use crate::source::Span;
 use pest::Parser;
+use std::collections::HashSet;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/dkim.pest"]
@@ -164,17 +165,15 @@ pub fn tag_list(text: &str, fold_case: bool) -> TagList {
             );
         }
     }
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for p in &parts {
         if let PartKind::Tag(t) = &p.kind {
-            let same = |n: &&str| {
-                if fold_case {
-                    n.eq_ignore_ascii_case(&t.name)
-                } else {
-                    *n == t.name
-                }
+            let key = if fold_case {
+                t.name.to_ascii_lowercase()
+            } else {
+                t.name.clone()
             };
-            if seen.iter().any(same) {
+            if !seen.insert(key) {
                 list_errors.push(
                     SyntaxError::new(
                         t.span(),
@@ -185,8 +184,6 @@ pub fn tag_list(text: &str, fold_case: bool) -> TagList {
                         t.name
                     )),
                 );
-            } else {
-                seen.push(&t.name);
             }
         }
     }
@@ -200,9 +197,6 @@ pub fn tag_list(text: &str, fold_case: bool) -> TagList {
 fn read_part(text: &str, span: Span) -> PartKind {
     let part = &text[span.range()];
     let off = span.start as usize;
-    if DkimParser::parse(Rule::blank, part).is_ok() {
-        return PartKind::Blank;
-    }
     match DkimParser::parse(Rule::tag_spec, part) {
         Ok(mut pairs) => {
             let mut tag = Tag {
@@ -225,6 +219,7 @@ fn read_part(text: &str, span: Span) -> PartKind {
             }
             PartKind::Tag(tag)
         }
+        Err(_) if DkimParser::parse(Rule::blank, part).is_ok() => PartKind::Blank,
         Err(_) => PartKind::Invalid(part_error(text, span)),
     }
 }
@@ -532,15 +527,14 @@ pub fn parse(text: &str) -> DkimKey {
         value_errors: Vec::new(),
     };
     let mut errors = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     let first_tag = key.list.tags().next().map(|t| t.name.clone());
     let first_tag = first_tag.as_deref();
     for (i, tag) in key.list.tags().enumerate() {
         // A repeated tag is reported by the list; its first value is the one read.
-        if seen.contains(&tag.name.as_str()) {
+        if !seen.insert(&tag.name) {
             continue;
         }
-        seen.push(&tag.name);
         let value = &text[tag.value.range()];
         let glued = missing_semicolon(text, tag);
         if let Some(e) = glued

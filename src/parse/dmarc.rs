@@ -32,6 +32,7 @@ use crate::parse::dkim::{PartKind, Tag, TagList, colon_list, missing_semicolon, 
 use crate::parse::{Lossless, SyntaxError, describe_char};
 use crate::source::Span;
 use pest::Parser;
+use std::collections::HashSet;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/dmarc.pest"]
@@ -333,7 +334,7 @@ pub fn parse(text: &str) -> DmarcRecord {
     let list = tag_list(text, true);
     let mut errors = Vec::new();
     let mut tags = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let reader = Reader { text };
     // The version: the first part must be `v=DMARC1`.
     match list.parts.first().map(|p| (&p.kind, p.span)) {
@@ -367,8 +368,7 @@ pub fn parse(text: &str) -> DmarcRecord {
     }
     for tag in list.tags() {
         let lname = tag.name.to_ascii_lowercase();
-        let first = !seen.contains(&lname);
-        seen.push(lname.clone());
+        let first = seen.insert(lname.clone());
         let value = if !TAGS.contains(&lname.as_str()) {
             DmarcValue::Unknown
         } else if !first {
@@ -391,7 +391,7 @@ pub fn parse(text: &str) -> DmarcRecord {
             value,
         });
     }
-    if !seen.iter().any(|n| n == "p") {
+    if !seen.contains("p") {
         let mut e = SyntaxError::new(
             Span::at(text.len()),
             "expected a `p=` tag with the policy (`none`, `quarantine` or `reject`), found the \

@@ -749,7 +749,11 @@ impl<'a> Reader<'a> {
                 if !matches!(first, None | Some(b':' | b'/')) {
                     return Err(expected_after("`:`, `/`, a space or the end of the record"));
                 }
-                let (domain, cidr) = self.a_arg(tail, written)?;
+                let (domain, cidr) = if t.is_empty() {
+                    (None, DualCidr::default())
+                } else {
+                    self.a_arg(tail, written)?
+                };
                 Ok(if lname == "a" {
                     Mechanism::A { domain, cidr }
                 } else {
