@@ -263,7 +263,9 @@ impl SourceFile {
     }
 }
 
-fn substitute_invalid_utf8(bytes: &[u8]) -> String {
+/// A UTF-8 string with the same byte offsets as `bytes`: each byte of an invalid sequence is
+/// replaced by [`SUBSTITUTE`].
+pub fn substitute_invalid_utf8(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut rest = bytes;
     loop {

@@ -253,31 +253,11 @@ fn escape(raw: &[u8], i: usize) -> Option<(u8, usize)> {
     u8::try_from(v).ok().map(|b| (b, 4))
 }
 
-/// A UTF-8 view of `bytes` with the same offsets: each byte of an invalid sequence becomes
-/// U+001A.
+/// A UTF-8 view of `bytes` with the same offsets (see [`crate::source::substitute_invalid_utf8`]).
 fn text_view(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
-        Err(_) => {
-            let mut out = Vec::with_capacity(bytes.len());
-            let mut rest = bytes;
-            loop {
-                match std::str::from_utf8(rest) {
-                    Ok(s) => {
-                        out.extend_from_slice(s.as_bytes());
-                        break;
-                    }
-                    Err(e) => {
-                        let valid = e.valid_up_to();
-                        out.extend_from_slice(&rest[..valid]);
-                        let bad = e.error_len().unwrap_or(rest.len() - valid);
-                        out.extend(std::iter::repeat_n(SUBSTITUTE, bad));
-                        rest = &rest[valid + bad..];
-                    }
-                }
-            }
-            String::from_utf8(out).unwrap_or_default()
-        }
+        Err(_) => crate::source::substitute_invalid_utf8(bytes),
     }
 }
 
