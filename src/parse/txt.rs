@@ -20,7 +20,7 @@
 //!   where each byte of an invalid sequence is U+001A, as in [`SourceFile`].
 
 use crate::parse::zone::Txt;
-use crate::source::{SUBSTITUTE, SourceFile, Span};
+use crate::source::{SourceFile, Span};
 use std::ops::Range;
 
 /// The joined value of a TXT record and the file span of each of its bytes.
