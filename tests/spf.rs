@@ -850,3 +850,98 @@ fn fixes_give_valid_zones_the_dry_run_diff_and_nothing_more_on_a_second_run() {
     );
     assert_eq!(files(&b), fixed, "the second --fix wrote");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The real zone whose CalDAV records an SPF tool polluted (shared corpus)
+// ---------------------------------------------------------------------------------------------
+
+/// A one-account server around the corpus zone of highscore.a2hosted.com (read from the corpus
+/// at run time, never copied into the repository).
+fn corpus_server(root: &Path) {
+    let w = |rel: &str, text: &[u8]| {
+        let p = root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    };
+    let d = "highscore.a2hosted.com";
+    w(
+        &format!("var/named/{d}.db"),
+        &common::corpus_file("cpanel/zone-highscore.a2hosted.com-automerge.db"),
+    );
+    w(
+        "etc/localdomains",
+        format!("server1.example.org\n{d}\n").as_bytes(),
+    );
+    w(
+        "etc/userdomains",
+        format!("*: nobody\n{d}: bob\n").as_bytes(),
+    );
+    w(
+        "etc/wwwacct.conf",
+        b"ADDR 192.0.2.10\nHOST server1.example.org\n",
+    );
+    w("var/cpanel/mainip", b"192.0.2.10");
+    w(
+        "var/cpanel/users/bob",
+        format!(
+            "# cPanel -- If you edit this file directly you must run /usr/local/cpanel/scripts/updateuserdomains afterwards to rebuild the system caches.\n\
+             # If you edit MAX_EMAIL_PER_HOUR or MAX_EMAIL_PER_HOUR-[domain] you must run /usr/local/cpanel/scripts/updateuserdomains'\n\n\
+             DNS={d}\nIP=192.0.2.10\nUSER=bob\n"
+        )
+        .as_bytes(),
+    );
+    w(
+        "var/cpanel/userdata/bob/main",
+        format!("--- \naddon_domains: {{}}\n\nmain_domain: {d}\nparked_domains: []\n\nsub_domains: []\n\n")
+            .as_bytes(),
+    );
+}
+
+#[test]
+fn the_polluted_caldav_records_of_a_real_zone_are_found_and_cleaned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("server");
+    corpus_server(&root);
+    let root_s = root.to_str().unwrap();
+    let got = findings(&maillint(&[root_s, "--select", "SPF", "--format", "json"]).stdout);
+    let zone = "var/named/highscore.a2hosted.com.db";
+    assert_eq!(
+        got,
+        expected(&[
+            ("SPF001", "highscore.a2hosted.com", &format!("{zone}:4:1")),
+            ("SPF011", "highscore.a2hosted.com", &format!("{zone}:39:35")),
+            ("SPF011", "highscore.a2hosted.com", &format!("{zone}:40:36")),
+            ("SPF011", "highscore.a2hosted.com", &format!("{zone}:41:36")),
+            ("SPF011", "highscore.a2hosted.com", &format!("{zone}:42:37")),
+        ]),
+        "the address meant for the SPF record went into the four CalDAV/CardDAV records"
+    );
+    let out = maillint(&[root_s, "--select", "SPF", "--fix", "--unsafe-fixes"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Applied "),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(fs::read(root.join(zone)).unwrap()).unwrap();
+    for name in [
+        "_caldav._tcp",
+        "_caldavs._tcp",
+        "_carddav._tcp",
+        "_carddavs._tcp",
+    ] {
+        assert!(
+            text.contains(&format!("{name}\t14400\tIN\tTXT\t\"path=/\"\n")),
+            "{name}:\n{text}"
+        );
+    }
+    assert!(text.contains(
+        "highscore.a2hosted.com.\t14400\tIN\tTXT\t\"v=spf1 +a +mx +ip4:192.0.2.10 ~all\"\n"
+    ));
+    assert!(
+        findings(&maillint(&[root_s, "--select", "SPF", "--format", "json"]).stdout).is_empty()
+    );
+    if let Some(bin) = tool("named-checkzone", "bind9-utils") {
+        let (ok, _, out) = checkzone(&bin, "highscore.a2hosted.com", &root.join(zone));
+        assert!(ok, "{out}");
+    }
+}
