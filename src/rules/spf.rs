@@ -529,7 +529,7 @@ impl Ctx<'_> {
             f = f.note(format!(
                 "outside this server's zones, counted as one lookup each though their own \
                  records add more: {}",
-                count.external.join(", ")
+                unique(&count.external).join(", ")
             ));
         }
         out.push(f.help(
@@ -1231,7 +1231,7 @@ fn void_lookups(
             Severity::Warning,
             format!(
                 "{n} lookups of the SPF record of {d} find nothing ({}); receivers allow {MAX_VOID_LOOKUPS}",
-                count.voids.join(", ")
+                unique(&count.voids).join(", ")
             ),
         )
         .note(format!(
@@ -1253,6 +1253,18 @@ fn void_lookups(
     };
     out.push(f.help("remove the terms that name hosts which no longer exist"));
     true
+}
+
+/// The names of a list once each, in order (an include met twice is counted twice, but named
+/// once).
+fn unique(names: &[String]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for n in names {
+        if !out.contains(&n.as_str()) {
+            out.push(n);
+        }
+    }
+    out
 }
 
 /// The span of a whole record value.
