@@ -12,7 +12,9 @@ use std::net::IpAddr;
 use crate::finding::Loc;
 use crate::model::dns::Resolution;
 use crate::model::{Parsed, Server};
-use crate::parse::spf::{self, MacroKind, MacroString, Mechanism, Qualifier, SpfRecord, TermKind};
+use crate::parse::spf::{
+    self, MacroKind, MacroString, Mechanism, Modifier, Qualifier, SpfRecord, TermKind,
+};
 use crate::parse::txt::TxtText;
 use crate::parse::zone::{RData, RType, Record, Zone};
 use crate::source::Span;
@@ -25,6 +27,9 @@ pub const MAX_VOID_LOOKUPS: usize = 2;
 const MAX_MX_HOSTS: usize = 10;
 /// Recursion guard for includes and redirects (the lookup limit stops loops in practice).
 const MAX_DEPTH: usize = 12;
+/// [`Server::count_spf_lookups`] stops following includes past this many lookups (a record that
+/// includes the same names many times over would otherwise take exponential time).
+const COUNT_CAP: usize = 100;
 
 /// A TXT record of a local zone that is an SPF record.
 #[derive(Clone, Debug)]
@@ -224,6 +229,21 @@ impl Eval<'_> {
             );
         }
         let spf = &rec.spf;
+        // RFC 7208 §6: `redirect=` and `exp=` at most once each, else permerror.
+        for name in ["redirect", "exp"] {
+            let n = spf
+                .modifiers()
+                .filter(|(_, m)| m.name() == name && !matches!(m, Modifier::Unknown { .. }))
+                .count();
+            if n > 1 {
+                return (
+                    Outcome::PermError(format!(
+                        "the SPF record of {domain} has `{name}=` {n} times"
+                    )),
+                    None,
+                );
+            }
+        }
         for (term, mech) in spf.mechanisms() {
             if mech.needs_dns() {
                 self.lookups += 1;
@@ -512,27 +532,50 @@ pub struct LookupCount {
     pub external: Vec<String>,
     /// Terms whose target is known, from local zones, not to exist (void lookups).
     pub voids: Vec<String>,
+    /// Names whose record includes or redirects back to itself (directly or through others):
+    /// evaluating it never ends before the lookup limit.
+    pub loops: Vec<String>,
 }
 
 impl Server {
     /// Counts the lookups and void lookups of `domain`'s SPF record.
     pub fn count_spf_lookups(&self, domain: &str) -> LookupCount {
         let mut c = LookupCount::default();
-        let mut seen = Vec::new();
-        self.count_into(domain, &mut c, &mut seen, 0);
+        let mut path = Vec::new();
+        self.count_into(domain, &mut c, &mut path, 0);
         c
     }
 
-    fn count_into(&self, domain: &str, c: &mut LookupCount, seen: &mut Vec<String>, depth: usize) {
-        if depth > MAX_DEPTH || seen.iter().any(|s| s == domain) {
+    /// Counts `domain`'s record into `c`. `path` holds the names being counted (the includes
+    /// that led here): a name met again on it is a loop. A name included twice from different
+    /// places is counted twice, as evaluators do.
+    fn count_into(&self, domain: &str, c: &mut LookupCount, path: &mut Vec<String>, depth: usize) {
+        if path.iter().any(|s| s == domain) {
+            if !c.loops.iter().any(|l| l == domain) {
+                c.loops.push(domain.to_string());
+            }
             return;
         }
-        seen.push(domain.to_string());
+        if depth > MAX_DEPTH || c.lookups > COUNT_CAP {
+            return;
+        }
         let Some(records) = self.spf_records(domain) else {
             return;
         };
         let [rec] = records.as_slice() else { return };
-        let spf = &rec.spf;
+        path.push(domain.to_string());
+        self.count_record(domain, &rec.spf, c, path, depth);
+        path.pop();
+    }
+
+    fn count_record(
+        &self,
+        domain: &str,
+        spf: &SpfRecord,
+        c: &mut LookupCount,
+        path: &mut Vec<String>,
+        depth: usize,
+    ) {
         for term in &spf.terms {
             let TermKind::Mechanism(m) = &term.kind else {
                 continue;
@@ -549,7 +592,7 @@ impl Server {
             let local = self.zone_of(&name).is_some();
             let void = match m {
                 Mechanism::Include(_) if local => {
-                    self.count_into(&name, c, seen, depth + 1);
+                    self.count_into(&name, c, path, depth + 1);
                     false
                 }
                 Mechanism::Include(_) => {
@@ -573,7 +616,7 @@ impl Server {
             c.lookups += 1;
             if let Some(name) = target.domain() {
                 if self.zone_of(&name).is_some() {
-                    self.count_into(&name, c, seen, depth + 1);
+                    self.count_into(&name, c, path, depth + 1);
                 } else {
                     c.external.push(name);
                 }
