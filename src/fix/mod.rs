@@ -44,14 +44,12 @@ impl Overlay {
 
 /// Whether two edits of the same file overlap. Touching ranges do not; two insertions at the
 /// same offset do not either (they are applied in content order, so lines appended to a list
-/// or keys inserted into a sorted file stay in a deterministic, sorted order), unless they are
-/// identical.
+/// or keys inserted into a sorted file stay in a deterministic, sorted order). Identical edits
+/// do not conflict: they are the same change (the SOA serial bump every fix of a zone carries)
+/// and are applied once.
 fn overlaps(a: &Edit, b: &Edit) -> bool {
-    if a.file != b.file {
+    if a.file != b.file || a == b {
         return false;
-    }
-    if a == b {
-        return true;
     }
     let (a0, a1, b0, b1) = (a.span.start, a.span.end, b.span.start, b.span.end);
     if a0 == a1 && b0 == b1 {
@@ -120,6 +118,8 @@ pub fn apply_edits(original: &[u8], edits: &[&Edit]) -> Vec<u8> {
     sorted.sort_by(|a, b| {
         (a.span.start, a.span.end, &a.content).cmp(&(b.span.start, b.span.end, &b.content))
     });
+    // The same edit made by several fixes is one change.
+    sorted.dedup_by(|a, b| a == b);
     let mut out = Vec::with_capacity(original.len() + 64);
     let mut pos = 0usize;
     for e in sorted {
@@ -356,7 +356,8 @@ mod tests {
         let b = Edit::insert("f", 5, "y");
         let c = Edit::insert("f", 6, "y");
         assert!(!overlaps(&a, &b));
-        assert!(overlaps(&a, &a.clone()));
+        assert!(!overlaps(&a, &a.clone()), "identical edits are one change");
+        assert_eq!(apply_edits(b"0123456", &[&a, &a.clone()]), b"01234x56");
         assert!(!overlaps(&a, &c));
         assert_eq!(apply_edits(b"0123456", &[&b, &a]), b"01234xy56");
         let del = Edit::delete("f", Span::new(0, 5));

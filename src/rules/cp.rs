@@ -170,9 +170,14 @@ fn owner_of(server: &Server, path: &str) -> (Option<String>, Option<String>) {
     (user, domain)
 }
 
-/// CP006 for symlinks and special files, CP001 for files that could not be read.
+/// CP006 for symlinks and special files, CP001 for files that could not be read; one finding per
+/// path (a symlinked directory met on several ways is one problem).
 fn skipped(server: &Server, out: &mut Vec<Finding>) {
+    let mut seen = std::collections::BTreeSet::new();
     for skip in &server.skipped {
+        if !seen.insert(skip.path.as_str()) {
+            continue;
+        }
         let (code, severity) = match skip.kind {
             SkipKind::Symlink { .. }
             | SkipKind::SymlinkEscapesRoot
