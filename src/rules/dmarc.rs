@@ -9,7 +9,9 @@
 //! ignore them.
 //!
 //! Each problem is reported once: a record with syntax errors (DMARC002) gets no DMARC003;
-//! several records are one DMARC002, and their contents are not judged. Unknown tags are not
+//! several records starting with `v=DMARC1` are one DMARC002, and their contents are not
+//! judged; a record meant as DMARC that does not start with `v=DMARC1` is its own DMARC002
+//! (receivers discard it before counting), next to a valid record or not. Unknown tags are not
 //! errors (RFC 9989 says to ignore them), nor are `pct`, `rf` and `ri` (valid in RFC 7489,
 //! removed by RFC 9989): findings on the record mention them in a note.
 //!
@@ -216,10 +218,17 @@ pub fn check(s: &Server, out: &mut Vec<Finding>) {
                 .domain(d.clone())
                 .maybe_user(user.clone())
         };
+        // Records that start with `v=DMARC1` are the ones receivers consider; the others that
+        // were meant as DMARC are reported for their errors.
+        let (recs, meant): (Vec<DmarcAt<'_>>, Vec<DmarcAt<'_>>) =
+            recs.into_iter().partition(|r| r.rec.is_dmarc());
+        for r in &meant {
+            syntax_error(&d, r, recs.is_empty(), &finding, out);
+        }
         match recs.as_slice() {
             // Covered by a parent's record: judged by DMARC004 with the parent's policy for
             // subdomains; the parent's record itself is judged with the parent.
-            [] => match covering_parent(s, &d) {
+            [] if meant.is_empty() => match covering_parent(s, &d) {
                 Some((parent, recs)) => {
                     if let [rec] = recs.as_slice()
                         && applied(&rec.rec)
@@ -231,27 +240,10 @@ pub fn check(s: &Server, out: &mut Vec<Finding>) {
                 }
                 None => missing(s, &d, &others, today, &finding, out),
             },
+            [] => {}
             [r] => {
-                let errors = r.rec.errors();
-                if let Some((first, rest)) = errors.split_first() {
-                    let mut f = finding(
-                        "DMARC002",
-                        Severity::Error,
-                        format!("the DMARC record of {d} is invalid: {}", first.message),
-                    )
-                    .at(r.loc(first.span))
-                    .label("here");
-                    for e in rest {
-                        f = f.related(r.loc(e.span), e.message.clone());
-                    }
-                    f = f.note(consequence(&r.rec));
-                    for n in r.tag_notes() {
-                        f = f.note(n);
-                    }
-                    if let Some(h) = &first.help {
-                        f = f.help(h.clone());
-                    }
-                    out.push(f);
+                if !r.rec.errors().is_empty() {
+                    syntax_error(&d, r, true, &finding, out);
                 } else if r.rec.p() == Some(Policy::None) {
                     let mut f = finding(
                         "DMARC003",
@@ -304,17 +296,56 @@ pub fn check(s: &Server, out: &mut Vec<Finding>) {
     }
 }
 
+/// DMARC002 for the syntax errors of one record; `alone`: no other record at `_dmarc` starts
+/// with `v=DMARC1`.
+fn syntax_error(
+    d: &str,
+    r: &DmarcAt<'_>,
+    alone: bool,
+    finding: &dyn Fn(&'static str, Severity, String) -> Finding,
+    out: &mut Vec<Finding>,
+) {
+    let errors = r.rec.errors();
+    let Some((first, rest)) = errors.split_first() else {
+        return;
+    };
+    let mut f = finding(
+        "DMARC002",
+        Severity::Error,
+        format!("the DMARC record of {d} is invalid: {}", first.message),
+    )
+    .at(r.loc(first.span))
+    .label("here");
+    for e in rest {
+        f = f.related(r.loc(e.span), e.message.clone());
+    }
+    f = f.note(consequence(&r.rec, alone));
+    for n in r.tag_notes() {
+        f = f.note(n);
+    }
+    if let Some(h) = &first.help {
+        f = f.help(h.clone());
+    }
+    out.push(f);
+}
+
 /// Whether receivers apply the record's policy: it starts with `v=DMARC1` and has a valid `p`.
 fn applied(rec: &DmarcRecord) -> bool {
     rec.is_dmarc() && rec.p().is_some()
 }
 
 /// What an invalid record means for receivers.
-fn consequence(rec: &DmarcRecord) -> String {
+fn consequence(rec: &DmarcRecord, alone: bool) -> String {
     if !rec.is_dmarc() {
-        "receivers ignore a TXT record at _dmarc that does not start with `v=DMARC1` (RFC 7489 \
-         §6.6.3): the domain has no DMARC policy"
-            .into()
+        format!(
+            "receivers ignore a TXT record at _dmarc that does not start with `v=DMARC1` (RFC \
+             7489 §6.6.3){}",
+            if alone {
+                ": the domain has no DMARC policy"
+            } else {
+                ""
+            }
+        )
     } else if rec.p().is_none() {
         "without a valid `p`, RFC 7489 receivers ignore the record (or read it as p=none when \
          rua= is valid), and RFC 9989 reads it as p=none"
