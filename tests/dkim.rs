@@ -120,7 +120,11 @@ const FINDINGS: &[(&str, &str, &str)] = &[
         "split.example",
         "var/named/split.example.db:16:286",
     ),
-    ("DMARC002", "stray.example", "var/named/stray.example.db:17:22"),
+    (
+        "DMARC002",
+        "stray.example",
+        "var/named/stray.example.db:17:22",
+    ),
     (
         "DMARC002",
         "syntax.example",
