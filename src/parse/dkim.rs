@@ -15,7 +15,8 @@
 //! makes the whole list invalid), `v` not first or not `DKIM1`, bad base64 in `p` (at the
 //! offending character), a missing `p`. Spans are byte offsets into the record's text;
 //! [`crate::parse::txt::TxtText`] maps them to the zone file. The parts and semicolons tile the
-//! text, so [`DkimKey::render`] gives it back byte for byte.
+//! text, so [`DkimKey::render`] gives it back byte for byte. The grammar checks `p=` and
+//! places its errors; [`crate::base64::decode`] decodes it and [`crate::der`] reads the key.
 //!
 //! Decisions where the RFC is silent:
 //! - White space after the final `;` is accepted (the ABNF has none there; verifiers strip it).
@@ -669,20 +670,12 @@ fn decode_base64(text: &str, value: Span) -> Result<Vec<u8>, SyntaxError> {
         };
         return Err(SyntaxError::new(span, message).with_help(help));
     }
-    let mut sextets = Vec::with_capacity(v.len());
-    let mut padding = 0usize;
-    for b in v.bytes() {
-        match b {
-            b'A'..=b'Z' => sextets.push(b - b'A'),
-            b'a'..=b'z' => sextets.push(b - b'a' + 26),
-            b'0'..=b'9' => sextets.push(b - b'0' + 52),
-            b'+' => sextets.push(62),
-            b'/' => sextets.push(63),
-            b'=' => padding += 1,
-            _ => {}
-        }
-    }
-    let total = sextets.len() + padding;
+    // The grammar accepted it: count the characters (padding included) to see whether the key
+    // is whole, then decode with the crate's decoder.
+    let total = v
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .count();
     if !total.is_multiple_of(4) {
         return Err(SyntaxError::new(
             value,
@@ -693,83 +686,22 @@ fn decode_base64(text: &str, value: Span) -> Result<Vec<u8>, SyntaxError> {
         )
         .with_help("copy the whole key again from the server (cPanel: Email Deliverability)"));
     }
-    let mut out = Vec::with_capacity(sextets.len() * 3 / 4);
-    for chunk in sextets.chunks(4) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &s)| n | (u32::from(s) << (18 - 6 * i)));
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..chunk.len() - 1]);
-    }
-    Ok(out)
+    crate::base64::decode(v.as_bytes()).map_err(|e| {
+        // Not reached for text the grammar accepted; kept so that a disagreement is an error
+        // the user sees, not a panic.
+        SyntaxError::new(Span::at(off + e.offset.min(v.len())), e.message)
+            .with_help("copy the key again from the server (cPanel: Email Deliverability)")
+    })
 }
 
-/// Decodes standard base64 (white space ignored; padding optional only when exact), such as the
-/// body of a PEM file; `None` when it is not base64.
-pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    decode_base64(text, Span::new(0, text.len())).ok()
-}
-
-/// The size in bits of an RSA modulus in DER: a SubjectPublicKeyInfo whose algorithm is
-/// rsaEncryption, or a bare PKCS#1 RSAPublicKey. `None` for anything else.
+/// The size in bits of an RSA modulus in DER ([`crate::der::public_key`]): a
+/// SubjectPublicKeyInfo whose algorithm is rsaEncryption, or a bare PKCS#1 RSAPublicKey. `None`
+/// for anything else.
 pub fn rsa_key_bits(der: &[u8]) -> Option<usize> {
-    const RSA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-    let (tag, outer, _) = der_item(der)?;
-    if tag != 0x30 {
-        return None;
+    match crate::der::public_key(der) {
+        Ok(crate::der::PublicKey::Rsa { bits }) => Some(bits),
+        _ => None,
     }
-    let (tag, first, rest) = der_item(outer)?;
-    let rsa_public_key = match tag {
-        // PKCS#1: SEQUENCE { INTEGER n, INTEGER e }.
-        0x02 => outer,
-        // SPKI: SEQUENCE { SEQUENCE { OID, params }, BIT STRING }.
-        0x30 => {
-            let (oid_tag, oid, _) = der_item(first)?;
-            if oid_tag != 0x06 || oid != RSA_OID {
-                return None;
-            }
-            let (bits_tag, bits, _) = der_item(rest)?;
-            if bits_tag != 0x03 || bits.first() != Some(&0) {
-                return None;
-            }
-            let (seq_tag, seq, _) = der_item(&bits[1..])?;
-            if seq_tag != 0x30 {
-                return None;
-            }
-            seq
-        }
-        _ => return None,
-    };
-    let (int_tag, n, rest) = der_item(rsa_public_key)?;
-    let (e_tag, _, _) = der_item(rest)?;
-    if int_tag != 0x02 || e_tag != 0x02 {
-        return None;
-    }
-    let n = &n[n.iter().take_while(|&&b| b == 0).count()..];
-    let first = *n.first()?;
-    Some((n.len() - 1) * 8 + (8 - first.leading_zeros() as usize))
-}
-
-/// One DER item: its tag, its content, and what follows it.
-fn der_item(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let tag = *b.first()?;
-    let first = *b.get(1)?;
-    let (len, start) = if first < 0x80 {
-        (first as usize, 2)
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let len = b
-            .get(2..2 + n)?
-            .iter()
-            .fold(0usize, |l, &x| (l << 8) | x as usize);
-        (len, 2 + n)
-    };
-    let content = b.get(start..start.checked_add(len)?)?;
-    Some((tag, content, &b[start + len..]))
 }
 
 #[cfg(test)]
@@ -1004,6 +936,7 @@ mod tests {
 
     #[test]
     fn base64_and_der() {
+        let base64_decode = |text: &str| decode_base64(text, Span::new(0, text.len())).ok();
         assert_eq!(base64_decode("TWFu").unwrap(), b"Man");
         assert_eq!(base64_decode("TWE=").unwrap(), b"Ma");
         assert_eq!(base64_decode("TQ==").unwrap(), b"M");
