@@ -212,6 +212,7 @@ fn every_registered_rule_fires_in_some_tree() {
         "testdata/mx",
         "testdata/cp",
         "testdata/spf",
+        "testdata/dkim",
     ] {
         let out = maillint(&[tree, "--format", "json"]);
         for (code, _, _) in findings(&out.stdout) {
