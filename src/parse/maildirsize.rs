@@ -12,7 +12,10 @@
 //! once; an empty first line is a definition without limits; a usage record may carry a `+` sign
 //! and leading or trailing blanks (writers pad the numbers); blank lines after the first are kept
 //! as blank; a final `\r` is tolerated everywhere. A number too large for 64 bits is an error, as
-//! is anything else on a line. Parsed one line at a time with `grammar/maildirsize.pest`.
+//! is anything else on a line. Parsed one line at a time with `grammar/maildirsize.pest`; a file
+//! grows by one record per delivery, so the usage lines of the usual shapes are read by a small
+//! scanner first, and the grammar reads (and reports) the rest. The grammar is the reference:
+//! tests check that both read every line alike.
 
 use crate::parse::{Lossless, SyntaxError, describe_char, from_pest_error, line_spans};
 use crate::source::{SourceFile, Span};
@@ -139,6 +142,10 @@ const USAGE_HELP: &str = "after the first line, each line is `<bytes> <messages>
 
 /// Parses a `maildirsize` file. Never fails; see [`SizeLineKind::Invalid`].
 pub fn parse(src: &SourceFile) -> MaildirSize {
+    parse_with(src, usage)
+}
+
+fn parse_with(src: &SourceFile, usage: fn(&str, usize) -> SizeLineKind) -> MaildirSize {
     let text = src.text();
     let mut lines = Vec::new();
     for (i, span) in line_spans(text).enumerate() {
@@ -242,11 +249,58 @@ fn definition(body: &str, off: usize) -> SizeLineKind {
     SizeLineKind::Definition(d)
 }
 
+/// A usage line or a blank line, through the scanner when it recognises the line (the common
+/// case), else through the grammar.
 fn usage(body: &str, off: usize) -> SizeLineKind {
-    if LineParser::parse(Rule::blank, body).is_ok() {
-        return SizeLineKind::Blank;
+    scan_usage(body, off).unwrap_or_else(|| usage_by_grammar(body, off))
+}
+
+/// The common shapes (`1843 1`, padded numbers, blank lines) read without pest; `None` for
+/// anything else, which the grammar then reads (and reports). Tests check that both agree.
+fn scan_usage(body: &str, off: usize) -> Option<SizeLineKind> {
+    let b = body.as_bytes();
+    let (b, has_cr) = match b.split_last() {
+        Some((b'\r', rest)) => (rest, true),
+        _ => (b, false),
+    };
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let mut i = b.iter().take_while(|c| blank(c)).count();
+    if i == b.len() {
+        return Some(SizeLineKind::Blank);
     }
-    let pairs = match LineParser::parse(Rule::usage, body) {
+    let number = |i: &mut usize| -> Option<(i64, Span)> {
+        let start = *i;
+        if matches!(b.get(*i), Some(b'-' | b'+')) {
+            *i += 1;
+        }
+        let digits = b[*i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        *i += digits;
+        let text = &body[start..*i];
+        let n = text.trim_start_matches('+').parse::<i64>().ok()?;
+        Some((n, Span::new(off + start, off + *i)))
+    };
+    let (bytes, bytes_span) = number(&mut i)?;
+    let gap = b[i..].iter().take_while(|c| blank(c)).count();
+    if gap == 0 {
+        return None;
+    }
+    i += gap;
+    let (messages, messages_span) = number(&mut i)?;
+    i += b[i..].iter().take_while(|c| blank(c)).count();
+    (i == b.len()).then_some(SizeLineKind::Usage(UsageRecord {
+        bytes,
+        bytes_span,
+        messages,
+        messages_span,
+        has_cr,
+    }))
+}
+
+fn usage_by_grammar(body: &str, off: usize) -> SizeLineKind {
+    let pairs = match LineParser::parse(Rule::record, body) {
         Ok(p) => p,
         Err(e) => {
             return SizeLineKind::Invalid(mismatch(
@@ -260,28 +314,37 @@ fn usage(body: &str, off: usize) -> SizeLineKind {
     };
     let mut nums: Vec<(i64, Span)> = Vec::with_capacity(2);
     let mut has_cr = false;
-    for p in pairs.into_iter().next().expect("usage").into_inner() {
+    let mut record = false;
+    for p in pairs.into_iter().next().expect("record").into_inner() {
         match p.as_rule() {
             Rule::cr => has_cr = true,
-            Rule::signed => {
-                let span = Span::from_pest(p.as_span()).offset(off);
-                let what = if nums.is_empty() {
-                    "a number of bytes"
-                } else {
-                    "a number of messages"
-                };
-                match p.as_str().trim_start_matches('+').parse::<i64>() {
-                    Ok(n) => nums.push((n, span)),
-                    Err(_) => {
-                        return SizeLineKind::Invalid(too_large(span, what).with_help(USAGE_HELP));
+            Rule::usage => {
+                record = true;
+                for n in p.into_inner().filter(|n| n.as_rule() == Rule::signed) {
+                    let span = Span::from_pest(n.as_span()).offset(off);
+                    let what = if nums.is_empty() {
+                        "a number of bytes"
+                    } else {
+                        "a number of messages"
+                    };
+                    match n.as_str().trim_start_matches('+').parse::<i64>() {
+                        Ok(v) => nums.push((v, span)),
+                        Err(_) => {
+                            return SizeLineKind::Invalid(
+                                too_large(span, what).with_help(USAGE_HELP),
+                            );
+                        }
                     }
                 }
             }
             _ => {}
         }
     }
+    if !record {
+        return SizeLineKind::Blank;
+    }
     let [(bytes, bytes_span), (messages, messages_span)] = nums[..] else {
-        unreachable!("the usage rule has two numbers");
+        unreachable!("a usage record has two numbers");
     };
     SizeLineKind::Usage(UsageRecord {
         bytes,
@@ -290,6 +353,12 @@ fn usage(body: &str, off: usize) -> SizeLineKind {
         messages_span,
         has_cr,
     })
+}
+
+/// Parses with the grammar only (no scanner): the reference the scanner must agree with.
+#[doc(hidden)]
+pub fn parse_by_grammar(src: &SourceFile) -> MaildirSize {
+    parse_with(src, usage_by_grammar)
 }
 
 #[cfg(test)]
