@@ -137,9 +137,11 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     };
     let stdout = io::stdout();
     let stderr = io::stderr();
+    // Standard error is not locked for the whole run: the mailbox progress bar draws on it from
+    // worker threads while the main thread waits for them.
     let result = match cli.command {
-        Some(Command::Check(args)) => check(&args, &mut stdout.lock(), &mut stderr.lock()),
-        None => check(&cli.check, &mut stdout.lock(), &mut stderr.lock()),
+        Some(Command::Check(args)) => check(&args, &mut stdout.lock(), &mut io::stderr()),
+        None => check(&cli.check, &mut stdout.lock(), &mut io::stderr()),
         Some(Command::Rule { code }) => rule(&code, &mut stdout.lock()),
         Some(Command::Rules { format }) => list_rules(format, &mut stdout.lock()),
         Some(Command::Restore { backup }) => restore(&backup, &mut stdout.lock()),
