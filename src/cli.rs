@@ -137,9 +137,11 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     };
     let stdout = io::stdout();
     let stderr = io::stderr();
+    // Standard error is not locked for the whole run: the mailbox progress bar draws on it from
+    // worker threads while the main thread waits for them.
     let result = match cli.command {
-        Some(Command::Check(args)) => check(&args, &mut stdout.lock(), &mut stderr.lock()),
-        None => check(&cli.check, &mut stdout.lock(), &mut stderr.lock()),
+        Some(Command::Check(args)) => check(&args, &mut stdout.lock(), &mut io::stderr()),
+        None => check(&cli.check, &mut stdout.lock(), &mut io::stderr()),
         Some(Command::Rule { code }) => rule(&code, &mut stdout.lock()),
         Some(Command::Rules { format }) => list_rules(format, &mut stdout.lock()),
         Some(Command::Restore { backup }) => restore(&backup, &mut stdout.lock()),
@@ -307,6 +309,39 @@ fn restore(backup: &Path, out: &mut dyn Write) -> Result<i32, RunError> {
     })
 }
 
+/// The progress bar of the mailbox walk, on stderr (created only when stderr is a terminal).
+#[derive(Default)]
+struct MailboxBar {
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl crate::model::mail::Progress for MailboxBar {
+    fn start(&self, mailboxes: u64) {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(mailboxes),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "sizing mailboxes {bar:30} {pos}/{len} ({elapsed})",
+        ) {
+            bar.set_style(style);
+        }
+        *self.bar.lock().unwrap() = Some(bar);
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(bar) = &*self.bar.lock().unwrap() {
+            bar.inc(n);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.lock().unwrap().take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Everything `check` needs besides the arguments.
 struct Env {
     cfg: Config,
@@ -320,6 +355,13 @@ impl Env {
         let cfg = load_config(args)?;
         let selection = selection(args, &cfg)?;
         let mut opts = crate::model::Options::from_config(&cfg);
+        // Mailboxes are walked only when a mailbox rule needs them.
+        opts.mailbox_scan = crate::model::mail::Scan::for_selection(&selection);
+        if !args.no_progress && io::stderr().is_terminal() {
+            opts.progress = Some(crate::model::mail::ProgressHook(std::sync::Arc::new(
+                MailboxBar::default(),
+            )));
+        }
         opts.server_ips.extend(args.server_ip.iter().copied());
         if let Some(h) = &args.hostname {
             opts.hostname = Some(h.trim_end_matches('.').to_ascii_lowercase());

@@ -7,8 +7,8 @@ mod common;
 use std::path::Path;
 
 use maillint::parse::{
-    self, Lossless, colonmap, domainlist, exim, iplist, keyvalue, mailacct, render, userdata,
-    valiases, zone,
+    self, Lossless, colonmap, domainlist, exim, iplist, keyvalue, mailacct, maildirsize, render,
+    userdata, valiases, zone,
 };
 use maillint::source::SourceFile;
 
@@ -54,6 +54,9 @@ fn render_by_path(path: &str, src: &SourceFile) -> Option<Vec<u8>> {
         // DKIM public keys are decoded, never edited: the PEM parser keeps spans, not a document.
         ["var", "cpanel", "domain_keys", "public" | "private", _] => return None,
         [.., "mail", _, _, "cur" | "new" | "tmp", _] => return None,
+        [.., "maildirsize"] => out(&maildirsize::parse(src), src),
+        // Other mail contents: messages of folders and of the default mailbox, mbox and mdbox.
+        _ if parts.contains(&"mail") => return None,
         _ if name == ".gitkeep" => return None,
         _ => panic!("{path}: no parser reads this file; map it in render_by_path"),
     })

@@ -213,6 +213,7 @@ fn every_registered_rule_fires_in_some_tree() {
         "testdata/cp",
         "testdata/spf",
         "testdata/dkim",
+        "testdata/mail",
     ] {
         let out = maillint(&[tree, "--format", "json"]);
         for (code, _, _) in findings(&out.stdout) {
@@ -277,13 +278,16 @@ fn fixed_findings_are_gone_after_fix() {
             .iter()
             .map(key)
             .collect();
-        for r in &remaining {
+        // Routing a domain remotely leaves its local mailboxes behind: MBX004 (info) says so.
+        let moved = |r: &(String, String)| r.0 == "\"MBX004\"";
+        for r in remaining.iter().filter(|r| !moved(r)) {
             assert!(earlier.contains(r), "{tree}: --fix introduced {r:?}");
         }
         if tree == "exchange" {
-            assert!(
-                remaining.is_empty(),
-                "the Exchange story is fully fixed: {remaining:?}"
+            assert_eq!(
+                remaining,
+                [("\"MBX004\"".to_string(), "\"example.org\"".to_string())],
+                "the Exchange story is fully fixed, and team@example.org's mailbox is left to copy"
             );
         }
     }

@@ -274,6 +274,7 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
     read_zones(&mut s, &r);
     read_exim(&mut s, &r);
     read_dkim_keys(&mut s, &r);
+    crate::model::mail::load(&mut s, &root.tree, &mut extra_skips);
 
     extra_skips.extend(root.tree.skipped());
     extra_skips.sort();
@@ -666,6 +667,8 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
             shadow: s.take(shadow),
             quota: s.take(quota),
             mailbox_dirs,
+            mailboxes: Default::default(),
+            mailbox_listing: Default::default(),
         };
         if let Some(a) = s.accounts.get_mut(&user) {
             a.mail.insert(domain, files);

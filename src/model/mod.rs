@@ -25,6 +25,7 @@ use crate::tree::{Meta, RootKind, Skip};
 
 pub mod dns;
 mod load;
+pub mod mail;
 pub mod spf;
 
 pub use load::load;
@@ -210,6 +211,12 @@ pub struct MailFiles {
     /// Names of the directories in `HOME/mail/DOMAIN/`: Exim delivers to a local part when its
     /// directory exists there (cpanel.md §5.1). Symlinks and other entries are not included.
     pub mailbox_dirs: BTreeSet<String>,
+    /// The entries of `HOME/mail/DOMAIN/` that are directories, symlinks or special files, by
+    /// name, when a mailbox rule is selected ([`mail::Scan`]); walked and sized with
+    /// [`mail::Scan::Usage`].
+    pub mailboxes: mail::Mailboxes,
+    /// Whether `HOME/mail/DOMAIN/` was listed for `mailboxes`.
+    pub mailbox_listing: mail::Listing,
 }
 
 impl MailFiles {
@@ -253,6 +260,8 @@ pub struct Account {
     pub mxcheck: BTreeMap<String, MxCheck>,
     /// Mail account files by domain.
     pub mail: BTreeMap<String, MailFiles>,
+    /// The default mailbox `HOME/mail/`, walked with [`mail::Scan::Usage`].
+    pub default_mailbox: Option<mail::Mailbox>,
 }
 
 impl Account {
@@ -414,6 +423,10 @@ pub struct Options {
     pub nameservers: Vec<String>,
     pub gateway_mx: Vec<String>,
     pub pop_max_bytes: u64,
+    /// How much of the mail storage to read (only what the selected rules need).
+    pub mailbox_scan: mail::Scan,
+    /// Told how the mailbox walk advances.
+    pub progress: Option<mail::ProgressHook>,
 }
 
 impl Options {
@@ -425,6 +438,8 @@ impl Options {
             nameservers: cfg.server.nameservers.clone(),
             gateway_mx: cfg.server.gateway_mx.clone(),
             pop_max_bytes: cfg.mailbox.pop_max_bytes,
+            mailbox_scan: mail::Scan::Off,
+            progress: None,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod exim;
 pub mod iplist;
 pub mod keyvalue;
 pub mod mailacct;
+pub mod maildirsize;
 pub mod pem;
 pub mod spf;
 pub mod txt;

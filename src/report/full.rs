@@ -87,7 +87,7 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
     match f
         .location
         .as_ref()
-        .and_then(|l| files.get(&l.file).map(|src| (l, src)))
+        .and_then(|l| files.showable(&l.file).map(|src| (l, src)))
     {
         Some((loc, src)) => {
             let same: Vec<_> = f
