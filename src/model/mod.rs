@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::finding::{Files, Loc};
 use crate::parse::{
-    SyntaxError, colonmap::ColonMap, domainlist::DomainList, iplist::IpList,
+    SyntaxError, colonmap::ColonMap, domainlist::DomainList, filter::Filter, iplist::IpList,
     keyvalue::KeyValueFile, mailacct, userdata, valiases::Aliases,
 };
 use crate::source::SourceFile;
@@ -209,6 +209,9 @@ pub struct MailFiles {
     /// Names of the directories in `HOME/mail/DOMAIN/`: Exim delivers to a local part when its
     /// directory exists there (cpanel.md §5.1). Symlinks and other entries are not included.
     pub mailbox_dirs: BTreeSet<String>,
+    /// Per-mailbox Exim filters `HOME/etc/DOMAIN/LOCALPART/filter`, by local part (read for
+    /// the mail accounts of `shadow`).
+    pub filters: BTreeMap<String, Parsed<Filter>>,
 }
 
 impl MailFiles {
@@ -252,6 +255,8 @@ pub struct Account {
     pub mxcheck: BTreeMap<String, MxCheck>,
     /// Mail account files by domain.
     pub mail: BTreeMap<String, MailFiles>,
+    /// `HOME/etc/filter`: the main account's Exim filter.
+    pub filter: Option<Parsed<Filter>>,
 }
 
 impl Account {
@@ -376,6 +381,8 @@ pub struct Server {
     pub valiases: BTreeMap<String, Parsed<Aliases>>,
     /// `etc/vdomainaliases/DOMAIN` by domain.
     pub vdomainaliases: BTreeMap<String, Parsed<Aliases>>,
+    /// `etc/vfilters/DOMAIN` by domain: the account's Exim filters for the domain.
+    pub vfilters: BTreeMap<String, Parsed<Filter>>,
 
     /// DKIM public keys (`var/cpanel/domain_keys/public/DOMAIN`), by domain: the keys Exim signs
     /// with (cPanel keeps the private half next to them; maillint never reads it).

@@ -11,6 +11,7 @@ use crate::source::{SourceFile, Span};
 pub mod colonmap;
 pub mod domainlist;
 pub mod exim;
+pub mod filter;
 pub mod iplist;
 pub mod keyvalue;
 pub mod mailacct;
