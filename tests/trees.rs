@@ -211,6 +211,7 @@ fn every_registered_rule_fires_in_some_tree() {
         "testdata/routing",
         "testdata/mx",
         "testdata/cp",
+        "testdata/fwd",
     ] {
         let out = maillint(&[tree, "--format", "json"]);
         for (code, _, _) in findings(&out.stdout) {
