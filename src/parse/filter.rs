@@ -24,8 +24,9 @@
 //! `unseen` or `noerror`.
 //!
 //! Decisions where the specification leaves room:
-//! - Lossless at the level of physical lines: [`Filter::lines`] are the pieces. The commands and
-//!   blocks are a tree of spans over the tokens; comments are listed in [`Filter::comments`].
+//! - Lossless: the pieces are the top-level statements (commands, `if` blocks, opaque text) and
+//!   the text between them; inside, commands and blocks are a tree of spans over the tokens, and
+//!   comments are listed in [`Filter::comments`].
 //! - Unknown commands and conditions maillint does not understand are kept as opaque nodes with
 //!   their spans, never reported: only what breaks the block structure is an error (a missing
 //!   `then` or `endif`, an `elif`/`else`/`endif` with no `if`, a string never closed, a command
@@ -73,8 +74,8 @@ pub struct Filter {
     pub kind: FilterKind,
     /// The `# Exim filter` (or `# Sieve filter`) comment.
     pub header: Option<Span>,
-    /// Every physical line with its `\n`: the pieces of the document.
-    pub lines: Vec<Span>,
+    /// The length of the file.
+    pub len: usize,
     /// Every comment (`#` to the end of the line), the header included.
     pub comments: Vec<Span>,
     /// The top-level commands and blocks.
@@ -92,7 +93,7 @@ pub struct Stmt {
 
 #[derive(Clone, Debug)]
 pub enum StmtKind {
-    If(IfBlock),
+    If(Box<IfBlock>),
     Command(Command),
     /// Tokens that are no command maillint knows, up to the next keyword.
     Opaque,
@@ -268,7 +269,7 @@ pub enum CondKind {
     Not(Box<Cond>),
     /// `( … )`.
     Group(Box<Cond>),
-    Test(Test),
+    Test(Box<Test>),
     /// `delivered`, `error_message`, `first_delivery`, `manually_thawed`, `personal …`.
     Word(String),
     ForAnyAddress {
@@ -342,8 +343,22 @@ impl Filter {
 }
 
 impl Lossless for Filter {
+    /// The top-level statements and the text between them (white space and comments).
     fn pieces(&self) -> Vec<Span> {
-        self.lines.clone()
+        let mut out = Vec::with_capacity(self.body.len() * 2 + 1);
+        let mut pos = 0usize;
+        for s in &self.body {
+            let (start, end) = (s.span.start as usize, s.span.end as usize);
+            if start > pos {
+                out.push(Span::new(pos, start));
+            }
+            out.push(s.span);
+            pos = pos.max(end);
+        }
+        if pos < self.len || out.is_empty() {
+            out.push(Span::new(pos, self.len.max(pos)));
+        }
+        out
     }
 }
 
@@ -709,11 +724,154 @@ struct Token {
 const UNCLOSED_HELP: &str = "end the string with `\"` on the same line, or end the line with `\\` \
                              to continue it on the next one";
 
+/// A piece of a line, as the grammar's rules name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Piece {
+    Comment,
+    LParen,
+    RParen,
+    Word,
+    /// `string`: a quoted string closed on the line.
+    Str,
+    /// `open`: a string that goes on on the next line.
+    Open,
+    /// `unclosed`: a string the line ends in.
+    Unclosed,
+    /// The end of a string begun on an earlier line (`rest`, `rest_open`, `rest_unclosed`).
+    Rest,
+    RestOpen,
+    RestUnclosed,
+}
+
+/// The pieces of a line (`cont`: the line goes on with a string the line before left open),
+/// with the pest grammar: the definition, which [`pieces_fast`] follows.
+fn pieces_grammar(text: &str, cont: bool, out: &mut Vec<(Piece, usize, usize)>) {
+    let rule = if cont { Rule::cont } else { Rule::line };
+    let Ok(mut pairs) = LineParser::parse(rule, text) else {
+        // Not reached: every rule of a line can match any character.
+        return;
+    };
+    let Some(line) = pairs.next() else { return };
+    for p in line.into_inner() {
+        let piece = match p.as_rule() {
+            Rule::comment => Piece::Comment,
+            Rule::lparen => Piece::LParen,
+            Rule::rparen => Piece::RParen,
+            Rule::word => Piece::Word,
+            Rule::string => Piece::Str,
+            Rule::open => Piece::Open,
+            Rule::unclosed => Piece::Unclosed,
+            Rule::rest => Piece::Rest,
+            Rule::rest_open => Piece::RestOpen,
+            Rule::rest_unclosed => Piece::RestUnclosed,
+            _ => continue,
+        };
+        out.push((piece, p.as_span().start(), p.as_span().end()));
+    }
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | 0x0B | 0x0C)
+}
+
+/// How the characters of a string end: at its closing quote (the offset after it), at a `\` that
+/// ends the line, or at the end of the line.
+enum StrEnd {
+    Closed(usize),
+    Open,
+    Unclosed,
+}
+
+fn string_end(b: &[u8], mut i: usize) -> StrEnd {
+    while i < b.len() {
+        match b[i] {
+            b'"' => return StrEnd::Closed(i + 1),
+            // `\` and the character after it (whose other bytes, if any, are never `"` or `\`).
+            b'\\' if i + 1 < b.len() => i += 2,
+            b'\\' => return StrEnd::Open,
+            _ => i += 1,
+        }
+    }
+    StrEnd::Unclosed
+}
+
+/// The pieces of a line, as [`pieces_grammar`] finds them, with a plain loop: pest spends about a
+/// microsecond per token, which a big filter file would turn into seconds.
+fn pieces_fast(text: &str, cont: bool, out: &mut Vec<(Piece, usize, usize)>) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    let skip_ws = |mut i: usize| {
+        while i < n && is_ws(b[i]) {
+            i += 1;
+        }
+        i
+    };
+    if cont {
+        i = skip_ws(i);
+        match string_end(b, i) {
+            StrEnd::Closed(end) => {
+                out.push((Piece::Rest, i, end));
+                i = end;
+            }
+            StrEnd::Open => {
+                out.push((Piece::RestOpen, i, n));
+                return;
+            }
+            StrEnd::Unclosed => {
+                out.push((Piece::RestUnclosed, i, n));
+                return;
+            }
+        }
+    }
+    loop {
+        i = skip_ws(i);
+        if i >= n {
+            return;
+        }
+        match b[i] {
+            b'#' => {
+                out.push((Piece::Comment, i, n));
+                return;
+            }
+            b'(' => {
+                out.push((Piece::LParen, i, i + 1));
+                i += 1;
+            }
+            b')' => {
+                out.push((Piece::RParen, i, i + 1));
+                i += 1;
+            }
+            b'"' => match string_end(b, i + 1) {
+                StrEnd::Closed(end) => {
+                    out.push((Piece::Str, i, end));
+                    i = end;
+                }
+                StrEnd::Open => {
+                    out.push((Piece::Open, i, n));
+                    return;
+                }
+                StrEnd::Unclosed => {
+                    out.push((Piece::Unclosed, i, n));
+                    return;
+                }
+            },
+            _ => {
+                let start = i;
+                while i < n && !is_ws(b[i]) && b[i] != b'(' && b[i] != b')' {
+                    i += 1;
+                }
+                out.push((Piece::Word, start, i));
+            }
+        }
+    }
+}
+
 /// Reads tokens one physical line at a time.
 struct Lexer<'a> {
     src: &'a SourceFile,
-    lines: Vec<lines::Line>,
-    next_line: usize,
+    /// Where the next line starts.
+    pos: usize,
     buf: VecDeque<Token>,
     /// Where a string left open by a line ending in `\` starts.
     open: Option<usize>,
@@ -721,19 +879,21 @@ struct Lexer<'a> {
     errors: Vec<SyntaxError>,
     /// The end of the last token taken.
     last_end: usize,
+    /// The pieces of the current line (kept to reuse its allocation).
+    pieces: Vec<(Piece, usize, usize)>,
 }
 
 impl<'a> Lexer<'a> {
     fn new(src: &'a SourceFile) -> Lexer<'a> {
         Lexer {
             src,
-            lines: lines::split(src.text()).collect(),
-            next_line: 0,
+            pos: 0,
             buf: VecDeque::new(),
             open: None,
             comments: Vec::new(),
             errors: Vec::new(),
             last_end: 0,
+            pieces: Vec::new(),
         }
     }
 
@@ -753,63 +913,58 @@ impl<'a> Lexer<'a> {
 
     /// Reads the next line into the buffer; `false` at the end of the file.
     fn fill(&mut self) -> bool {
-        let Some(line) = self.lines.get(self.next_line) else {
+        let all = self.src.text();
+        if self.pos >= all.len() {
             if let Some(quote) = self.open.take() {
-                let end = self
-                    .src
-                    .text()
-                    .trim_end_matches(['\n', '\r'])
-                    .len()
-                    .max(quote);
+                let end = all.trim_end_matches(['\n', '\r']).len().max(quote);
                 self.unclosed(quote, end, "end of file");
                 return true;
             }
             return false;
-        };
-        self.next_line += 1;
-        let off = line.start();
-        let end = line.end();
+        }
+        // The line without its `\n` and without a `\r` before it.
+        let off = self.pos;
+        let mut end = all[off..].find('\n').map_or(all.len(), |i| off + i);
+        self.pos = (end + 1).min(all.len());
+        if end > off && all.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
         let text = &self.src.text()[off..end];
-        let rule = if self.open.is_some() {
-            Rule::cont
-        } else {
-            Rule::line
-        };
-        let pairs = match LineParser::parse(rule, text) {
-            Ok(mut pairs) => pairs.next().map(|p| p.into_inner()),
-            Err(_) => None,
-        };
-        let Some(pairs) = pairs else {
-            // The grammar takes every line; should it not, the line is one word.
-            let span = lines::trim_ws(self.src.text(), Span::new(off, end));
-            if !span.is_empty() {
-                self.buf.push_back(Token {
-                    span,
-                    kind: Tok::Word,
-                });
-            }
-            return true;
-        };
-        for p in pairs {
-            let span = Span::from_pest(p.as_span()).offset(off);
-            let kind = match p.as_rule() {
-                Rule::comment => {
+        let cont = self.open.is_some();
+        let mut pieces = std::mem::take(&mut self.pieces);
+        pieces.clear();
+        pieces_fast(text, cont, &mut pieces);
+        // Debug builds (every test) check the scanner against the grammar, which defines the
+        // tokens (not on huge lines: pest is slow in debug builds).
+        #[cfg(debug_assertions)]
+        if text.len() <= 64 * 1024 {
+            let mut reference = Vec::new();
+            pieces_grammar(text, cont, &mut reference);
+            assert_eq!(
+                reference, pieces,
+                "grammar and scanner disagree on {text:?}"
+            );
+        }
+        for &(piece, start, stop) in &pieces {
+            let span = Span::new(off + start, off + stop);
+            let kind = match piece {
+                Piece::Comment => {
                     self.comments.push(span);
                     continue;
                 }
-                Rule::lparen => Tok::LParen,
-                Rule::rparen => Tok::RParen,
-                Rule::word => Tok::Word,
-                Rule::string => Tok::Str,
-                Rule::open => {
+                Piece::LParen => Tok::LParen,
+                Piece::RParen => Tok::RParen,
+                Piece::Word => Tok::Word,
+                Piece::Str => Tok::Str,
+                Piece::Open => {
                     self.open = Some(span.start as usize);
                     continue;
                 }
-                Rule::unclosed => {
+                Piece::Unclosed => {
                     self.unclosed(span.start as usize, span.end as usize, "end of line");
                     continue;
                 }
-                Rule::rest => {
+                Piece::Rest => {
                     let quote = self.open.take().unwrap_or(span.start as usize);
                     self.buf.push_back(Token {
                         span: Span::new(quote, span.end as usize),
@@ -817,16 +972,16 @@ impl<'a> Lexer<'a> {
                     });
                     continue;
                 }
-                Rule::rest_open => continue,
-                Rule::rest_unclosed => {
+                Piece::RestOpen => continue,
+                Piece::RestUnclosed => {
                     let quote = self.open.take().unwrap_or(span.start as usize);
                     self.unclosed(quote, span.end as usize, "end of line");
                     continue;
                 }
-                _ => continue,
             };
             self.buf.push_back(Token { span, kind });
         }
+        self.pieces = pieces;
         true
     }
 
@@ -1326,7 +1481,7 @@ impl<'a> P<'a> {
         self.depth -= 1;
         Stmt {
             span: Span::new(if_span.start as usize, end.max(if_span.end as usize)),
-            kind: StmtKind::If(block),
+            kind: StmtKind::If(Box::new(block)),
         }
     }
 
@@ -1637,14 +1792,14 @@ impl<'a> P<'a> {
         let op_span = words[0].span.join(words[words.len() - 1].span);
         Some(Cond {
             span: left.span.join(right.span),
-            kind: CondKind::Test(Test {
+            kind: CondKind::Test(Box::new(Test {
                 left,
                 op,
                 op_span,
                 negated,
                 case_sensitive,
                 right,
-            }),
+            })),
         })
     }
 }
@@ -1734,7 +1889,6 @@ fn header_kind(comment: &str) -> Option<FilterKind> {
 
 /// Parses a filter file. Never fails; see [`Filter::errors`].
 pub fn parse(src: &SourceFile) -> Filter {
-    let lines: Vec<Span> = crate::parse::line_spans(src.text()).collect();
     let mut lx = Lexer::new(src);
     // The first text of the file decides its kind.
     let first_token = lx.peek(0);
@@ -1794,7 +1948,7 @@ pub fn parse(src: &SourceFile) -> Filter {
     Filter {
         kind,
         header,
-        lines,
+        len: src.len(),
         comments: lx.comments,
         body,
         errors,

@@ -110,7 +110,7 @@ const RAISED_SCORE: u32 = 10;
 const FAIL_TEXT: &str = ":fail: No Such User Here";
 
 pub fn check(s: &Server, out: &mut Vec<Finding>) {
-    let w = World { s };
+    let w = World::new(s);
     loops(&w, out);
     missing_targets(&w, out);
     catch_alls(&w, out);
@@ -124,6 +124,8 @@ pub fn check(s: &Server, out: &mut Vec<Finding>) {
 
 struct World<'a> {
     s: &'a Server,
+    /// The line Exim finds for each key of each valiases file (the first that is not indented).
+    keys: HashMap<&'a str, HashMap<&'a str, &'a AliasEntry>>,
 }
 
 type Entry<'a> = (&'a Parsed<Aliases>, &'a AliasEntry);
@@ -154,6 +156,17 @@ fn is_autoresponder(kind: &DestKind) -> bool {
 }
 
 impl<'a> World<'a> {
+    fn new(s: &'a Server) -> World<'a> {
+        let mut keys: HashMap<&str, HashMap<&str, &AliasEntry>> = HashMap::new();
+        for (d, file) in &s.valiases {
+            let map = keys.entry(d.as_str()).or_default();
+            for e in file.doc.entries().filter(|e| !e.indented) {
+                map.entry(e.key.as_str()).or_insert(e);
+            }
+        }
+        World { s, keys }
+    }
+
     /// Whether Exim delivers the domain here.
     fn is_local(&self, d: &str) -> bool {
         match &self.s.lists.local {
@@ -189,19 +202,14 @@ impl<'a> World<'a> {
     /// continuation for Exim, never a key).
     fn entry(&self, local: &str, d: &str) -> Option<Entry<'a>> {
         let file = self.s.valiases.get(d)?;
-        let key = format!("{local}@{d}");
-        file.doc
-            .entries()
-            .find(|e| !e.indented && e.key == key)
-            .map(|e| (file, e))
+        let e = self.keys.get(d)?.get(format!("{local}@{d}").as_str())?;
+        Some((file, *e))
     }
 
     fn catch_all(&self, d: &str) -> Option<Entry<'a>> {
         let file = self.s.valiases.get(d)?;
-        file.doc
-            .entries()
-            .find(|e| !e.indented && e.is_catch_all())
-            .map(|e| (file, e))
+        let e = self.keys.get(d)?.get("*")?;
+        Some((file, *e))
     }
 
     fn domain_alias(&self, d: &str) -> Option<(Entry<'a>, &'a str)> {
