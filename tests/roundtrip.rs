@@ -7,8 +7,8 @@ mod common;
 use std::path::Path;
 
 use maillint::parse::{
-    self, Lossless, colonmap, domainlist, exim, iplist, keyvalue, mailacct, maildirsize, render,
-    userdata, valiases, zone,
+    self, Lossless, colonmap, domainlist, exim, filter, iplist, keyvalue, mailacct, maildirsize,
+    render, userdata, valiases, zone,
 };
 use maillint::source::SourceFile;
 
@@ -41,6 +41,9 @@ fn render_by_path(path: &str, src: &SourceFile) -> Option<Vec<u8>> {
         ["etc", "ips"] => out(&iplist::parse(src, iplist::Dialect::Ips), src),
         ["var", "cpanel", "cpnat"] => out(&iplist::parse(src, iplist::Dialect::Cpnat), src),
         ["var", "cpanel", "userdata", _, _] => out(&userdata::parse(src), src),
+        ["etc", "vfilters", _] | [.., "etc", "filter"] | [.., "etc", _, _, "filter"] => {
+            out(&filter::parse(src), src)
+        }
         ["etc", "valiases", _] => out(&valiases::parse(src, valiases::Flavor::Valiases), src),
         ["etc", "vdomainaliases", _] => {
             out(&valiases::parse(src, valiases::Flavor::VdomainAliases), src)

@@ -214,6 +214,7 @@ fn every_registered_rule_fires_in_some_tree() {
         "testdata/spf",
         "testdata/dkim",
         "testdata/mail",
+        "testdata/fwd",
     ] {
         let out = maillint(&[tree, "--format", "json"]);
         for (code, _, _) in findings(&out.stdout) {

@@ -20,7 +20,8 @@ use crate::model::{
 };
 use crate::parse::keyvalue::{Dialect as KvDialect, KeyValueFile, KvLineKind};
 use crate::parse::{
-    SyntaxError, colonmap, domainlist, exim, iplist, keyvalue, mailacct, userdata, valiases, zone,
+    SyntaxError, colonmap, domainlist, exim, filter, iplist, keyvalue, mailacct, userdata,
+    valiases, zone,
 };
 use crate::source::SourceFile;
 use crate::tree::{self, Meta, Tree};
@@ -271,6 +272,7 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
     index_domains(&mut s);
     read_mail_files(&mut s, &r);
     read_forwarders(&mut s, &r);
+    read_filters(&mut s, &r);
     read_zones(&mut s, &r);
     read_exim(&mut s, &r);
     read_dkim_keys(&mut s, &r);
@@ -669,6 +671,7 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
             mailbox_dirs,
             mailboxes: Default::default(),
             mailbox_listing: Default::default(),
+            filters: BTreeMap::new(),
         };
         if let Some(a) = s.accounts.get_mut(&user) {
             a.mail.insert(domain, files);
@@ -813,6 +816,84 @@ fn read_forwarders(s: &mut Server, r: &Reader<'_>) {
                     valiases::Flavor::Valiases => s.valiases.insert(domain, p),
                     valiases::Flavor::VdomainAliases => s.vdomainaliases.insert(domain, p),
                 };
+            }
+        }
+    }
+}
+
+fn filter_file(got: Option<(SourceFile, Option<Meta>)>) -> Option<Out<filter::Filter>> {
+    parsed(got, "mail filter file", filter::parse, |d| {
+        d.errors().cloned().collect()
+    })
+}
+
+/// The Exim filters cPanel's routers read: `etc/vfilters/DOMAIN`, `HOME/etc/filter`, and
+/// `HOME/etc/DOMAIN/LOCALPART/filter` for every mail account of `shadow`.
+fn read_filters(s: &mut Server, r: &Reader<'_>) {
+    let dir = "etc/vfilters";
+    let names: Vec<String> = r
+        .list(dir, false)
+        .into_iter()
+        .filter(|n| valid_name(n))
+        .collect();
+    let outs: Vec<(String, Option<Out<filter::Filter>>)> = names
+        .par_iter()
+        .map(|n| {
+            (
+                n.to_ascii_lowercase(),
+                filter_file(r.read(&format!("{dir}/{n}"))),
+            )
+        })
+        .collect();
+    for (domain, out) in outs {
+        if let Some(p) = s.take(out) {
+            s.vfilters.insert(domain, p);
+        }
+    }
+
+    // (user, domain, local part; `None` for HOME/etc/filter), home-relative path.
+    type Job = (String, Option<(String, String)>, String, String);
+    type FilterOut = (
+        String,
+        Option<(String, String)>,
+        Option<Out<filter::Filter>>,
+    );
+    let mut jobs: Vec<Job> = Vec::new();
+    for a in s.accounts.values() {
+        let Some(home) = &a.home else { continue };
+        jobs.push((a.user.clone(), None, home.clone(), "etc/filter".into()));
+        for (domain, files) in &a.mail {
+            for local in files.accounts().filter(|l| valid_name(l)) {
+                jobs.push((
+                    a.user.clone(),
+                    Some((domain.clone(), local.to_string())),
+                    home.clone(),
+                    format!("etc/{domain}/{local}/filter"),
+                ));
+            }
+        }
+    }
+    let outs: Vec<FilterOut> = jobs
+        .par_iter()
+        .map(|(user, key, home, rel)| {
+            (
+                user.clone(),
+                key.clone(),
+                filter_file(r.read_in_home(home, rel)),
+            )
+        })
+        .collect();
+    for (user, key, out) in outs {
+        let Some(p) = s.take(out) else { continue };
+        let Some(a) = s.accounts.get_mut(&user) else {
+            continue;
+        };
+        match key {
+            None => a.filter = Some(p),
+            Some((domain, local)) => {
+                if let Some(files) = a.mail.get_mut(&domain) {
+                    files.filters.insert(local, p);
+                }
             }
         }
     }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::finding::{Files, Loc};
 use crate::parse::{
-    SyntaxError, colonmap::ColonMap, domainlist::DomainList, iplist::IpList,
+    SyntaxError, colonmap::ColonMap, domainlist::DomainList, filter::Filter, iplist::IpList,
     keyvalue::KeyValueFile, mailacct, userdata, valiases::Aliases,
 };
 use crate::source::SourceFile;
@@ -217,6 +217,9 @@ pub struct MailFiles {
     pub mailboxes: mail::Mailboxes,
     /// Whether `HOME/mail/DOMAIN/` was listed for `mailboxes`.
     pub mailbox_listing: mail::Listing,
+    /// Per-mailbox Exim filters `HOME/etc/DOMAIN/LOCALPART/filter`, by local part (read for
+    /// the mail accounts of `shadow`).
+    pub filters: BTreeMap<String, Parsed<Filter>>,
 }
 
 impl MailFiles {
@@ -262,6 +265,8 @@ pub struct Account {
     pub mail: BTreeMap<String, MailFiles>,
     /// The default mailbox `HOME/mail/`, walked with [`mail::Scan::Usage`].
     pub default_mailbox: Option<mail::Mailbox>,
+    /// `HOME/etc/filter`: the main account's Exim filter.
+    pub filter: Option<Parsed<Filter>>,
 }
 
 impl Account {
@@ -386,6 +391,8 @@ pub struct Server {
     pub valiases: BTreeMap<String, Parsed<Aliases>>,
     /// `etc/vdomainaliases/DOMAIN` by domain.
     pub vdomainaliases: BTreeMap<String, Parsed<Aliases>>,
+    /// `etc/vfilters/DOMAIN` by domain: the account's Exim filters for the domain.
+    pub vfilters: BTreeMap<String, Parsed<Filter>>,
 
     /// DKIM public keys (`var/cpanel/domain_keys/public/DOMAIN`), by domain: the keys Exim signs
     /// with (cPanel keeps the private half next to them; maillint never reads it).

@@ -13,6 +13,7 @@ pub mod dkim;
 pub mod dmarc;
 pub mod domainlist;
 pub mod exim;
+pub mod filter;
 pub mod iplist;
 pub mod keyvalue;
 pub mod mailacct;

@@ -1,0 +1,2 @@
+sales@moved.example.com: sales@example.net
+*: alice
