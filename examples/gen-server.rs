@@ -266,7 +266,10 @@ pub struct Options {
 pub struct Planted {
     pub code: String,
     pub user: String,
+    /// The domain the finding names (None for findings about a file).
     pub domain: Option<String>,
+    /// The file the finding points at, when the plant is about one file.
+    pub file: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -352,6 +355,11 @@ struct Account {
 impl Account {
     fn main(&self) -> &Domain {
         &self.domains[0]
+    }
+
+    /// Whether `code` is planted on this domain of the account.
+    fn planted_on(&self, code: &str, domain: &str) -> bool {
+        self.plants.has(code) && planted_domain(self, code).as_deref() == Some(domain)
     }
 }
 
@@ -1016,7 +1024,7 @@ fn zone(a: &Account, d: &Domain, rng: &mut Rng) -> (String, Vec<(String, String)
         let _ = writeln!(z, "{name}.\t86400\tIN\tNS\t{ns}.");
     }
     let _ = writeln!(z, "{name}.\t14400\tIN\tA\t{ip}");
-    let exchange = d.kind == Kind::Addon && a.plants.has("RT001");
+    let exchange = a.planted_on("RT001", name);
     let main_plant = d.kind == Kind::Main;
     let mut spf_include = None;
     if exchange {
@@ -1392,7 +1400,7 @@ fn write_server(out: &mut Out, accounts: &[Account], opts: &Options) -> io::Resu
             let is_main = d.kind == Kind::Main;
             let plant = |code: &str| a.plants.has(code);
             let mut owner = a.user.clone();
-            if d.kind == Kind::Sub && plant("CP002") {
+            if a.planted_on("CP002", &d.name) {
                 // Another account's name.
                 owner = accounts[(a.index + 1) % accounts.len()].user.clone();
                 if owner == a.user {
@@ -1400,10 +1408,10 @@ fn write_server(out: &mut Out, accounts: &[Account], opts: &Options) -> io::Resu
                 }
             }
             userdomains.insert(d.name.clone(), owner);
-            if d.kind == Kind::Sub && plant("RT004") {
+            if a.planted_on("RT004", &d.name) {
                 continue;
             }
-            if d.kind == Kind::Parked && plant("RT002") {
+            if a.planted_on("RT002", &d.name) {
                 remote.push(d.name.clone());
                 continue;
             }
@@ -1559,6 +1567,7 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary, String> {
                 code: code.to_string(),
                 user: a.user.clone(),
                 domain: planted_domain(a, code),
+                file: planted_file(a, code),
             });
         }
     }
@@ -1581,8 +1590,18 @@ fn planted_domain(a: &Account, code: &str) -> Option<String> {
         "RT005" => Some(format!("old-{}", a.main().name)),
         "RT008" => Some(format!("former-{}", a.main().name)),
         "RT009" => Some(HOSTNAME.to_string()),
-        "CP006" => None,
+        "CP001" | "CP006" => None,
         _ => Some(a.main().name.clone()),
+    }
+}
+
+/// The file a planted finding points at, for plants about one file.
+fn planted_file(a: &Account, code: &str) -> Option<String> {
+    let main = &a.main().name;
+    match code {
+        "CP001" => Some(format!("var/named/{main}.db")),
+        "CP006" => Some(format!("{}/etc/{main}/quota", a.home)),
+        _ => None,
     }
 }
 
