@@ -26,7 +26,7 @@
 //! does not read or that cPanel leaves empty); a short Exim configuration in cPanel's layout
 //! unless `--exim-conf` names a real one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
@@ -662,17 +662,44 @@ struct Out {
     files: u64,
     mail_files: u64,
     mail_bytes: u64,
+    /// Directories known to exist: on a busy disk a `mkdir` that fails with EEXIST costs as
+    /// much as one that creates.
+    made: HashSet<PathBuf>,
 }
 
 impl Out {
+    fn new(root: &Path) -> Out {
+        Out {
+            root: root.to_path_buf(),
+            files: 0,
+            mail_files: 0,
+            mail_bytes: 0,
+            made: HashSet::new(),
+        }
+    }
+
     fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
+    }
+
+    fn ensure_dir(&mut self, dir: &Path) -> io::Result<()> {
+        if !self.made.contains(dir) {
+            fs::create_dir_all(dir)?;
+            let mut d = Some(dir);
+            while let Some(p) = d {
+                if !self.made.insert(p.to_path_buf()) {
+                    break;
+                }
+                d = p.parent();
+            }
+        }
+        Ok(())
     }
 
     fn file(&mut self, rel: &str, bytes: impl AsRef<[u8]>) -> io::Result<()> {
         let p = self.path(rel);
         if let Some(dir) = p.parent() {
-            fs::create_dir_all(dir)?;
+            self.ensure_dir(dir)?;
         }
         fs::write(&p, bytes)?;
         self.files += 1;
@@ -686,8 +713,9 @@ impl Out {
         Ok(())
     }
 
-    fn dir(&self, rel: &str) -> io::Result<()> {
-        fs::create_dir_all(self.path(rel))
+    fn dir(&mut self, rel: &str) -> io::Result<()> {
+        let p = self.path(rel);
+        self.ensure_dir(&p)
     }
 
     /// A sparse file of `size` bytes.
@@ -1527,12 +1555,7 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary, String> {
             .map(|part| {
                 let root = dir.to_path_buf();
                 s.spawn(move || {
-                    let mut out = Out {
-                        root,
-                        files: 0,
-                        mail_files: 0,
-                        mail_bytes: 0,
-                    };
+                    let mut out = Out::new(&root);
                     for a in part {
                         write_account(&mut out, a, opts.seed, opts.mail)?;
                     }
@@ -1553,12 +1576,7 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary, String> {
         summary.mail_files += o.mail_files;
         summary.mail_bytes += o.mail_bytes;
     }
-    let mut out = Out {
-        root: dir.to_path_buf(),
-        files: 0,
-        mail_files: 0,
-        mail_bytes: 0,
-    };
+    let mut out = Out::new(dir);
     write_server(&mut out, &accounts, opts).map_err(err)?;
     summary.files += out.files;
     for a in &accounts {
