@@ -80,6 +80,15 @@ fn other_seeds_are_clean_too() {
     }
 }
 
+/// Findings a plant causes besides its own, because they are true of the planted server too: a
+/// domain made a backup MX (RT010) keeps its forwarders, which Exim no longer reads (FWD005).
+fn consequences(code: &str) -> &'static [&'static str] {
+    match code {
+        "RT010" => &["FWD005"],
+        _ => &[],
+    }
+}
+
 #[test]
 fn each_plant_is_found_by_its_rule_alone() {
     for (code, what) in PLANTS {
@@ -90,11 +99,9 @@ fn each_plant_is_found_by_its_rule_alone() {
         assert_eq!(planted.code, *code);
         let (exit, findings) = lint(dir.path(), &["--ignore", "DMARC003"]);
         let codes: BTreeSet<&str> = findings.iter().map(|f| f.0.as_str()).collect();
-        assert_eq!(
-            codes,
-            BTreeSet::from([*code]),
-            "planting {code} ({what}) gave {findings:?}"
-        );
+        let mut want = BTreeSet::from([*code]);
+        want.extend(consequences(code));
+        assert_eq!(codes, want, "planting {code} ({what}) gave {findings:?}");
         // RT008 is the one planted finding at info level: it does not fail the run.
         let want_exit = if *code == "RT008" { 0 } else { 1 };
         assert_eq!(exit, want_exit, "{code}: exit code");
@@ -103,7 +110,7 @@ fn each_plant_is_found_by_its_rule_alone() {
             if let Some(d) = &planted.domain {
                 assert_eq!(&f.1, d, "{code}: {findings:?}");
             }
-            if let Some(file) = &planted.file {
+            if let Some(file) = planted.file.as_ref().filter(|_| f.0 == *code) {
                 assert!(f.2.starts_with(&format!("{file}:")), "{code}: {findings:?}");
             }
         }
