@@ -614,7 +614,8 @@ proptest! {
             prop_assert!(text.is_char_boundary(e.span.start as usize));
             prop_assert!(text.is_char_boundary(e.span.end as usize));
         }
-        prop_assert!(start.elapsed() < Duration::from_secs(1));
+        // A hang guard, not a speed measurement (BENCHMARKS.md has those).
+        prop_assert!(start.elapsed() < Duration::from_secs(60));
     }
 
     #[test]
@@ -780,7 +781,8 @@ fn records_of_the_largest_size_parse_quickly() {
     ));
     assert_eq!(d.errors().len(), 1, "the list ends with `,`");
     assert!(
-        start.elapsed() < Duration::from_secs(10),
+        // A hang guard, not a speed measurement (BENCHMARKS.md has those).
+        start.elapsed() < Duration::from_secs(60),
         "{:?}",
         start.elapsed()
     );

