@@ -315,7 +315,19 @@ pub fn zone_delete_records(zone: &Parsed<Zone>, records: &[&Record]) -> Vec<Edit
             } else {
                 owner_text(zone, &r.owner.name)
             };
-            edits.push(Edit::insert(zone.path(), item.span.start as usize, owner));
+            // Right after the deleted lines, one edit replaces them and the first line of this
+            // record by that line with its owner written out: the preview then shows the line
+            // as it will read.
+            let text = zone.src.text();
+            let start = item.span.start as usize;
+            let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+            match edits.last_mut() {
+                Some(last) if last.span.end == item.span.start && last.content.is_empty() => {
+                    last.span = Span::new(last.span.start as usize, line_end);
+                    last.content = format!("{owner}{}", &text[start..line_end]);
+                }
+                _ => edits.push(Edit::insert(zone.path(), start, owner)),
+            }
         }
         previous_deleted = false;
     }

@@ -208,7 +208,31 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
             a => format!("{} fix: {}", a.as_str(), fix.message),
         };
         let mut g = Group::with_title(Level::HELP.secondary_title(title));
+        // annotate-snippets shows a patch as the text after it: a line that one edit deletes
+        // disappears without a mark when other edits change lines of the same snippet. Whole
+        // deleted lines get their own snippet then, where they show as `-`.
+        let mut parts: Vec<(&str, Vec<&Edit>)> = Vec::new();
         for (file, edits) in by_file(&fix.edits) {
+            let whole_line = |e: &&Edit| {
+                e.content.is_empty()
+                    && files.showable(file).is_some_and(|src| {
+                        let (a, b) = (e.span.start as usize, e.span.end as usize);
+                        let text = src.bytes();
+                        b > a
+                            && (a == 0 || text.get(a - 1) == Some(&b'\n'))
+                            && (b == text.len() || text.get(b - 1) == Some(&b'\n'))
+                    })
+            };
+            let (deletions, others): (Vec<&Edit>, Vec<&Edit>) =
+                edits.iter().partition(|e| whole_line(e));
+            if deletions.is_empty() || others.is_empty() {
+                parts.push((file, edits));
+            } else {
+                parts.push((file, others));
+                parts.push((file, deletions));
+            }
+        }
+        for (file, edits) in parts {
             let ex = match files.showable(file) {
                 Some(src) => excerpt(src, edits.iter().map(|e| e.span)),
                 // A file the fix creates.
