@@ -6,51 +6,42 @@ use std::collections::HashMap;
 use crate::finding::{Edit, Finding, Fix, Loc, Severity};
 use crate::model::Server;
 use crate::parse::domainlist::{DomainLineKind, EntryIssue};
-use crate::rules::{FixKind, RuleInfo};
+use crate::rules::RuleInfo;
 use crate::source::Span;
 use crate::tree::SkipKind;
 
+/// The family of these rules in `maillint rules` (used by `rule!`).
+const FAMILY: &str = "cpanel data";
+
 pub const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        code: "CP001",
-        name: "parse-error",
-        family: "cpanel data",
-        severity: Severity::Error,
-        severity_note: None,
-        fix: FixKind::None,
-        summary: "A file maillint cannot parse, with the position and what was expected.",
-        doc: include_str!("../../rules/CP001.md"),
-    },
-    RuleInfo {
-        code: "CP002",
-        name: "ownership-mismatch",
-        family: "cpanel data",
-        severity: Severity::Error,
-        severity_note: None,
-        fix: FixKind::Unsafe,
-        summary: "etc/userdomains names another owner than the account, or lacks an account domain.",
-        doc: include_str!("../../rules/CP002.md"),
-    },
-    RuleInfo {
-        code: "CP003",
-        name: "domain-list-syntax",
-        family: "cpanel data",
-        severity: Severity::Warning,
-        severity_note: None,
-        fix: FixKind::SafeOrUnsafe,
-        summary: "A routing-list line that Exim's lsearch or cPanel's tools will not match as meant.",
-        doc: include_str!("../../rules/CP003.md"),
-    },
-    RuleInfo {
-        code: "CP006",
-        name: "symlink-in-user-tree",
-        family: "cpanel data",
-        severity: Severity::Warning,
-        severity_note: None,
-        fix: FixKind::None,
-        summary: "A symlink, FIFO or device where an account's file or directory belongs; not followed.",
-        doc: include_str!("../../rules/CP006.md"),
-    },
+    rule!(
+        "CP001",
+        "parse-error",
+        Error,
+        None,
+        "A file maillint cannot parse, with the position and what was expected."
+    ),
+    rule!(
+        "CP002",
+        "ownership-mismatch",
+        Error,
+        Unsafe,
+        "etc/userdomains names another owner than the account, or lacks an account domain."
+    ),
+    rule!(
+        "CP003",
+        "domain-list-syntax",
+        Warning,
+        SafeOrUnsafe,
+        "A routing-list line that Exim's lsearch or cPanel's tools will not match as meant."
+    ),
+    rule!(
+        "CP006",
+        "symlink-in-user-tree",
+        Warning,
+        None,
+        "A symlink, FIFO or device where an account's file or directory belongs; not followed."
+    ),
 ];
 
 pub fn check(server: &Server, out: &mut Vec<Finding>) {

@@ -36,23 +36,11 @@ use crate::model::{Parsed, Server};
 use crate::parse::dmarc::{self as dmarcp, DmarcRecord, Policy};
 use crate::parse::txt::TxtText;
 use crate::parse::zone::{RData, RType, Zone};
+use crate::rules::RuleInfo;
 use crate::rules::dkim;
-use crate::rules::{FixKind, RuleInfo};
 
-macro_rules! rule {
-    ($code:literal, $name:literal, $sev:ident, $fix:ident, $summary:literal) => {
-        RuleInfo {
-            code: $code,
-            name: $name,
-            family: "dmarc",
-            severity: Severity::$sev,
-            severity_note: None,
-            fix: FixKind::$fix,
-            summary: $summary,
-            doc: include_str!(concat!("../../rules/", $code, ".md")),
-        }
-    };
-}
+/// The family of these rules in `maillint rules` (used by `rule!`).
+const FAMILY: &str = "dmarc";
 
 pub const RULES: &[RuleInfo] = &[
     rule!(

@@ -3,29 +3,27 @@
 use crate::finding::{Finding, Severity};
 use crate::model::Server;
 use crate::parse::exim::{IncludeStatus, Quirk};
-use crate::rules::{FixKind, RuleInfo};
+use crate::rules::RuleInfo;
+
+/// The family of these rules in `maillint rules` (used by `rule!`).
+const FAMILY: &str = "exim";
 
 pub const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        code: "EXIM001",
-        name: "exim-syntax-error",
-        family: "exim",
-        severity: Severity::Error,
-        severity_note: Some("warning for what Exim accepts but ignores"),
-        fix: FixKind::None,
-        summary: "What Exim's configuration reader rejects: Exim refuses to start or reload.",
-        doc: include_str!("../../rules/EXIM001.md"),
-    },
-    RuleInfo {
-        code: "EXIM007",
-        name: "missing-include",
-        family: "exim",
-        severity: Severity::Error,
-        severity_note: None,
-        fix: FixKind::None,
-        summary: "`.include` of a file that is not there: Exim refuses the configuration.",
-        doc: include_str!("../../rules/EXIM007.md"),
-    },
+    rule!(
+        "EXIM001",
+        "exim-syntax-error",
+        Error,
+        Some("warning for what Exim accepts but ignores"),
+        None,
+        "What Exim's configuration reader rejects: Exim refuses to start or reload."
+    ),
+    rule!(
+        "EXIM007",
+        "missing-include",
+        Error,
+        None,
+        "`.include` of a file that is not there: Exim refuses the configuration."
+    ),
 ];
 
 pub fn check(s: &Server, out: &mut Vec<Finding>) {

@@ -36,22 +36,10 @@ use crate::model::dns::Routing;
 use crate::model::{Parsed, Server};
 use crate::parse::filter::{DiscardKind, Filter, SpamKind, SpamTest, Threshold};
 use crate::parse::valiases::{AliasEntry, Aliases, DestKind};
-use crate::rules::{FixKind, RuleInfo};
+use crate::rules::RuleInfo;
 
-macro_rules! rule {
-    ($code:literal, $name:literal, $sev:ident, $fix:ident, $summary:literal) => {
-        RuleInfo {
-            code: $code,
-            name: $name,
-            family: "forwarders",
-            severity: Severity::$sev,
-            severity_note: None,
-            fix: FixKind::$fix,
-            summary: $summary,
-            doc: include_str!(concat!("../../rules/", $code, ".md")),
-        }
-    };
-}
+/// The family of these rules in `maillint rules` (used by `rule!`).
+const FAMILY: &str = "forwarders";
 
 pub const RULES: &[RuleInfo] = &[
     rule!(

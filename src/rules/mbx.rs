@@ -16,22 +16,10 @@ use crate::model::mail::{Format, Listing, Mailbox, Usage, human};
 use crate::model::{Account, MailFiles, RoutingLists, Server};
 use crate::parse::mailacct::AcctEntry;
 use crate::parse::valiases::DestKind;
-use crate::rules::{FixKind, RuleInfo};
+use crate::rules::RuleInfo;
 
-macro_rules! rule {
-    ($code:literal, $name:literal, $sev:ident, $note:expr, $fix:ident, $summary:literal) => {
-        RuleInfo {
-            code: $code,
-            name: $name,
-            family: "mailboxes",
-            severity: Severity::$sev,
-            severity_note: $note,
-            fix: FixKind::$fix,
-            summary: $summary,
-            doc: include_str!(concat!("../../rules/", $code, ".md")),
-        }
-    };
-}
+/// The family of these rules in `maillint rules` (used by `rule!`).
+const FAMILY: &str = "mailboxes";
 
 pub const RULES: &[RuleInfo] = &[
     rule!(

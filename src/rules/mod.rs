@@ -12,6 +12,26 @@ use serde::Serialize;
 use crate::finding::{Finding, Severity};
 use crate::model::Server;
 
+/// A rule's [`RuleInfo`], its page `rules/CODE.md` embedded; the module that uses it names its
+/// family in a `FAMILY` constant. The severity note is optional.
+macro_rules! rule {
+    ($code:literal, $name:literal, $sev:ident, $fix:ident, $summary:literal) => {
+        rule!($code, $name, $sev, None, $fix, $summary)
+    };
+    ($code:literal, $name:literal, $sev:ident, $note:expr, $fix:ident, $summary:literal) => {
+        $crate::rules::RuleInfo {
+            code: $code,
+            name: $name,
+            family: FAMILY,
+            severity: $crate::finding::Severity::$sev,
+            severity_note: $note,
+            fix: $crate::rules::FixKind::$fix,
+            summary: $summary,
+            doc: include_str!(concat!("../../rules/", $code, ".md")),
+        }
+    };
+}
+
 pub mod cp;
 pub mod dkim;
 pub mod dmarc;

@@ -8,22 +8,10 @@ use crate::fix::build;
 use crate::model::Server;
 use crate::model::dns::{Resolution, ZoneRecord};
 use crate::parse::zone::{RData, RType};
-use crate::rules::{FixKind, RuleInfo};
+use crate::rules::RuleInfo;
 
-macro_rules! rule {
-    ($code:literal, $name:literal, $sev:ident, $fix:ident, $summary:literal) => {
-        RuleInfo {
-            code: $code,
-            name: $name,
-            family: "mx",
-            severity: Severity::$sev,
-            severity_note: None,
-            fix: FixKind::$fix,
-            summary: $summary,
-            doc: include_str!(concat!("../../rules/", $code, ".md")),
-        }
-    };
-}
+/// The family of these rules in `maillint rules` (used by `rule!`).
+const FAMILY: &str = "mx";
 
 pub const RULES: &[RuleInfo] = &[
     rule!(

@@ -14,22 +14,10 @@ use crate::fix::build;
 use crate::model::dns::{Detection, Routing};
 use crate::model::{Account, Manual, RoutingLists, Server};
 use crate::parse::valiases::DestKind;
-use crate::rules::{FixKind, RuleInfo};
+use crate::rules::RuleInfo;
 
-macro_rules! rule {
-    ($code:literal, $name:literal, $sev:ident, $note:expr, $fix:ident, $summary:literal) => {
-        RuleInfo {
-            code: $code,
-            name: $name,
-            family: "routing",
-            severity: Severity::$sev,
-            severity_note: $note,
-            fix: FixKind::$fix,
-            summary: $summary,
-            doc: include_str!(concat!("../../rules/", $code, ".md")),
-        }
-    };
-}
+/// The family of these rules in `maillint rules` (used by `rule!`).
+const FAMILY: &str = "routing";
 
 pub const RULES: &[RuleInfo] = &[
     rule!(

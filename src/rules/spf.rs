@@ -46,23 +46,11 @@ use crate::parse::spf::{
 use crate::parse::txt::TxtText;
 use crate::parse::zone::{RData, RType, Record, Txt, Zone};
 use crate::providers;
-use crate::rules::{FixKind, RuleInfo};
+use crate::rules::RuleInfo;
 use crate::source::Span;
 
-macro_rules! rule {
-    ($code:literal, $name:literal, $sev:ident, $note:expr, $fix:ident, $summary:literal) => {
-        RuleInfo {
-            code: $code,
-            name: $name,
-            family: "spf",
-            severity: Severity::$sev,
-            severity_note: $note,
-            fix: FixKind::$fix,
-            summary: $summary,
-            doc: include_str!(concat!("../../rules/", $code, ".md")),
-        }
-    };
-}
+/// The family of these rules in `maillint rules` (used by `rule!`).
+const FAMILY: &str = "spf";
 
 pub const RULES: &[RuleInfo] = &[
     rule!(
