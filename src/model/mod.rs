@@ -365,6 +365,8 @@ pub struct Server {
     /// What the tree refused to read.
     pub skipped: Vec<Skip>,
     pub options: Options,
+    /// SPF records parsed so far ([`Server::spf_records`]).
+    pub spf_memo: spf::SpfMemo,
 
     pub lists: RoutingLists,
     pub manualmx: Option<Parsed<ColonMap>>,

@@ -7,7 +7,9 @@
 //! *unknown*, and the verdict says which names made it so and what the result would be if those
 //! terms did not match.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 use crate::finding::Loc;
 use crate::model::dns::Resolution;
@@ -37,8 +39,22 @@ pub struct SpfAt<'a> {
     pub zone: &'a Parsed<Zone>,
     pub record: &'a Record,
     /// The joined value with its map back to the file.
-    pub text: TxtText,
-    pub spf: SpfRecord,
+    pub text: Arc<TxtText>,
+    pub spf: Arc<SpfRecord>,
+}
+
+/// The SPF records already read, by the address of their zone record: SPF evaluation, lookup
+/// counting and the rules ask for the same names many times, and a record is parsed once.
+#[derive(Default)]
+pub struct SpfMemo(Mutex<HashMap<usize, Option<ParsedSpf>>>);
+
+/// A TXT record's joined value and its SPF reading, shared by every [`SpfAt`] of the record.
+type ParsedSpf = (Arc<TxtText>, Arc<SpfRecord>);
+
+impl std::fmt::Debug for SpfMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SpfMemo")
+    }
 }
 
 impl SpfAt<'_> {
@@ -138,12 +154,28 @@ impl Server {
                     let RData::Txt(txt) = &r.record.data else {
                         return None;
                     };
-                    let text = TxtText::from_txt(txt, &r.zone.src);
-                    spf::is_spf(text.text()).then(|| SpfAt {
+                    let key = std::ptr::from_ref(r.record) as usize;
+                    let cached = self.spf_memo.0.lock().ok()?.get(&key).cloned();
+                    let parsed = match cached {
+                        Some(p) => p,
+                        None => {
+                            let text = TxtText::from_txt(txt, &r.zone.src);
+                            let p = spf::is_spf(text.text()).then(|| {
+                                let spf = Arc::new(spf::parse(text.text()));
+                                (Arc::new(text), spf)
+                            });
+                            if let Ok(mut memo) = self.spf_memo.0.lock() {
+                                memo.insert(key, p.clone());
+                            }
+                            p
+                        }
+                    };
+                    let (text, spf) = parsed?;
+                    Some(SpfAt {
                         zone: r.zone,
                         record: r.record,
-                        spf: spf::parse(text.text()),
                         text,
+                        spf,
                     })
                 })
                 .collect(),

@@ -744,7 +744,9 @@ enum Piece {
 }
 
 /// The pieces of a line (`cont`: the line goes on with a string the line before left open),
-/// with the pest grammar: the definition, which [`pieces_fast`] follows.
+/// with the pest grammar: the definition, which [`pieces_fast`] follows (checked against it in
+/// debug builds).
+#[cfg_attr(not(debug_assertions), allow(dead_code))]
 fn pieces_grammar(text: &str, cont: bool, out: &mut Vec<(Piece, usize, usize)>) {
     let rule = if cont { Rule::cont } else { Rule::line };
     let Ok(mut pairs) = LineParser::parse(rule, text) else {

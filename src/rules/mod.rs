@@ -292,16 +292,23 @@ impl Selection {
 
 /// Runs every family that has an enabled rule and keeps the findings of enabled rules.
 pub fn run(server: &Server, selection: &Selection) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for family in families() {
-        if !family.rules.iter().any(|r| selection.is_enabled(r.code)) {
-            continue;
-        }
-        let mut found = Vec::new();
-        (family.check)(server, &mut found);
-        out.extend(found.into_iter().filter(|f| selection.is_enabled(f.code)));
-    }
-    out
+    use rayon::prelude::*;
+    // Families are independent: they run in parallel, and their findings are concatenated in
+    // family order (the report sorts them anyway).
+    let families: Vec<_> = families()
+        .iter()
+        .filter(|family| family.rules.iter().any(|r| selection.is_enabled(r.code)))
+        .collect();
+    let found: Vec<Vec<Finding>> = families
+        .par_iter()
+        .map(|family| {
+            let mut found = Vec::new();
+            (family.check)(server, &mut found);
+            found.retain(|f| selection.is_enabled(f.code));
+            found
+        })
+        .collect();
+    found.into_iter().flatten().collect()
 }
 
 #[cfg(test)]

@@ -261,12 +261,15 @@ impl Ctx<'_> {
                     return None;
                 };
                 let text = TxtText::from_txt(txt, &r.zone.src);
+                if spfp::is_spf(text.text()) {
+                    return None;
+                }
                 let spf = spfp::parse(text.text());
-                (!spfp::is_spf(text.text()) && meant_as_spf(text.text(), &spf)).then_some(SpfAt {
+                meant_as_spf(text.text(), &spf).then_some(SpfAt {
                     zone: r.zone,
                     record: r.record,
-                    text,
-                    spf,
+                    text: text.into(),
+                    spf: spf.into(),
                 })
             })
             .collect()
@@ -841,8 +844,8 @@ impl Ctx<'_> {
                     let rec = SpfAt {
                         zone,
                         record,
-                        text,
-                        spf,
+                        text: text.into(),
+                        spf: spf.into(),
                     };
                     if spfp::is_spf(rec.text.text()) || starts_with_version(rec.text.text()) {
                         self.string_too_long(&dom, &rec, txt, out);
@@ -1628,8 +1631,8 @@ mod tests {
         SpfAt {
             zone: z,
             record,
-            text,
-            spf,
+            text: text.into(),
+            spf: spf.into(),
         }
     }
 

@@ -67,6 +67,117 @@ pub(super) fn tokenize(
     offset: usize,
     buf: &mut String,
 ) -> LineTokens {
+    if let Some(fast) = tokenize_simple(body, offset) {
+        // Debug builds (every test) check the shortcut against the grammar.
+        if cfg!(debug_assertions) {
+            let slow = tokenize_with_grammar(src, body, offset, buf);
+            assert_eq!(
+                format!("{fast:?}"),
+                format!("{slow:?}"),
+                "userdata fast path disagrees on {body:?}"
+            );
+        }
+        return fast;
+    }
+    tokenize_with_grammar(src, body, offset, buf)
+}
+
+/// A byte of the plain scalars the shortcut reads: letters, digits and `_ . / @ -`, which cPanel
+/// writes in keys, domains, paths, addresses and numbers. None of them is a YAML indicator
+/// where the shortcut allows it (never first, except letters, digits, `_` and `/`).
+fn simple_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'@' | b'-')
+}
+
+fn simple_first(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'/')
+}
+
+/// The common lines, read without the grammar: `INDENT KEY:`, `INDENT KEY: VALUE` and
+/// `INDENT- VALUE`, with plain scalars of [`simple_byte`]s and spaces at the end. `None` for
+/// anything else (the grammar reads it).
+fn tokenize_simple(body: &str, offset: usize) -> Option<LineTokens> {
+    let b = body.as_bytes();
+    let indent = b.iter().take_while(|&&c| c == b' ').count();
+    let end = b.len() - b.iter().rev().take_while(|&&c| c == b' ').count();
+    if indent >= end {
+        return None;
+    }
+    let scalar = |from: usize| -> Option<(usize, Scalar)> {
+        let first = *b.get(from)?;
+        if !simple_first(first) {
+            return None;
+        }
+        let len = b[from..].iter().take_while(|&&c| simple_byte(c)).count();
+        let span = Span::new(offset + from, offset + from + len);
+        let value = body[from..from + len].to_string();
+        Some((
+            from + len,
+            Scalar {
+                span,
+                value,
+                style: ScalarStyle::Plain,
+            },
+        ))
+    };
+    let mut out = LineTokens {
+        content_start: offset + indent,
+        ..LineTokens::default()
+    };
+    if b[indent] == b'-' {
+        // `- VALUE`
+        if b.get(indent + 1) != Some(&b' ') {
+            return None;
+        }
+        let from = indent + 2;
+        let (after, value) = scalar(from)?;
+        if after != end {
+            return None;
+        }
+        out.tokens
+            .push(Token::Dash(Span::new(offset + indent, offset + indent + 1)));
+        out.tokens.push(Token::Value(Node {
+            span: value.span,
+            kind: NodeKind::Scalar(value),
+        }));
+        return Some(out);
+    }
+    let (after_key, key) = scalar(indent)?;
+    if b.get(after_key) != Some(&b':') {
+        return None;
+    }
+    let colon = Span::new(offset + after_key, offset + after_key + 1);
+    out.tokens.push(Token::Key { key, colon });
+    if after_key + 1 == end {
+        return Some(out);
+    }
+    if b.get(after_key + 1) != Some(&b' ') {
+        return None;
+    }
+    let from = after_key
+        + 1
+        + b[after_key + 1..]
+            .iter()
+            .take_while(|&&c| c == b' ')
+            .count();
+    let (after, value) = scalar(from)?;
+    if after != end {
+        return None;
+    }
+    out.tokens.push(Token::Value(Node {
+        span: value.span,
+        kind: NodeKind::Scalar(value),
+    }));
+    Some(out)
+}
+
+/// Tokenizes one line with the grammar.
+fn tokenize_with_grammar(
+    src: &SourceFile,
+    body: &str,
+    offset: usize,
+    buf: &mut String,
+) -> LineTokens {
     let mut out = LineTokens {
         content_start: offset,
         ..LineTokens::default()
