@@ -357,6 +357,9 @@ impl Env {
         let mut opts = crate::model::Options::from_config(&cfg);
         // Mailboxes are walked only when a mailbox rule needs them.
         opts.mailbox_scan = crate::model::mail::Scan::for_selection(&selection);
+        // `--select MBX` (the mailbox audit) reads only what the mailbox rules need.
+        opts.mailboxes_only =
+            selection.codes().all(|c| c.starts_with("MBX")) && selection.any_with_prefix("MBX");
         if !args.no_progress && io::stderr().is_terminal() {
             opts.progress = Some(crate::model::mail::ProgressHook(std::sync::Arc::new(
                 MailboxBar::default(),

@@ -746,3 +746,24 @@ fn account_backups_are_sized_too() {
     want_archive.retain(|(c, _, l)| !(c == "MBX002" && l.contains("press")));
     assert_eq!(from_archive, want_archive);
 }
+
+/// `--select MBX` reads only what the mailbox rules need (no zones, Exim configuration, DKIM
+/// keys or filters), and finds exactly the mailbox findings of a full run.
+#[test]
+fn select_mbx_finds_what_a_full_run_finds() {
+    let full = json(&mail_tree(), &[]);
+    let mbx_of_full: Vec<_> = list(&full)
+        .into_iter()
+        .filter(|f| f.0.starts_with("MBX"))
+        .collect();
+    assert!(!mbx_of_full.is_empty());
+    let only = json(&mail_tree(), &["--select", "MBX"]);
+    assert_eq!(list(&only), mbx_of_full);
+    let files = |doc: &Value| doc["summary"]["files"].as_u64().unwrap();
+    assert!(
+        files(&only) < files(&full),
+        "the zones are not read: {} vs {} files",
+        files(&only),
+        files(&full)
+    );
+}

@@ -32,7 +32,7 @@ pub fn list_remove(list: &Parsed<DomainList>, domain: &str) -> Vec<Edit> {
 
 /// Whether a domain list names `domain`.
 pub fn list_contains(list: Option<&Parsed<DomainList>>, domain: &str) -> bool {
-    list.is_some_and(|l| l.doc.entries().any(|(_, e)| e.domain == domain))
+    list.is_some_and(|l| l.doc.contains(domain))
 }
 
 /// An edit that appends a line at the end of a file (`path` when it does not exist yet).

@@ -272,10 +272,12 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
     index_domains(&mut s);
     read_mail_files(&mut s, &r);
     read_forwarders(&mut s, &r);
-    read_filters(&mut s, &r);
-    read_zones(&mut s, &r);
-    read_exim(&mut s, &r);
-    read_dkim_keys(&mut s, &r);
+    if !opts.mailboxes_only {
+        read_filters(&mut s, &r);
+        read_zones(&mut s, &r);
+        read_exim(&mut s, &r);
+        read_dkim_keys(&mut s, &r);
+    }
     crate::model::mail::load(&mut s, &root.tree, &mut extra_skips);
 
     extra_skips.extend(root.tree.skipped());

@@ -106,10 +106,7 @@ impl RoutingLists {
         domain: &str,
     ) -> Option<(&'a Parsed<DomainList>, crate::source::Span)> {
         let list = list?;
-        list.doc
-            .entries()
-            .find(|(_, e)| e.domain == domain)
-            .map(|(_, e)| (list, e.key))
+        list.doc.entry(domain).map(|(_, e)| (list, e.key))
     }
 }
 
@@ -436,6 +433,9 @@ pub struct Options {
     pub mailbox_scan: mail::Scan,
     /// Told how the mailbox walk advances.
     pub progress: Option<mail::ProgressHook>,
+    /// Only mailbox rules are selected: zones, the Exim configuration, DKIM keys and filters,
+    /// which none of them reads, are not read either.
+    pub mailboxes_only: bool,
 }
 
 impl Options {
@@ -449,6 +449,7 @@ impl Options {
             pop_max_bytes: cfg.mailbox.pop_max_bytes,
             mailbox_scan: mail::Scan::Off,
             progress: None,
+            mailboxes_only: false,
         }
     }
 }

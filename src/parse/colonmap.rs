@@ -47,6 +47,9 @@ impl Separator {
 pub struct ColonMap {
     pub separator: Separator,
     pub lines: Vec<ColonLine>,
+    /// The line of the first entry of each (lower-cased) name: `etc/userdomains` is asked about
+    /// every domain of the server.
+    first: std::collections::HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -109,7 +112,14 @@ impl ColonMap {
     /// The first entry whose name is `key` (compared without regard to ASCII case), as Exim's
     /// `lsearch` finds it. No wildcard or default matching: see [`ColonMap::default_entry`].
     pub fn get(&self, key: &str) -> Option<&ColonEntry> {
-        self.entries().find(|e| e.key.eq_ignore_ascii_case(key))
+        let line = match self.first.get(key) {
+            Some(&i) => i,
+            None => *self.first.get(&key.to_ascii_lowercase())?,
+        };
+        match &self.lines.get(line)?.kind {
+            ColonLineKind::Entry(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// The default entry `*`, if any.
@@ -148,7 +158,17 @@ pub fn parse_with(src: &SourceFile, separator: Separator) -> ColonMap {
         span: l.span,
         kind: parse_line(src, &l, separator),
     }));
-    ColonMap { separator, lines }
+    let mut first = std::collections::HashMap::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        if let ColonLineKind::Entry(e) = &l.kind {
+            first.entry(e.key.clone()).or_insert(i);
+        }
+    }
+    ColonMap {
+        separator,
+        lines,
+        first,
+    }
 }
 
 fn parse_line(src: &SourceFile, line: &lines::Line, separator: Separator) -> ColonLineKind {

@@ -13,6 +13,9 @@ use pest::Parser;
 #[derive(Clone, Debug)]
 pub struct DomainList {
     pub lines: Vec<DomainLine>,
+    /// The line of the first entry of each domain (routing questions are asked for every
+    /// domain of the server: a scan of the list each time would be quadratic).
+    first: std::collections::HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +66,20 @@ pub enum EntryIssue {
 }
 
 impl DomainList {
+    /// Whether an entry names `domain` (as cPanel means the line: see [`DomainEntry::domain`]).
+    pub fn contains(&self, domain: &str) -> bool {
+        self.first.contains_key(domain)
+    }
+
+    /// The first entry naming `domain`.
+    pub fn entry(&self, domain: &str) -> Option<(&DomainLine, &DomainEntry)> {
+        let line = self.lines.get(*self.first.get(domain)?)?;
+        match &line.kind {
+            DomainLineKind::Entry(e) => Some((line, e)),
+            _ => None,
+        }
+    }
+
     /// Entries in file order.
     pub fn entries(&self) -> impl Iterator<Item = (&DomainLine, &DomainEntry)> {
         self.lines.iter().filter_map(|l| match &l.kind {
@@ -111,7 +128,13 @@ pub fn parse(src: &SourceFile) -> DomainList {
         };
         lines.push(DomainLine { span, kind });
     }
-    DomainList { lines }
+    let mut first = std::collections::HashMap::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        if let DomainLineKind::Entry(e) = &l.kind {
+            first.entry(e.domain.clone()).or_insert(i);
+        }
+    }
+    DomainList { lines, first }
 }
 
 fn parse_line(body: &str, offset: usize) -> DomainLineKind {

@@ -417,6 +417,8 @@ pub struct Tree {
     skips: Mutex<Vec<Skip>>,
     /// Canonical component lists of the registered account homes.
     homes: RwLock<Vec<Vec<Vec<u8>>>>,
+    /// The same, to tell a new home from a known one without a scan of thousands.
+    home_set: Mutex<std::collections::HashSet<Vec<Vec<u8>>>>,
 }
 
 /// The logical → backup mapping of an account backup (cpanel.md §7).
@@ -493,12 +495,12 @@ impl Tree {
             opts,
             skips: Mutex::new(Vec::new()),
             homes: RwLock::new(Vec::new()),
+            home_set: Mutex::new(Default::default()),
         };
         if matches!(tree.layout, Layout::Account { .. }) {
-            tree.homes
-                .write()
-                .unwrap()
-                .push(vec![BACKUP_HOME.as_bytes().to_vec()]);
+            let home = vec![BACKUP_HOME.as_bytes().to_vec()];
+            tree.home_set.lock().unwrap().insert(home.clone());
+            tree.homes.write().unwrap().push(home);
         }
         tree
     }
@@ -592,7 +594,7 @@ impl Tree {
         // Reads hold the read lock for their whole resolution, so once the write lock is held
         // no resolution made with the old set of homes can reach the cache any more.
         let mut homes = self.homes.write().unwrap();
-        if !homes.contains(&canonical) {
+        if self.home_set.lock().unwrap().insert(canonical.clone()) {
             homes.push(canonical);
             if let Backend::Disk(d) = &self.backend {
                 d.clear_cache();
