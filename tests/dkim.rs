@@ -13,11 +13,10 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{findings, maillint, testdata_dir};
+use common::{findings, maillint, testdata_dir, tool};
 use maillint::der::{self, PublicKey};
 use maillint::source::SourceFile;
 use proptest::prelude::*;
@@ -440,31 +439,6 @@ fn fixture_keys_are_what_the_cases_say() {
 // ---------------------------------------------------------------------------------------------
 // Fixes end to end
 // ---------------------------------------------------------------------------------------------
-
-/// Where an external program is, or `None` (with a loud notice) when it is missing and
-/// `MAILLINT_REQUIRE_TOOLS` is not set; with it set, a missing tool fails the test.
-fn tool(name: &str, package: &str) -> Option<PathBuf> {
-    let required = std::env::var("MAILLINT_REQUIRE_TOOLS").is_ok_and(|v| !v.is_empty() && v != "0");
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    dirs.extend(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from));
-    let found = dirs.iter().map(|d| d.join(name)).find(|p| {
-        fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    });
-    if found.is_none() {
-        assert!(
-            !required,
-            "`{name}` is not installed, and MAILLINT_REQUIRE_TOOLS is set: install the Debian \
-             package `{package}`"
-        );
-        eprintln!(
-            "\n******** SKIPPED: `{name}` is not installed (Debian package `{package}`); set \
-             MAILLINT_REQUIRE_TOOLS=1 to make this fail. ********\n"
-        );
-    }
-    found
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -31,7 +31,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::testdata_dir;
+use common::{testdata_dir, tool, tool_in};
 use tempfile::TempDir;
 
 /// 2026-11-23T00:00:00Z: fixed so serial bumps and backup names are reproducible.
@@ -40,37 +40,6 @@ const NOW: &str = "1795392000";
 // ---------------------------------------------------------------------------------------------
 // Tools
 // ---------------------------------------------------------------------------------------------
-
-/// Where an external program is, or `None` (with a loud notice) when it is missing and the tools
-/// are not required. Looks in `PATH` and in the sbin directories, where Debian puts `exim4` and
-/// which a non-root `PATH` often lacks.
-fn tool(name: &str, package: &str) -> Option<PathBuf> {
-    let required = std::env::var("MAILLINT_REQUIRE_TOOLS").is_ok_and(|v| !v.is_empty() && v != "0");
-    tool_in(name, package, required)
-}
-
-fn tool_in(name: &str, package: &str, required: bool) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    dirs.extend(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from));
-    let found = dirs.iter().map(|d| d.join(name)).find(|p| {
-        fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    });
-    if found.is_none() {
-        assert!(
-            !required,
-            "`{name}` is not installed, and MAILLINT_REQUIRE_TOOLS is set: install the Debian \
-             package `{package}` (scripts/test does it)"
-        );
-        eprintln!(
-            "\n******** SKIPPED: `{name}` is not installed (Debian package `{package}`); this \
-             oracle test checked nothing. Set MAILLINT_REQUIRE_TOOLS=1 to make it fail instead. \
-             ********\n"
-        );
-    }
-    found
-}
 
 #[test]
 fn a_missing_tool_skips_only_when_tools_are_not_required() {

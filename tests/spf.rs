@@ -22,7 +22,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{findings, maillint, testdata_dir};
+use common::{findings, maillint, testdata_dir, tool};
 use maillint::fix::Overlay;
 use maillint::model::spf::{Outcome, Verdict};
 use maillint::model::{Options, Server};
@@ -580,32 +580,6 @@ fn mail_addresses_and_helo_come_from_the_tree() {
 // ---------------------------------------------------------------------------------------------
 // Fixes end to end
 // ---------------------------------------------------------------------------------------------
-
-/// An external program, or `None` with a loud notice when it is missing and the tools are not
-/// required (`MAILLINT_REQUIRE_TOOLS=1` makes a missing tool fail the test).
-fn tool(name: &str, package: &str) -> Option<PathBuf> {
-    let required = std::env::var("MAILLINT_REQUIRE_TOOLS").is_ok_and(|v| !v.is_empty() && v != "0");
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    dirs.extend(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from));
-    let found = dirs.iter().map(|d| d.join(name)).find(|p| {
-        fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    });
-    if found.is_none() {
-        assert!(
-            !required,
-            "`{name}` is not installed, and MAILLINT_REQUIRE_TOOLS is set: install the Debian \
-             package `{package}`"
-        );
-        eprintln!(
-            "\n******** SKIPPED: `{name}` is not installed (Debian package `{package}`); this \
-             test checked nothing. Set MAILLINT_REQUIRE_TOOLS=1 to make it fail instead. \
-             ********\n"
-        );
-    }
-    found
-}
 
 /// `named-checkzone -i local ZONE FILE`: whether it loads, and the serial it loaded.
 fn checkzone(bin: &Path, zone: &str, file: &Path) -> (bool, Option<u64>, String) {
