@@ -1578,36 +1578,33 @@ impl<'a> P<'a> {
     }
 
     fn or_cond(&mut self) -> Option<Cond> {
-        let first = self.and_cond()?;
-        if self.peek_word(0) != Some("or") {
-            return Some(first);
-        }
-        let mut parts = vec![first];
-        while self.peek_word(0) == Some("or") {
-            self.lx.next();
-            parts.push(self.and_cond()?);
-        }
-        let span = parts[0].span.join(parts[parts.len() - 1].span);
-        Some(Cond {
-            span,
-            kind: CondKind::Or(parts),
-        })
+        self.chain("or", Self::and_cond, CondKind::Or)
     }
 
     fn and_cond(&mut self) -> Option<Cond> {
-        let first = self.unary()?;
-        if self.peek_word(0) != Some("and") {
+        self.chain("and", Self::unary, CondKind::And)
+    }
+
+    /// `OPERAND (WORD OPERAND)*`: one operand alone, or all of them joined by `kind`.
+    fn chain(
+        &mut self,
+        word: &str,
+        operand: fn(&mut Self) -> Option<Cond>,
+        kind: fn(Vec<Cond>) -> CondKind,
+    ) -> Option<Cond> {
+        let first = operand(self)?;
+        if self.peek_word(0) != Some(word) {
             return Some(first);
         }
         let mut parts = vec![first];
-        while self.peek_word(0) == Some("and") {
+        while self.peek_word(0) == Some(word) {
             self.lx.next();
-            parts.push(self.unary()?);
+            parts.push(operand(self)?);
         }
         let span = parts[0].span.join(parts[parts.len() - 1].span);
         Some(Cond {
             span,
-            kind: CondKind::And(parts),
+            kind: kind(parts),
         })
     }
 
