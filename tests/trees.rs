@@ -203,6 +203,22 @@ fn mx_tree_has_every_mx_problem_and_no_near_miss() {
     snapshot!("mx.full", run("testdata/mx", "full").1);
 }
 
+/// The cPanel-data and Exim tree: unparseable files (CP001), routing-list lines Exim will not
+/// match as meant (CP003), a symlink in an account tree (CP006), an Exim syntax error
+/// (EXIM001) and a missing include (EXIM007), each in every output the snapshots pin.
+#[test]
+fn cp_tree_has_every_cp_and_exim_problem() {
+    let (code, json) = run("testdata/cp", "json");
+    assert_eq!(code, 1);
+    let codes: std::collections::BTreeSet<String> =
+        findings(json.as_bytes()).into_iter().map(|f| f.0).collect();
+    for c in ["CP001", "CP003", "CP006", "EXIM001", "EXIM007"] {
+        assert!(codes.contains(c), "{c} missing: {codes:?}");
+    }
+    snapshot!("cp.json", json);
+    snapshot!("cp.full", run("testdata/cp", "full").1);
+}
+
 #[test]
 fn every_registered_rule_fires_in_some_tree() {
     let mut seen = std::collections::BTreeSet::new();
