@@ -25,6 +25,93 @@ pub struct Pem {
 
 /// Parses a PEM file; one error when it is not one.
 pub fn parse(src: &SourceFile) -> Result<Pem, SyntaxError> {
+    let (label, body, end_label) = match split_simple(src.text()) {
+        Some(parts) => {
+            // Debug builds (every test) check the shortcut against the grammar.
+            if cfg!(debug_assertions) {
+                assert_eq!(
+                    split_grammar(src).ok(),
+                    Some(parts.clone()),
+                    "PEM shortcut disagrees with the grammar"
+                );
+            }
+            parts
+        }
+        None => split_grammar(src)?,
+    };
+    if end_label != label.0 {
+        return Err(SyntaxError::new(
+            label.1,
+            format!(
+                "the block begins as `{}` but ends as `{end_label}`",
+                label.0
+            ),
+        ));
+    }
+    let der = crate::base64::decode(src.slice(body).as_bytes()).map_err(|e| {
+        SyntaxError::new(
+            Span::at(body.start as usize + e.offset),
+            format!("the key is not valid base64: {}", e.message),
+        )
+    })?;
+    Ok(Pem {
+        label: label.0,
+        label_span: label.1,
+        body_span: body,
+        der,
+    })
+}
+
+/// The label (with its span), the body and the end label, as the grammar reads them.
+type Parts = ((String, Span), Span, String);
+
+/// The block as cPanel writes it (`-----BEGIN LABEL-----`, lines, `-----END LABEL-----`, `\n`
+/// line ends), read without the grammar; `None` for anything else (the grammar reads it).
+fn split_simple(text: &str) -> Option<Parts> {
+    let rest = text.strip_prefix("-----BEGIN ")?;
+    let label_len = rest.find("-----\n")?;
+    let label = &rest[..label_len];
+    if label.is_empty()
+        || !label
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+    {
+        return None;
+    }
+    let label_start = "-----BEGIN ".len();
+    let body_start = label_start + label_len + "-----\n".len();
+    let mut pos = body_start;
+    loop {
+        let line_end = pos + text[pos..].find('\n')?;
+        let line = &text[pos..line_end];
+        if line.starts_with("-----") {
+            let end_label = line.strip_prefix("-----END ")?.strip_suffix("-----")?;
+            if end_label.is_empty()
+                || !end_label
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+                || line_end + 1 != text.len()
+            {
+                return None;
+            }
+            return Some((
+                (
+                    label.to_string(),
+                    Span::new(label_start, label_start + label_len),
+                ),
+                Span::new(body_start, pos),
+                end_label.to_string(),
+            ));
+        }
+        if line.contains('\r') {
+            return None;
+        }
+        pos = line_end + 1;
+    }
+}
+
+/// The block read with the grammar.
+fn split_grammar(src: &SourceFile) -> Result<Parts, SyntaxError> {
     let text = src.text();
     let pairs = PemParser::parse(Rule::pem, text).map_err(|e| {
         from_pest_error(&e, |r| match r {
@@ -48,27 +135,7 @@ pub fn parse(src: &SourceFile) -> Result<Pem, SyntaxError> {
             _ => {}
         }
     }
-    if end_label != label.0 {
-        return Err(SyntaxError::new(
-            label.1,
-            format!(
-                "the block begins as `{}` but ends as `{end_label}`",
-                label.0
-            ),
-        ));
-    }
-    let der = crate::base64::decode(src.slice(body).as_bytes()).map_err(|e| {
-        SyntaxError::new(
-            Span::at(body.start as usize + e.offset),
-            format!("the key is not valid base64: {}", e.message),
-        )
-    })?;
-    Ok(Pem {
-        label: label.0,
-        label_span: label.1,
-        body_span: body,
-        der,
-    })
+    Ok((label, body, end_label))
 }
 
 #[cfg(test)]
@@ -101,5 +168,25 @@ mod tests {
             "-----BEGIN PUBLIC KEY-----\nZm9v\n-----END RSA PUBLIC KEY-----\n",
         );
         assert!(parse(&src).unwrap_err().message.contains("ends as"));
+    }
+
+    proptest::proptest! {
+        /// Any text, and any damage to a well-formed block, gives a key or an error, never a
+        /// panic; in this debug build every block the shortcut reads is also read by the
+        /// grammar, and both must agree.
+        #[test]
+        fn no_input_panics(
+            prefix in "[-A-Z =\n\r]{0,12}",
+            label in "[A-Z0-9 -]{0,12}",
+            body in proptest::collection::vec("[A-Za-z0-9+/=\r*-]{0,70}", 0..4),
+            suffix in "[-A-Z =\n\r]{0,12}",
+        ) {
+            let text = format!(
+                "{prefix}-----BEGIN {label}-----\n{}\n-----END {label}-----\n{suffix}",
+                body.join("\n")
+            );
+            let _ = parse(&SourceFile::from_str("k", &text));
+            let _ = parse(&SourceFile::from_str("k", &format!("-----BEGIN {label}-----\n{}", body.join("\n"))));
+        }
     }
 }
