@@ -160,13 +160,25 @@ fn tokenize_simple(body: &str, offset: usize) -> Option<LineTokens> {
             .iter()
             .take_while(|&&c| c == b' ')
             .count();
-    let (after, value) = scalar(from)?;
-    if after != end {
+    if &body[from..end] == "~" {
+        out.tokens.push(Token::Value(Node {
+            span: Span::new(offset + from, offset + end),
+            kind: NodeKind::Null,
+        }));
+        return Some(out);
+    }
+    // A value may hold single spaces between words (`serveralias: a.example b.example`).
+    if !simple_first(b[from]) || !b[from..end].iter().all(|&c| simple_byte(c) || c == b' ') {
         return None;
     }
+    let span = Span::new(offset + from, offset + end);
     out.tokens.push(Token::Value(Node {
-        span: value.span,
-        kind: NodeKind::Scalar(value),
+        span,
+        kind: NodeKind::Scalar(Scalar {
+            span,
+            value: body[from..end].to_string(),
+            style: ScalarStyle::Plain,
+        }),
     }));
     Some(out)
 }
