@@ -758,44 +758,6 @@ proptest! {
 // The real zone whose DKIM record lost its quoting (shared corpus)
 // ---------------------------------------------------------------------------------------------
 
-/// A one-account server around a corpus zone (read from the corpus at run time, never copied
-/// into the repository).
-fn corpus_server(root: &Path, domain: &str, corpus: &str) {
-    let w = |rel: &str, text: &[u8]| {
-        let p = root.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    };
-    w(
-        &format!("var/named/{domain}.db"),
-        &common::corpus_file(&format!("cpanel/{corpus}")),
-    );
-    w(
-        "etc/localdomains",
-        format!("server1.example.org\n{domain}\n").as_bytes(),
-    );
-    w(
-        "etc/userdomains",
-        format!("*: nobody\n{domain}: bob\n").as_bytes(),
-    );
-    w(
-        "etc/wwwacct.conf",
-        b"ADDR 192.0.2.10\nHOST server1.example.org\n",
-    );
-    w("var/cpanel/mainip", b"192.0.2.10");
-    w(
-        "var/cpanel/users/bob",
-        format!("DNS={domain}\nIP=192.0.2.10\nUSER=bob\n").as_bytes(),
-    );
-    w(
-        "var/cpanel/userdata/bob/main",
-        format!(
-            "--- \naddon_domains: {{}}\n\nmain_domain: {domain}\nparked_domains: []\n\nsub_domains: []\n\n"
-        )
-        .as_bytes(),
-    );
-}
-
 #[test]
 fn the_split_dkim_records_of_real_zones_are_dkim004() {
     // The column is where the second string starts: the break that lost its quoting.
@@ -813,7 +775,7 @@ fn the_split_dkim_records_of_real_zones_are_dkim004() {
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("server");
-        corpus_server(&root, domain, corpus);
+        common::corpus_server(&root, domain, corpus);
         let out = maillint(&[
             root.to_str().unwrap(),
             "--select",

@@ -846,53 +846,15 @@ fn fixes_give_valid_zones_the_dry_run_diff_and_nothing_more_on_a_second_run() {
 // The real zone whose CalDAV records an SPF tool polluted (shared corpus)
 // ---------------------------------------------------------------------------------------------
 
-/// A one-account server around the corpus zone of highscore.a2hosted.com (read from the corpus
-/// at run time, never copied into the repository).
-fn corpus_server(root: &Path) {
-    let w = |rel: &str, text: &[u8]| {
-        let p = root.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    };
-    let d = "highscore.a2hosted.com";
-    w(
-        &format!("var/named/{d}.db"),
-        &common::corpus_file("cpanel/zone-highscore.a2hosted.com-automerge.db"),
-    );
-    w(
-        "etc/localdomains",
-        format!("server1.example.org\n{d}\n").as_bytes(),
-    );
-    w(
-        "etc/userdomains",
-        format!("*: nobody\n{d}: bob\n").as_bytes(),
-    );
-    w(
-        "etc/wwwacct.conf",
-        b"ADDR 192.0.2.10\nHOST server1.example.org\n",
-    );
-    w("var/cpanel/mainip", b"192.0.2.10");
-    w(
-        "var/cpanel/users/bob",
-        format!(
-            "# cPanel -- If you edit this file directly you must run /usr/local/cpanel/scripts/updateuserdomains afterwards to rebuild the system caches.\n\
-             # If you edit MAX_EMAIL_PER_HOUR or MAX_EMAIL_PER_HOUR-[domain] you must run /usr/local/cpanel/scripts/updateuserdomains'\n\n\
-             DNS={d}\nIP=192.0.2.10\nUSER=bob\n"
-        )
-        .as_bytes(),
-    );
-    w(
-        "var/cpanel/userdata/bob/main",
-        format!("--- \naddon_domains: {{}}\n\nmain_domain: {d}\nparked_domains: []\n\nsub_domains: []\n\n")
-            .as_bytes(),
-    );
-}
-
 #[test]
 fn the_polluted_caldav_records_of_a_real_zone_are_found_and_cleaned() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("server");
-    corpus_server(&root);
+    common::corpus_server(
+        &root,
+        "highscore.a2hosted.com",
+        "zone-highscore.a2hosted.com-automerge.db",
+    );
     let root_s = root.to_str().unwrap();
     let got = findings(&maillint(&[root_s, "--select", "SPF", "--format", "json"]).stdout);
     let zone = "var/named/highscore.a2hosted.com.db";

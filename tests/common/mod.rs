@@ -130,3 +130,45 @@ pub fn tool_in(name: &str, package: &str, required: bool) -> Option<PathBuf> {
     }
     found
 }
+
+/// A one-account server (bob, 192.0.2.10) around one zone of the shared corpus,
+/// `cpanel/CORPUS`, for `domain`: read from the corpus at run time, never copied into the
+/// repository.
+pub fn corpus_server(root: &Path, domain: &str, corpus: &str) {
+    let w = |rel: &str, text: &[u8]| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        &format!("var/named/{domain}.db"),
+        &corpus_file(&format!("cpanel/{corpus}")),
+    );
+    w(
+        "etc/localdomains",
+        format!("server1.example.org\n{domain}\n").as_bytes(),
+    );
+    w(
+        "etc/userdomains",
+        format!("*: nobody\n{domain}: bob\n").as_bytes(),
+    );
+    w(
+        "etc/wwwacct.conf",
+        b"ADDR 192.0.2.10\nHOST server1.example.org\n",
+    );
+    w("var/cpanel/mainip", b"192.0.2.10");
+    w(
+        "var/cpanel/users/bob",
+        format!(
+            "# cPanel -- If you edit this file directly you must run /usr/local/cpanel/scripts/updateuserdomains afterwards to rebuild the system caches.\n\
+             # If you edit MAX_EMAIL_PER_HOUR or MAX_EMAIL_PER_HOUR-[domain] you must run /usr/local/cpanel/scripts/updateuserdomains'\n\n\
+             DNS={domain}\nIP=192.0.2.10\nUSER=bob\n"
+        )
+        .as_bytes(),
+    );
+    w(
+        "var/cpanel/userdata/bob/main",
+        format!("--- \naddon_domains: {{}}\n\nmain_domain: {domain}\nparked_domains: []\n\nsub_domains: []\n\n")
+            .as_bytes(),
+    );
+}
