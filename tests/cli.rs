@@ -6,6 +6,8 @@
 //! the output are stable), `NO_COLOR=1` and the fixed clock `MAILLINT_NOW`. Runs that could write
 //! work on a copy of a tree in a temporary directory.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -1312,19 +1314,7 @@ fn dry_run_diff_applies_with_patch_to_give_what_fix_writes() {
     let backups = TempDir::new().unwrap();
     let diff = run(&[s(&patched), "--fix", "--unsafe-fixes", "--dry-run"]).stdout;
     assert!(!diff.is_empty());
-    let out = std::process::Command::new("patch")
-        .args(["-p1", "-E", "-s", "--no-backup-if-mismatch", "-i", "-"])
-        .current_dir(&patched)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(diff.as_bytes())?;
-            child.wait_with_output()
-        })
-        .expect("GNU patch is needed for this test (apt-get install patch)");
+    let out = common::apply_patch(Path::new("patch"), &patched, diff.as_bytes());
     assert!(
         out.status.success(),
         "patch failed: {}{}",

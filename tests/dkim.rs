@@ -521,14 +521,7 @@ fn fixes_apply_as_diffed_give_valid_zones_and_settle() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(files(&a, None), original, "--dry-run wrote to the tree");
     assert!(out.stdout.starts_with(b"--- "), "{}", text(&out.stdout));
-    let diff = tmp.path().join("fix.diff");
-    fs::write(&diff, &out.stdout).unwrap();
-    let p = Command::new(&patch)
-        .current_dir(&a)
-        .args(["-p1", "-E", "--batch", "--no-backup-if-mismatch", "-i"])
-        .arg(&diff)
-        .output()
-        .unwrap();
+    let p = common::apply_patch(&patch, &a, &out.stdout);
     assert!(
         p.status.success(),
         "patch: {}{}",

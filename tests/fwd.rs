@@ -442,19 +442,7 @@ fn dry_run_diff_applies_with_patch_and_a_second_fix_changes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     let diff = out.stdout;
     assert!(!diff.is_empty());
-    let patch = std::process::Command::new("patch")
-        .args(["-p1", "-E", "-s", "--no-backup-if-mismatch", "-i", "-"])
-        .current_dir(&patched)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(&diff)?;
-            child.wait_with_output()
-        })
-        .expect("GNU patch is needed for this test (apt-get install patch)");
+    let patch = common::apply_patch(Path::new("patch"), &patched, &diff);
     assert!(
         patch.status.success(),
         "patch failed: {}{}",

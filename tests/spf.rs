@@ -698,14 +698,7 @@ fn fixes_give_valid_zones_the_dry_run_diff_and_nothing_more_on_a_second_run() {
         "--dry-run made a backup"
     );
     assert!(out.stdout.starts_with(b"--- "), "stdout is the diff alone");
-    let diff = tmp.path().join("fix.diff");
-    fs::write(&diff, &out.stdout).unwrap();
-    let p = Command::new(&patch)
-        .current_dir(&a)
-        .args(["-p1", "-E", "--batch", "--no-backup-if-mismatch", "-i"])
-        .arg(&diff)
-        .output()
-        .unwrap();
+    let p = common::apply_patch(&patch, &a, &out.stdout);
     assert!(
         p.status.success()
             && String::from_utf8_lossy(&p.stdout)

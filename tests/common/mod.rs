@@ -172,3 +172,23 @@ pub fn corpus_server(root: &Path, domain: &str, corpus: &str) {
             .as_bytes(),
     );
 }
+
+/// Applies a unified diff in `dir` with GNU patch as an administrator would
+/// (`patch -p1 -E --batch --no-backup-if-mismatch`, the diff on standard input). `patch` is the
+/// program (a path from [`tool`], or `patch` from `PATH`).
+pub fn apply_patch(patch: &Path, dir: &Path, diff: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    Command::new(patch)
+        .args(["-p1", "-E", "--batch", "--no-backup-if-mismatch", "-i", "-"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(diff)?;
+            child.wait_with_output()
+        })
+        .expect("GNU patch is needed for this test (apt-get install patch)")
+}
