@@ -84,6 +84,15 @@ impl Tag {
 }
 
 impl TagList {
+    /// `text` (the value the list was read from) rebuilt from the list's pieces: the input,
+    /// byte for byte.
+    pub fn render(&self, text: &str) -> String {
+        self.pieces()
+            .into_iter()
+            .map(|s| text.get(s.range()).unwrap_or(""))
+            .collect()
+    }
+
     /// The tag-specs, in order (repeated ones included).
     pub fn tags(&self) -> impl Iterator<Item = &Tag> {
         self.parts.iter().filter_map(|p| match &p.kind {
@@ -499,11 +508,7 @@ impl DkimKey {
 
     /// The record rebuilt from its pieces: the input, byte for byte.
     pub fn render(&self) -> String {
-        self.list
-            .pieces()
-            .into_iter()
-            .map(|s| self.slice(s))
-            .collect()
+        self.list.render(&self.text)
     }
 }
 

@@ -315,11 +315,7 @@ impl DmarcRecord {
 
     /// The record rebuilt from its pieces: the input, byte for byte.
     pub fn render(&self) -> String {
-        self.list
-            .pieces()
-            .into_iter()
-            .map(|s| self.slice(s))
-            .collect()
+        self.list.render(&self.text)
     }
 }
 
