@@ -180,6 +180,10 @@ impl Fix {
 }
 
 /// A problem found by a rule.
+/// Text of a finding: most notes and help lines are fixed sentences, kept without a copy (a large
+/// server has tens of thousands of findings).
+pub type Text = std::borrow::Cow<'static, str>;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub code: &'static str,
@@ -190,12 +194,12 @@ pub struct Finding {
     pub user: Option<String>,
     pub location: Option<Loc>,
     /// Short text under the underlined span in `full` output ("listed here as local").
-    pub label: Option<String>,
+    pub label: Option<Text>,
     pub related: Vec<Related>,
     /// `= note:` lines: why it matters, what the consequence is.
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
     /// `= help:` line: what to do when there is no fix, or the cPanel way to do it.
-    pub help: Option<String>,
+    pub help: Option<Text>,
     pub fix: Option<Fix>,
 }
 
@@ -245,7 +249,7 @@ impl Finding {
         self
     }
 
-    pub fn label(mut self, label: impl Into<String>) -> Finding {
+    pub fn label(mut self, label: impl Into<Text>) -> Finding {
         self.label = Some(label.into());
         self
     }
@@ -258,12 +262,12 @@ impl Finding {
         self
     }
 
-    pub fn note(mut self, note: impl Into<String>) -> Finding {
+    pub fn note(mut self, note: impl Into<Text>) -> Finding {
         self.notes.push(note.into());
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Finding {
+    pub fn help(mut self, help: impl Into<Text>) -> Finding {
         self.help = Some(help.into());
         self
     }
@@ -289,7 +293,7 @@ impl Finding {
 /// The files a run read, by display path, so reports can show line, column and source text.
 #[derive(Clone, Debug, Default)]
 pub struct Files {
-    files: BTreeMap<String, Arc<SourceFile>>,
+    files: BTreeMap<Arc<str>, Arc<SourceFile>>,
     /// Files whose text must never be shown (mail `shadow` files hold password hashes).
     sensitive: std::collections::BTreeSet<String>,
 }
@@ -300,7 +304,7 @@ impl Files {
     }
 
     pub fn insert(&mut self, file: Arc<SourceFile>) {
-        self.files.insert(file.path().to_string(), file);
+        self.files.insert(file.shared_path(), file);
     }
 
     pub fn get(&self, path: &str) -> Option<&Arc<SourceFile>> {

@@ -12,6 +12,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 /// A byte range `[start, end)` within one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,13 +88,14 @@ impl fmt::Display for LineCol {
 #[derive(Clone)]
 pub struct SourceFile {
     /// Path relative to the root, with `/` separators (what every report shows).
-    path: String,
+    path: Arc<str>,
     /// UTF-8 view with the same byte offsets as `raw`.
     text: String,
     /// The original bytes when they differ from `text` (invalid UTF-8 was substituted).
     raw: Option<Vec<u8>>,
-    /// Byte offset of the start of every line (the first is 0).
-    line_starts: Vec<u32>,
+    /// Byte offset of the start of every line (the first is 0). Built on first use: most files
+    /// of a large server are never shown in a report, and the index of them all is megabytes.
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 /// The byte that stands in the text view for each byte of an invalid UTF-8 sequence.
@@ -119,15 +121,22 @@ impl SourceFile {
                 (text, Some(bytes))
             }
         };
-        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
-        line_starts.push(0);
-        line_starts.extend(memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32));
         SourceFile {
-            path: path.into(),
+            path: Arc::from(path.into()),
             text,
             raw,
-            line_starts,
+            line_starts: OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let text = self.text.as_bytes();
+            let mut starts = Vec::with_capacity(memchr_iter(b'\n', text).count() + 1);
+            starts.push(0);
+            starts.extend(memchr_iter(b'\n', text).map(|i| (i + 1) as u32));
+            starts
+        })
     }
 
     /// Convenience for tests and synthetic inputs.
@@ -137,6 +146,11 @@ impl SourceFile {
 
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// The path, shared (maps keyed by path hold this instead of a copy).
+    pub fn shared_path(&self) -> Arc<str> {
+        self.path.clone()
     }
 
     /// The text view (byte offsets identical to [`SourceFile::bytes`]).
@@ -178,17 +192,25 @@ impl SourceFile {
     /// Number of lines; a final line without a newline counts, an empty last line after a final
     /// newline does not.
     pub fn line_count(&self) -> usize {
-        let n = self.line_starts.len();
-        if *self.line_starts.last().unwrap() as usize == self.text.len() {
-            n - 1
+        if let Some(starts) = self.line_starts.get() {
+            let n = starts.len();
+            return if *starts.last().unwrap() as usize == self.text.len() {
+                n - 1
+            } else {
+                n
+            };
+        }
+        let newlines = memchr_iter(b'\n', self.text.as_bytes()).count();
+        if self.text.is_empty() || self.text.ends_with('\n') {
+            newlines
         } else {
-            n
+            newlines + 1
         }
     }
 
     /// 0-based line index of a byte offset.
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&(offset as u32)) {
+        match self.line_starts().binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
@@ -198,7 +220,7 @@ impl SourceFile {
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         let mut start_char = start;
         while !self.text.is_char_boundary(start_char) {
             start_char += 1;
@@ -220,7 +242,7 @@ impl SourceFile {
 
     /// Byte offset of a 1-based line and column; `None` when out of range.
     pub fn offset_of(&self, lc: LineCol) -> Option<usize> {
-        let start = *self.line_starts.get(lc.line.checked_sub(1)?)? as usize;
+        let start = *self.line_starts().get(lc.line.checked_sub(1)?)? as usize;
         let line_end = self.line_end(lc.line - 1);
         let mut offset = start;
         for _ in 1..lc.column {
@@ -235,15 +257,15 @@ impl SourceFile {
 
     /// Span of a 0-based line, without its line terminator.
     pub fn line_span(&self, line: usize) -> Span {
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         Span::new(start, self.line_end(line))
     }
 
     /// Span of a 0-based line including its `\n`, if any.
     pub fn line_span_with_newline(&self, line: usize) -> Span {
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         let end = self
-            .line_starts
+            .line_starts()
             .get(line + 1)
             .map(|&e| e as usize)
             .unwrap_or(self.text.len());
@@ -256,7 +278,7 @@ impl SourceFile {
     }
 
     fn line_end(&self, line: usize) -> usize {
-        match self.line_starts.get(line + 1) {
+        match self.line_starts().get(line + 1) {
             Some(&next) => next as usize - 1,
             None => self.text.len(),
         }

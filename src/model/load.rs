@@ -24,7 +24,7 @@ use crate::parse::{
     valiases, zone,
 };
 use crate::source::SourceFile;
-use crate::tree::{self, Meta, Tree};
+use crate::tree::{self, Tree};
 
 /// Reads through the tree, with files of the overlay (fixes applied in memory) in place of the
 /// files on disk.
@@ -36,7 +36,6 @@ struct Reader<'a> {
 /// A file read and parsed, with what goes into the server.
 struct Out<T> {
     parsed: Parsed<T>,
-    meta: Option<Meta>,
     problems: Vec<ParseProblem>,
 }
 
@@ -49,26 +48,18 @@ impl Reader<'_> {
         })
     }
 
-    fn read(&self, logical: &str) -> Option<(SourceFile, Option<Meta>)> {
+    fn read(&self, logical: &str) -> Option<SourceFile> {
         if let Some(o) = self.overlay_file(self.tree.display_path(logical)) {
-            let meta = self.tree.stat(logical).found().map(|s| s.meta);
-            return o.map(|src| (src, meta));
+            return o;
         }
-        self.tree
-            .read(logical)
-            .found()
-            .map(|d| (d.source, Some(d.meta)))
+        self.tree.read(logical).found().map(|d| d.source)
     }
 
-    fn read_in_home(&self, home: &str, rel: &str) -> Option<(SourceFile, Option<Meta>)> {
+    fn read_in_home(&self, home: &str, rel: &str) -> Option<SourceFile> {
         if let Some(o) = self.overlay_file(self.tree.display_path_in_home(home, rel)) {
-            let meta = self.tree.stat_in_home(home, rel).found().map(|s| s.meta);
-            return o.map(|src| (src, meta));
+            return o;
         }
-        self.tree
-            .read_in_home(home, rel)
-            .found()
-            .map(|d| (d.source, Some(d.meta)))
+        self.tree.read_in_home(home, rel).found().map(|d| d.source)
     }
 
     /// Names of the regular files (and, with `dirs`, directories) of a directory, sorted;
@@ -97,12 +88,12 @@ fn names(entries: Option<Vec<tree::DirEntry>>, dirs: bool) -> Vec<String> {
 }
 
 fn parsed<T>(
-    got: Option<(SourceFile, Option<Meta>)>,
+    got: Option<SourceFile>,
     format: &'static str,
     parse: impl FnOnce(&SourceFile) -> T,
     errors: impl FnOnce(&T) -> Vec<SyntaxError>,
 ) -> Option<Out<T>> {
-    let (src, meta) = got?;
+    let src = got?;
     let doc = parse(&src);
     let problems = errors(&doc)
         .into_iter()
@@ -117,7 +108,6 @@ fn parsed<T>(
             src: Arc::new(src),
             doc,
         },
-        meta,
         problems,
     })
 }
@@ -126,7 +116,7 @@ impl Server {
     /// Takes a parsed file into the server (its source, metadata and syntax errors).
     fn take<T>(&mut self, out: Option<Out<T>>) -> Option<Parsed<T>> {
         let out = out?;
-        self.add_file(out.parsed.src.clone(), out.meta);
+        self.add_file(out.parsed.src.clone());
         self.parse_problems.extend(out.problems);
         Some(out.parsed)
     }
@@ -148,7 +138,7 @@ fn colon_map(r: &Reader<'_>, logical: &str) -> Option<Out<colonmap::ColonMap>> {
 }
 
 fn key_value(
-    got: Option<(SourceFile, Option<Meta>)>,
+    got: Option<SourceFile>,
     dialect: KvDialect,
     format: &'static str,
 ) -> Option<Out<KeyValueFile>> {
@@ -169,10 +159,7 @@ fn ip_list(r: &Reader<'_>, logical: &str, dialect: iplist::Dialect) -> Option<Ou
     )
 }
 
-fn aliases(
-    got: Option<(SourceFile, Option<Meta>)>,
-    flavor: valiases::Flavor,
-) -> Option<Out<valiases::Aliases>> {
+fn aliases(got: Option<SourceFile>, flavor: valiases::Flavor) -> Option<Out<valiases::Aliases>> {
     parsed(
         got,
         "forwarder file",
@@ -181,9 +168,19 @@ fn aliases(
     )
 }
 
-fn yaml(got: Option<(SourceFile, Option<Meta>)>) -> Option<Out<userdata::YamlDoc>> {
-    parsed(got, "cPanel userdata file", userdata::parse, |d| {
+/// A userdata file read into its typed view (`view` of the parsed YAML tree). The tree itself is
+/// dropped here, in the worker that parsed it: nothing after the load reads it, and on a server
+/// with thousands of accounts the trees are a large share of the memory.
+fn yaml<V>(got: Option<SourceFile>, view: impl FnOnce(&userdata::YamlDoc) -> V) -> Option<Out<V>> {
+    let out = parsed(got, "cPanel userdata file", userdata::parse, |d| {
         d.errors().cloned().collect()
+    })?;
+    Some(Out {
+        parsed: Parsed {
+            doc: view(&out.parsed.doc),
+            src: out.parsed.src,
+        },
+        problems: out.problems,
     })
 }
 
@@ -191,9 +188,9 @@ fn yaml(got: Option<(SourceFile, Option<Meta>)>) -> Option<Out<userdata::YamlDoc
 struct AccountOut {
     user: String,
     cpuser: Option<Out<KeyValueFile>>,
-    cache: Option<(SourceFile, Option<Meta>)>,
-    main: Option<Out<userdata::YamlDoc>>,
-    vhosts: Vec<(String, Out<userdata::YamlDoc>)>,
+    cache: Option<SourceFile>,
+    main: Option<Out<userdata::UserdataMain>>,
+    vhosts: Vec<(String, Out<userdata::UserdataDomain>)>,
 }
 
 fn read_account(r: &Reader<'_>, user: &str) -> AccountOut {
@@ -204,18 +201,27 @@ fn read_account(r: &Reader<'_>, user: &str) -> AccountOut {
     );
     let cache = r.read(&format!("var/cpanel/users.cache/{user}"));
     let dir = format!("var/cpanel/userdata/{user}");
-    let main = yaml(r.read(&format!("{dir}/main")));
+    let main = yaml(
+        r.read(&format!("{dir}/main")),
+        userdata::UserdataMain::from_doc,
+    );
     // The vhost files of the main domain and of the subdomains (addon domains have none).
     let mut wanted: Vec<String> = Vec::new();
     if let Some(m) = &main {
-        let view = userdata::UserdataMain::from_doc(&m.parsed.doc);
-        wanted.extend(view.main_domain.map(|d| d.value));
-        wanted.extend(view.sub_domains.into_iter().map(|d| d.value));
+        let view = &m.parsed.doc;
+        wanted.extend(view.main_domain.iter().map(|d| d.value.clone()));
+        wanted.extend(view.sub_domains.iter().map(|d| d.value.clone()));
     }
     let vhosts = wanted
         .into_iter()
         .filter(|d| valid_name(d))
-        .filter_map(|d| yaml(r.read(&format!("{dir}/{d}"))).map(|o| (d, o)))
+        .filter_map(|d| {
+            yaml(
+                r.read(&format!("{dir}/{d}")),
+                userdata::UserdataDomain::from_doc,
+            )
+            .map(|o| (d, o))
+        })
         .collect();
     AccountOut {
         user: user.to_string(),
@@ -327,19 +333,15 @@ fn build_account(s: &mut Server, out: AccountOut) -> Account {
         ..Account::default()
     };
     a.cpuser = s.take(out.cpuser);
-    if let Some((src, meta)) = out.cache {
+    if let Some(src) = out.cache {
         let src = Arc::new(src);
-        s.add_file(src.clone(), meta);
+        s.add_file(src.clone());
         a.cpuser_cache = Some(src);
     }
-    if let Some(main) = s.take(out.main) {
-        let view = userdata::UserdataMain::from_doc(&main.doc);
-        a.main = Some((main, view));
-    }
+    a.main = s.take(out.main);
     for (domain, o) in out.vhosts {
         if let Some(p) = s.take(Some(o)) {
-            let view = userdata::UserdataDomain::from_doc(&p.doc);
-            a.vhosts.insert(domain, (p, view));
+            a.vhosts.insert(domain, Box::new(p));
         }
     }
     if let Some(cp) = &a.cpuser {
@@ -365,19 +367,19 @@ fn build_account(s: &mut Server, out: AccountOut) -> Account {
             let domain = domain.to_string();
             a.mxcheck.insert(
                 domain.clone(),
-                MxCheck {
+                Box::new(MxCheck {
                     setting: Manual::from_value(&value),
                     domain,
                     value,
                     line: cp.loc(line.span),
                     key: cp.loc(e.key_span),
                     value_loc: cp.loc(value_span),
-                },
+                }),
             );
         }
     }
-    if let Some((_, view)) = &a.main
-        && let Some(d) = &view.main_domain
+    if let Some(main) = &a.main
+        && let Some(d) = &main.doc.main_domain
     {
         a.main_domain = Some(d.value.clone());
     }
@@ -388,7 +390,7 @@ fn build_account(s: &mut Server, out: AccountOut) -> Account {
         .as_ref()
         .and_then(|d| a.vhosts.get(d))
         .or_else(|| a.vhosts.values().next())
-        .and_then(|(_, v)| v.homedir.as_ref())
+        .and_then(|v| v.doc.homedir.as_ref())
         .map(|h| h.value.clone());
     a.home = match homedir {
         Some(h) => logical_dir(&h),
@@ -461,7 +463,8 @@ fn build_identity(s: &mut Server, opts: &Options) {
         }
     }
     for a in s.accounts.values() {
-        for (p, v) in a.vhosts.values() {
+        for p in a.vhosts.values() {
+            let v = &p.doc;
             if let (Some(ip), Some(spanned)) = (v.ip_addr(), &v.ip) {
                 add(ip, AddrSource::File(p.loc(spanned.span)));
             }
@@ -543,7 +546,8 @@ fn index_domains(s: &mut Server) {
             }
         }
         let mut kinds: Vec<(String, DomainKind, Option<Loc>)> = Vec::new();
-        if let Some((p, view)) = &a.main {
+        if let Some(p) = &a.main {
+            let view = &p.doc;
             if let Some(m) = &view.main_domain {
                 kinds.push((m.value.clone(), DomainKind::Main, Some(p.loc(m.span))));
             }
@@ -604,11 +608,14 @@ fn index_domains(s: &mut Server) {
 /// `HOME/etc/DOMAIN/{passwd,shadow,quota}` and the mailbox directories of `HOME/mail/DOMAIN/`,
 /// for every account domain that has a directory in `HOME/etc` or `HOME/mail`.
 fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
-    let jobs: Vec<(String, String, String)> = s
+    let homes: Vec<(&Account, &String)> = s
         .accounts
         .values()
         .filter_map(|a| a.home.as_ref().map(|h| (a, h)))
-        .flat_map(|(a, home)| {
+        .collect();
+    let jobs: Vec<(String, String, String)> = homes
+        .par_iter()
+        .flat_map_iter(|&(a, home)| {
             let mut doms: Vec<String> = r.list_in_home(home, "etc", true);
             doms.extend(r.list_in_home(home, "mail", true));
             doms.sort();
@@ -676,7 +683,7 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
             filters: BTreeMap::new(),
         };
         if let Some(a) = s.accounts.get_mut(&user) {
-            a.mail.insert(domain, files);
+            a.mail.insert(domain, Box::new(files));
         }
     }
 }
@@ -734,7 +741,7 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
 /// they are read under the root, through the tree (a symlink or special file is refused and
 /// reported like any other).
 fn read_exim(s: &mut Server, r: &Reader<'_>) {
-    let Some((src, meta)) = r.read("etc/exim.conf") else {
+    let Some(src) = r.read("etc/exim.conf") else {
         return;
     };
     let mut resolve = |req: &exim::IncludeRequest| {
@@ -746,9 +753,8 @@ fn read_exim(s: &mut Server, r: &Reader<'_>) {
         }
     };
     let config = exim::load(src, &mut resolve);
-    for (i, f) in config.files.iter().enumerate() {
-        let arc = Arc::new(f.source.clone());
-        s.add_file(arc, if i == 0 { meta } else { None });
+    for f in &config.files {
+        s.add_file(Arc::new(f.source.clone()));
     }
     s.exim = Some(config);
 }
@@ -761,17 +767,17 @@ fn read_dkim_keys(s: &mut Server, r: &Reader<'_>) {
         .into_iter()
         .filter(|n| valid_name(n))
         .collect();
-    type Got = Option<(SourceFile, Option<Meta>)>;
+    type Got = Option<SourceFile>;
     let outs: Vec<(String, Got)> = names
         .par_iter()
         .map(|n| (n.to_ascii_lowercase(), r.read(&format!("{dir}/{n}"))))
         .collect();
     for (domain, got) in outs {
-        let Some((src, meta)) = got else {
+        let Some(src) = got else {
             continue;
         };
         let src = Arc::new(src);
-        s.add_file(src.clone(), meta);
+        s.add_file(src.clone());
         match crate::parse::pem::parse(&src) {
             Ok(pem) => {
                 let key = crate::der::public_key(&pem.der);
@@ -823,7 +829,7 @@ fn read_forwarders(s: &mut Server, r: &Reader<'_>) {
     }
 }
 
-fn filter_file(got: Option<(SourceFile, Option<Meta>)>) -> Option<Out<filter::Filter>> {
+fn filter_file(got: Option<SourceFile>) -> Option<Out<filter::Filter>> {
     parsed(got, "mail filter file", filter::parse, |d| {
         d.errors().cloned().collect()
     })

@@ -41,7 +41,7 @@ use rayon::prelude::*;
 use crate::model::{ParseProblem, Parsed, Server};
 use crate::parse::maildirsize::{self, MaildirSize};
 use crate::rules::Selection;
-use crate::tree::{self, DirEntry, Kind, Lookup, Skip, SkipKind, Tree};
+use crate::tree::{DirEntry, Kind, Lookup, Skip, SkipKind, Tree};
 
 /// At most this many CP006 entries are recorded per mailbox (and per domain directory); the rest
 /// are counted in one more.
@@ -440,13 +440,10 @@ impl Walker<'_> {
                         error: error.clone(),
                     })
                     .collect();
-                out.maildirsize = Some((
-                    Parsed {
-                        src: Arc::new(data.source),
-                        doc,
-                    },
-                    data.meta,
-                ));
+                out.maildirsize = Some(Parsed {
+                    src: Arc::new(data.source),
+                    doc,
+                });
             }
         }
         usage.refused = refused.count();
@@ -462,7 +459,7 @@ impl Walker<'_> {
 struct Walked {
     format: Option<Format>,
     usage: Option<Usage>,
-    maildirsize: Option<(Parsed<MaildirSize>, tree::Meta)>,
+    maildirsize: Option<Parsed<MaildirSize>>,
     problems: Vec<ParseProblem>,
     skips: Vec<Skip>,
 }
@@ -604,8 +601,8 @@ pub(crate) fn load(s: &mut Server, tree: &Tree, skips: &mut Vec<Skip>) {
             let Some(w) = w else { continue };
             job.mailbox.format = w.format;
             job.mailbox.usage = w.usage;
-            if let Some((parsed, meta)) = w.maildirsize {
-                s.add_file(parsed.src.clone(), Some(meta));
+            if let Some(parsed) = w.maildirsize {
+                s.add_file(parsed.src.clone());
                 job.mailbox.maildirsize = Some(parsed);
             }
             s.parse_problems.extend(w.problems);

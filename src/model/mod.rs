@@ -21,7 +21,7 @@ use crate::parse::{
     keyvalue::KeyValueFile, mailacct, userdata, valiases::Aliases,
 };
 use crate::source::SourceFile;
-use crate::tree::{Meta, RootKind, Skip};
+use crate::tree::{RootKind, Skip};
 
 pub mod dns;
 mod load;
@@ -247,19 +247,20 @@ pub struct Account {
     pub cpuser: Option<Parsed<KeyValueFile>>,
     /// `var/cpanel/users.cache/USER`, when present.
     pub cpuser_cache: Option<Arc<SourceFile>>,
-    /// `var/cpanel/userdata/USER/main` and its typed view.
-    pub main: Option<(Parsed<userdata::YamlDoc>, userdata::UserdataMain)>,
-    /// Per-domain userdata files (`…/DOMAIN`, not `_SSL`), by domain.
-    pub vhosts: BTreeMap<String, (Parsed<userdata::YamlDoc>, userdata::UserdataDomain)>,
+    /// `var/cpanel/userdata/USER/main`, read into its typed view (the YAML tree is not kept).
+    pub main: Option<Parsed<userdata::UserdataMain>>,
+    /// Per-domain userdata files (`…/DOMAIN`, not `_SSL`), by domain, read into typed views.
+    pub vhosts: BTreeMap<String, Box<Parsed<userdata::UserdataDomain>>>,
     /// The home directory as a logical path (`home1/bob`), from userdata `homedir`.
     pub home: Option<String>,
     pub main_domain: Option<String>,
     /// cpuser `OWNER` (the reseller; `root` when none).
     pub owner: Option<String>,
     /// `MXCHECK-<domain>` lines by domain (the last one wins, as in cPanel's reader).
-    pub mxcheck: BTreeMap<String, MxCheck>,
-    /// Mail account files by domain.
-    pub mail: BTreeMap<String, MailFiles>,
+    pub mxcheck: BTreeMap<String, Box<MxCheck>>,
+    /// Mail account files by domain. (The per-account maps box their values: a B-tree node
+    /// holds room for eleven values, and most accounts have one or two domains.)
+    pub mail: BTreeMap<String, Box<MailFiles>>,
     /// The default mailbox `HOME/mail/`, walked with [`mail::Scan::Usage`].
     pub default_mailbox: Option<mail::Mailbox>,
     /// `HOME/etc/filter`: the main account's Exim filter.
@@ -356,8 +357,6 @@ pub struct Server {
     pub backup_user: Option<String>,
     /// Every file read, by display path.
     pub files: Files,
-    /// `fstat` of every file read, by display path.
-    pub metas: BTreeMap<String, Meta>,
     pub parse_problems: Vec<ParseProblem>,
     /// What the tree refused to read.
     pub skipped: Vec<Skip>,
@@ -502,7 +501,8 @@ impl Server {
 
     /// The mail account files of a domain, if its account has any.
     pub fn mail_files(&self, domain: &str) -> Option<&MailFiles> {
-        self.account_of(domain).and_then(|a| a.mail.get(domain))
+        self.account_of(domain)
+            .and_then(|a| a.mail.get(domain).map(|m| &**m))
     }
 
     /// Whether a domain has forwarders (a valiases file with at least one entry).
@@ -545,10 +545,7 @@ impl Server {
     }
 
     /// Records a file read and returns it shared.
-    pub(crate) fn add_file(&mut self, src: Arc<SourceFile>, meta: Option<Meta>) {
-        if let Some(m) = meta {
-            self.metas.insert(src.path().to_string(), m);
-        }
+    pub(crate) fn add_file(&mut self, src: Arc<SourceFile>) {
         self.files.insert(src);
     }
 }

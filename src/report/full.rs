@@ -112,7 +112,7 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
             );
             let mut primary = AnnotationKind::Primary.span(local(loc.span, &ex));
             if let Some(label) = &f.label {
-                primary = primary.label(label.as_str());
+                primary = primary.label(label.as_ref());
             }
             let mut snippet = Snippet::source(ex.text)
                 .line_start(ex.line_start)
@@ -195,10 +195,10 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
         }
     }
     for note in &f.notes {
-        group = group.element(Level::NOTE.message(note.as_str()));
+        group = group.element(Level::NOTE.message(note.as_ref()));
     }
     if let Some(help) = &f.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+        group = group.element(Level::HELP.message(help.as_ref()));
     }
     groups.push(group);
 
