@@ -96,7 +96,7 @@ fn corpus_soa_serials_and_their_spans() {
     for &(file, origin, serial, _, _) in CORPUS {
         let (src, z) = corpus_zone(file, origin);
         let (rec, soa) = z.soa_record().unwrap();
-        assert_eq!(rec.owner.name, origin);
+        assert_eq!(&*rec.owner.name, origin);
         assert_eq!(soa.serial.0, serial, "{file}");
         assert_eq!(src.slice(soa.serial.1), serial.to_string());
         // cPanel writes the serial on the line after `SOA … (`.
@@ -234,7 +234,7 @@ fn corpus_addon_records_inside_the_main_zone() {
     let under: Vec<&str> = z
         .records()
         .filter(|r| r.owner.name.ends_with(addon))
-        .map(|r| r.owner.name.as_str())
+        .map(|r| &*r.owner.name)
         .collect();
     assert_eq!(under.len(), 20);
     assert!(matches!(

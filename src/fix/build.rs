@@ -124,7 +124,7 @@ pub fn owner_text(zone: &Parsed<Zone>, name: &str) -> String {
         return format!("{origin}.");
     }
     let relative_style = zone.doc.records().any(|r| match r.owner.span {
-        Some(span) if r.owner.name != *origin => {
+        Some(span) if *r.owner.name != **origin => {
             let text = zone.src.slice(span);
             !text.ends_with('.') && text != "@"
         }
@@ -150,7 +150,7 @@ pub fn zone_insertion_point(zone: &Parsed<Zone>) -> usize {
     zone.doc
         .items
         .iter()
-        .filter(|i| matches!(&i.kind, ItemKind::Record(r) if r.owner.name == *origin))
+        .filter(|i| matches!(&i.kind, ItemKind::Record(r) if *r.owner.name == **origin))
         .map(|i| i.span.end as usize)
         .max()
         .unwrap_or(zone.src.len())

@@ -362,7 +362,8 @@ mod tests {
                 span: Span::new(6, 11),
                 bytes: b"xyz".to_vec(),
                 quoted: true,
-            }],
+            }]
+            .into(),
         };
         let t = TxtText::from_txt(&txt, &src);
         assert_eq!(src.slice(t.file_span(1..2)), "\"abc\"");
@@ -372,7 +373,8 @@ mod tests {
                 span: Span::new(600, 700),
                 bytes: b"xyz".to_vec(),
                 quoted: true,
-            }],
+            }]
+            .into(),
         };
         let t = TxtText::from_txt(&txt, &src);
         assert_eq!(t.file_span(0..3), Span::new(0, 0));

@@ -849,7 +849,8 @@ impl Ctx<'_> {
                     };
                     if spfp::is_spf(rec.text.text()) || starts_with_version(rec.text.text()) {
                         self.string_too_long(&dom, &rec, txt, out);
-                    } else if !(domains.contains(owner) && meant_as_spf(rec.text.text(), &rec.spf))
+                    } else if !(domains.iter().any(|d| **d == **owner)
+                        && meant_as_spf(rec.text.text(), &rec.spf))
                     {
                         self.stray_terms(&dom, &rec, out);
                     }

@@ -57,7 +57,9 @@ pub use types::{Class, RType};
 use crate::parse::{Lossless, SyntaxError};
 use crate::source::{SourceFile, Span};
 use lex::{Lead, Tok, Token};
+use std::collections::HashSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 use text::show;
 
 /// Entries (records with all their lines) longer than this are reported, not read. RDATA is at
@@ -145,7 +147,7 @@ pub struct Record {
     pub data: RData,
     /// Problems that leave the record readable: fields after the data, an unclosed or
     /// unmatched parenthesis, a class other than `IN`, an SOA serial above 4294967295.
-    pub errors: Vec<SyntaxError>,
+    pub errors: Box<[SyntaxError]>,
 }
 
 /// The owner name of a record.
@@ -153,11 +155,13 @@ pub struct Record {
 pub struct Owner {
     /// Where it is written; `None` when omitted (the line starts with white space).
     pub span: Option<Span>,
-    /// Absolute, lower case, without the final dot.
-    pub name: String,
+    /// Absolute, lower case, without the final dot. One allocation per name and zone, shared
+    /// by its records (a zone names its apex again and again).
+    pub name: Arc<str>,
 }
 
-/// The data of a record, by type.
+/// The data of a record, by type. Names and errors are boxed to keep a [`Record`] small: a large
+/// server has hundreds of thousands of records.
 #[derive(Clone, Debug)]
 pub enum RData {
     A(Ipv4Addr),
@@ -165,11 +169,11 @@ pub enum RData {
     Mx {
         preference: u16,
         pref_span: Span,
-        exchange: Target,
+        exchange: Box<Target>,
     },
-    Cname(Target),
-    Ns(Target),
-    Ptr(Target),
+    Cname(Box<Target>),
+    Ns(Box<Target>),
+    Ptr(Box<Target>),
     Txt(Txt),
     /// Type 99: character strings like TXT.
     Spf(Txt),
@@ -179,7 +183,7 @@ pub enum RData {
     /// Another type, or RFC 3597 generic data: see [`Record::rdata_span`].
     Other,
     /// Data that cannot be read as the type says.
-    Bad(SyntaxError),
+    Bad(Box<SyntaxError>),
 }
 
 /// A domain name in record data (or a `$ORIGIN`/`$INCLUDE` value).
@@ -207,7 +211,7 @@ impl Target {
 /// The character strings of a TXT or SPF record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Txt {
-    pub strings: Vec<TxtString>,
+    pub strings: Box<[TxtString]>,
 }
 
 /// One character string: a quoted string or an unquoted word.
@@ -301,7 +305,7 @@ impl Zone {
     /// Records whose owner is `name` (any case, with or without a final dot).
     pub fn records_at<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Record> + 'a {
         let name = normalize(name);
-        self.records().filter(move |r| r.owner.name == name)
+        self.records().filter(move |r| *r.owner.name == *name)
     }
 
     /// Records of type `rtype` whose owner is `name`.
@@ -315,7 +319,7 @@ impl Zone {
 
     /// Records at the zone's apex (owner = the origin given to [`parse`]).
     pub fn apex(&self) -> impl Iterator<Item = &Record> {
-        self.records().filter(|r| r.owner.name == self.origin)
+        self.records().filter(|r| *r.owner.name == *self.origin)
     }
 
     /// Whether `name` (lower case, no final dot) is the zone's origin or below it. BIND ignores
@@ -411,6 +415,7 @@ pub fn parse(src: &SourceFile, origin: &str) -> Zone {
         src,
         origin: origin.clone(),
         prev_owner: None,
+        names: HashSet::new(),
         ttl_directive: None,
         last_ttl: None,
         tokens: Vec::new(),
@@ -461,7 +466,9 @@ fn not_read(src: &SourceFile, rest: Span) -> ItemKind {
 struct Reader<'a> {
     src: &'a SourceFile,
     origin: String,
-    prev_owner: Option<String>,
+    prev_owner: Option<Arc<str>>,
+    /// Owner names seen so far, shared by their records.
+    names: HashSet<Arc<str>>,
     ttl_directive: Option<u32>,
     last_ttl: Option<u32>,
     tokens: Vec<Token>,
@@ -641,10 +648,8 @@ impl Reader<'_> {
         match text::resolve_name(raw, &self.origin) {
             Ok(name) => {
                 // (Reusing the buffer: one allocation less per record.)
-                match &mut self.prev_owner {
-                    Some(prev) => prev.clone_from(&name),
-                    None => self.prev_owner = Some(name.clone()),
-                }
+                let name = self.intern(name);
+                self.prev_owner = Some(name.clone());
                 let owner = Owner {
                     span: Some(owner),
                     name,
@@ -853,6 +858,16 @@ impl Reader<'_> {
         rdata::target(self.src, &self.origin, f, what)
     }
 
+    /// The shared copy of an owner name.
+    fn intern(&mut self, name: String) -> Arc<str> {
+        if let Some(shared) = self.names.get(name.as_str()) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.names.insert(shared.clone());
+        shared
+    }
+
     fn record(
         &mut self,
         owner: Owner,
@@ -971,7 +986,7 @@ impl Reader<'_> {
             rtype_span,
             rdata_span,
             data,
-            errors,
+            errors: errors.into_boxed_slice(),
         }))
     }
 }

@@ -38,11 +38,13 @@ pub(super) fn read(ctx: &Ctx<'_>, fields: &[Field]) -> (RData, Vec<SyntaxError>)
         RType::Mx => c.mx(),
         RType::Cname => c
             .name("a domain name in the CNAME record")
-            .map(RData::Cname),
+            .map(|t| RData::Cname(Box::new(t))),
         RType::Ns => c
             .name("a name server's name in the NS record")
-            .map(RData::Ns),
-        RType::Ptr => c.name("a domain name in the PTR record").map(RData::Ptr),
+            .map(|t| RData::Ns(Box::new(t))),
+        RType::Ptr => c
+            .name("a domain name in the PTR record")
+            .map(|t| RData::Ptr(Box::new(t))),
         RType::Txt => c.txt().map(RData::Txt),
         RType::Spf => c.txt().map(RData::Spf),
         RType::Soa => c.soa(),
@@ -58,7 +60,7 @@ pub(super) fn read(ctx: &Ctx<'_>, fields: &[Field]) -> (RData, Vec<SyntaxError>)
             c.finish();
             (d, c.errors)
         }
-        Err(e) => (RData::Bad(e), Vec::new()),
+        Err(e) => (RData::Bad(Box::new(e)), Vec::new()),
     }
 }
 
@@ -244,7 +246,7 @@ impl<'a> Cursor<'a, '_> {
         Ok(RData::Mx {
             preference: preference as u16,
             pref_span,
-            exchange,
+            exchange: Box::new(exchange),
         })
     }
 
@@ -258,7 +260,9 @@ impl<'a> Cursor<'a, '_> {
         while self.i < self.fields.len() {
             strings.push(self.string(what)?);
         }
-        Ok(Txt { strings })
+        Ok(Txt {
+            strings: strings.into_boxed_slice(),
+        })
     }
 
     fn soa(&mut self) -> Result<RData, SyntaxError> {
