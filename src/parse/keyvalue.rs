@@ -261,6 +261,51 @@ pub fn parse(src: &SourceFile, dialect: Dialect) -> KeyValueFile {
 }
 
 fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> KvLineKind {
+    if let Some(fast) = parse_simple(src, line, dialect) {
+        // Debug builds (every test) check the shortcut against the grammar.
+        if cfg!(debug_assertions) {
+            let slow = parse_with_grammar(src, line, dialect);
+            assert_eq!(
+                format!("{fast:?}"),
+                format!("{slow:?}"),
+                "key file fast path disagrees on {:?}",
+                line.text(src.text())
+            );
+        }
+        return fast;
+    }
+    parse_with_grammar(src, line, dialect)
+}
+
+/// The common line of an `=` file, read without the grammar: `KEY=value` with a key of letters,
+/// digits and `- _ . @` (every key cPanel writes: `DNS1`, `MXCHECK-example.com`, `lve_cpu`).
+/// `None` for anything else (the grammar reads it).
+fn parse_simple(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> Option<KvLineKind> {
+    if dialect != Dialect::Equals {
+        return None;
+    }
+    let text = line.text(src.text());
+    let eq = text.bytes().position(|b| b == b'=')?;
+    let key = &text[..eq];
+    let simple = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@');
+    if key.is_empty() || !key.bytes().all(simple) {
+        return None;
+    }
+    let off = line.start();
+    Some(KvLineKind::Entry(KvEntry {
+        key_span: Span::new(off, off + eq),
+        key: key.to_string(),
+        eq_span: Some(Span::new(off + eq, off + eq + 1)),
+        value: Some((
+            Span::new(off + eq + 1, off + text.len()),
+            text[eq + 1..].to_string(),
+        )),
+        indented: false,
+        has_cr: line.has_cr(),
+    }))
+}
+
+fn parse_with_grammar(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> KvLineKind {
     let rule = match dialect {
         Dialect::Equals => Rule::equals_line,
         Dialect::Space => Rule::space_line,
