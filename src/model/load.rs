@@ -296,9 +296,20 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
 /// `HOME/mail` and `HOME/etc` must be directories: a symlink or special file there is reported
 /// (CP006), never followed.
 fn home_entries(s: &Server, tree: &Tree) -> Vec<tree::Skip> {
+    let homes: Vec<&String> = s
+        .accounts
+        .values()
+        .filter_map(|a| a.home.as_ref())
+        .collect();
+    homes
+        .par_iter()
+        .flat_map_iter(|home| home_entry(tree, home))
+        .collect()
+}
+
+fn home_entry(tree: &Tree, home: &str) -> Vec<tree::Skip> {
     let mut out = Vec::new();
-    for a in s.accounts.values() {
-        let Some(home) = &a.home else { continue };
+    {
         for dir in ["mail", "etc"] {
             let Some(stat) = tree.stat_in_home(home, dir).found() else {
                 continue;
@@ -412,15 +423,42 @@ fn logical_dir(path: &str) -> Option<String> {
 }
 
 fn read_system_files(s: &mut Server, r: &Reader<'_>, opts: &Options) {
-    s.lists.local = s.take(domain_list(r, "etc/localdomains"));
-    s.lists.remote = s.take(domain_list(r, "etc/remotedomains"));
-    s.lists.secondary = s.take(domain_list(r, "etc/secondarymx"));
-    s.manualmx = s.take(colon_map(r, "etc/manualmx"));
-    s.userdomains = s.take(colon_map(r, "etc/userdomains"));
-    s.trueuserdomains = s.take(colon_map(r, "etc/trueuserdomains"));
-    s.domainusers = s.take(colon_map(r, "etc/domainusers"));
-    s.mailips = s.take(colon_map(r, "etc/mailips"));
-    s.mailhelo = s.take(colon_map(r, "etc/mailhelo"));
+    // `etc/localdomains` and `etc/userdomains` have a line per domain of the server: the two
+    // are parsed side by side, with the smaller lists after each.
+    let ((local, (remote, secondary)), (userdomains, maps)) = rayon::join(
+        || {
+            (
+                domain_list(r, "etc/localdomains"),
+                (
+                    domain_list(r, "etc/remotedomains"),
+                    domain_list(r, "etc/secondarymx"),
+                ),
+            )
+        },
+        || {
+            (
+                colon_map(r, "etc/userdomains"),
+                [
+                    "etc/manualmx",
+                    "etc/trueuserdomains",
+                    "etc/domainusers",
+                    "etc/mailips",
+                    "etc/mailhelo",
+                ]
+                .map(|path| colon_map(r, path)),
+            )
+        },
+    );
+    let [manualmx, trueuserdomains, domainusers, mailips, mailhelo] = maps;
+    s.lists.local = s.take(local);
+    s.lists.remote = s.take(remote);
+    s.lists.secondary = s.take(secondary);
+    s.manualmx = s.take(manualmx);
+    s.userdomains = s.take(userdomains);
+    s.trueuserdomains = s.take(trueuserdomains);
+    s.domainusers = s.take(domainusers);
+    s.mailips = s.take(mailips);
+    s.mailhelo = s.take(mailhelo);
     s.wwwacct = s.take(key_value(
         r.read("etc/wwwacct.conf"),
         KvDialect::Space,
