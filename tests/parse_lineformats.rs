@@ -832,4 +832,29 @@ proptest! {
         let debug = format!("{doc:?}");
         prop_assert!(!debug.contains(tail), "{}", debug);
     }
+
+    /// Lines near the `KEY=value` shortcut of key files: debug builds (the test command) check
+    /// every line the shortcut reads against the grammar, so a disagreement fails here.
+    #[test]
+    fn key_file_lines_near_the_shortcut(
+        key in "[A-Za-z0-9_.@-]{0,10}[ \t#:=\x00\x1a]?[A-Za-z0-9_.@-]{0,4}",
+        value in "[ -~\t\r=]{0,16}",
+        cr in any::<bool>(),
+    ) {
+        let text = format!("{key}={value}{}\n", if cr { "\r" } else { "" });
+        let src = SourceFile::new("var/cpanel/users/bob", text.clone().into_bytes());
+        let doc = keyvalue::parse(&src, Dialect::Equals);
+        check_tiling(&doc, &src).unwrap();
+        prop_assert_eq!(render(&doc, &src), src.bytes());
+        let simple = !key.is_empty()
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.@-".contains(&b));
+        if simple {
+            let e = doc.entries().next().expect("a simple key is an entry");
+            prop_assert_eq!(&e.key, &key);
+            // Only the `\r` just before the `\n` is not part of the value.
+            let expected = if cr { &value[..] } else { value.strip_suffix('\r').unwrap_or(&value) };
+            prop_assert_eq!(e.value_str(), Some(expected));
+            prop_assert_eq!(e.has_cr, cr || value.ends_with('\r'));
+        }
+    }
 }
