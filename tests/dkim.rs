@@ -745,6 +745,19 @@ proptest! {
             .count();
         prop_assert!(n <= 1, "{value}: {n} findings");
     }
+
+    /// Tag lists near the scanner's shortcut (`name=value` parts, base64 keys): debug builds
+    /// (the test command) check every part and key the scanner reads against the grammar.
+    #[test]
+    fn tag_lists_near_the_shortcut(
+        parts in prop::collection::vec("[ \t\r\n]{0,2}[A-Za-z_0-9]{0,4}[ \t]?=?[ \t]?[!-~ ]{0,8}[ \t\n]{0,2}", 0..5),
+        key in "[A-Za-z0-9+/]{0,12}[= \t-]{0,3}",
+    ) {
+        let text = format!("{}; p={key}", parts.join(";"));
+        let list = maillint::parse::dkim::tag_list(&text, false);
+        prop_assert!(list.parts.iter().all(|p| p.span.end as usize <= text.len()));
+        let _ = maillint::parse::dkim::parse(&text);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
