@@ -123,7 +123,10 @@ for n in $SIZES; do tree "$n" >/dev/null; done
 echo "## maillint $(git describe --always --dirty 2>/dev/null || echo '?') — $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); load at start $(load)."
-echo "Runs per figure: $RUNS (median). Cold cache: $([ $can_drop = 1 ] && echo 'measured (drop_caches before each run)' || echo 'not measurable here (drop_caches not writable)')."
+cold_note='not measurable here (drop_caches not writable)'
+[ "$COLD" = 1 ] || cold_note='not measured (COLD=0)'
+[ $can_drop = 1 ] && cold_note='measured (drop_caches before each run)'
+echo "Runs per figure: $RUNS (median). Cold cache: $cold_note."
 echo "MBX rules: $([ $has_mbx = 1 ] && echo present || echo 'not implemented yet: (b) measures du -s only')."
 echo
 echo "| accounts | files read | what | cache | wall | CPU | vs cat/du (wall) | vs cat/du (CPU) | peak RSS | load |"
