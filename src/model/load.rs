@@ -5,7 +5,7 @@
 //! is ever followed. Per-account and per-domain files are read and parsed in parallel (rayon);
 //! results are merged in a fixed order, so the model is the same whatever the scheduling.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -670,7 +670,7 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
         Option<Out<mailacct::PasswdFile>>,
         Option<Out<mailacct::ShadowFile>>,
         Option<Out<mailacct::QuotaFile>>,
-        BTreeSet<String>,
+        tree::Lookup<Vec<tree::DirEntry>>,
     );
     let outs: Vec<MailOut> = jobs
         .par_iter()
@@ -695,19 +695,20 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
                 parsed(f("quota"), "mail quota file", mailacct::parse_quota, |d| {
                     errs(d.errors().collect())
                 }),
-                r.tree
-                    .read_dir_in_home(home, &format!("mail/{domain}"))
-                    .found()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|e| e.kind == tree::Kind::Dir)
-                    .filter_map(|e| e.name_str().map(str::to_string))
-                    .filter(|n| !n.starts_with('.'))
-                    .collect(),
+                r.tree.read_dir_in_home(home, &format!("mail/{domain}")),
             )
         })
         .collect();
-    for (user, domain, passwd, shadow, quota, mailbox_dirs) in outs {
+    let keep_listing = s.options.mailbox_scan != crate::model::mail::Scan::Off;
+    for (user, domain, passwd, shadow, quota, listing) in outs {
+        let mailbox_dirs = listing
+            .as_found()
+            .into_iter()
+            .flatten()
+            .filter(|e| e.kind == tree::Kind::Dir)
+            .filter_map(|e| e.name_str().map(str::to_string))
+            .filter(|n| !n.starts_with('.'))
+            .collect();
         if let Some(o) = &shadow {
             s.files.mark_sensitive(o.parsed.path());
         }
@@ -719,6 +720,7 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
             mailboxes: Default::default(),
             mailbox_listing: Default::default(),
             filters: BTreeMap::new(),
+            listing: keep_listing.then_some(listing),
         };
         if let Some(a) = s.accounts.get_mut(&user) {
             a.mail.insert(domain, Box::new(files));

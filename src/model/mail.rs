@@ -502,25 +502,35 @@ fn walk_all(s: &mut Server, tree: &Tree, skips: &mut Vec<Skip>) {
     if scan == Scan::Off {
         return;
     }
-    // The domain directories, in parallel.
-    let domains: Vec<(String, String, String)> = s
+    // The domain directories, in parallel (listed already by the load of the mail account
+    // files, when it kept the listing).
+    type Domain = (String, String, String, Option<Lookup<Vec<DirEntry>>>);
+    let domains: Vec<Domain> = s
         .accounts
-        .values()
-        .filter_map(|a| a.home.as_ref().map(|h| (a, h)))
+        .values_mut()
+        .filter_map(|a| a.home.clone().map(|h| (a, h)))
         .flat_map(|(a, home)| {
+            let user = a.user.clone();
             a.mail
-                .keys()
-                .map(|d| (a.user.clone(), home.clone(), d.clone()))
+                .iter_mut()
+                .map(|(d, m)| (user.clone(), home.clone(), d.clone(), m.listing.take()))
+                .collect::<Vec<_>>()
         })
         .collect();
+    let keys: Vec<(String, String)> = domains
+        .iter()
+        .map(|(user, _, domain, _)| (user.clone(), domain.clone()))
+        .collect();
     let listed: Vec<(Listing, Vec<Job>, Vec<Skip>)> = domains
-        .par_iter()
-        .map(|(user, home, domain)| {
+        .into_par_iter()
+        .map(|(user, home, domain, cached)| {
+            let (user, home, domain) = (&user, &home, &domain);
             let w = Walker { tree, home };
             let rel = format!("mail/{domain}");
             let mut refused = Refusals::new();
             let mut jobs = Vec::new();
-            let (listing, entries) = match tree.read_dir_in_home(home, &rel) {
+            let lookup = cached.unwrap_or_else(|| tree.read_dir_in_home(home, &rel));
+            let (listing, entries) = match lookup {
                 Lookup::Found(v) => (Listing::Read, v),
                 Lookup::Missing => (Listing::Missing, Vec::new()),
                 Lookup::Skipped(_) => (Listing::Refused, Vec::new()),
@@ -552,7 +562,7 @@ fn walk_all(s: &mut Server, tree: &Tree, skips: &mut Vec<Skip>) {
         })
         .collect();
     let mut jobs: Vec<Job> = Vec::new();
-    for ((user, _, domain), (listing, j, sk)) in domains.iter().zip(listed) {
+    for ((user, domain), (listing, j, sk)) in keys.iter().zip(listed) {
         if let Some(files) = s
             .accounts
             .get_mut(user)

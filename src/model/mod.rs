@@ -217,6 +217,9 @@ pub struct MailFiles {
     /// Per-mailbox Exim filters `HOME/etc/DOMAIN/LOCALPART/filter`, by local part (read for
     /// the mail accounts of `shadow`).
     pub filters: BTreeMap<String, Parsed<Filter>>,
+    /// The listing of `HOME/mail/DOMAIN/` read for `mailbox_dirs`, kept until the mailbox walk
+    /// takes it (when a mailbox rule is selected), so that the directory is listed once.
+    pub(crate) listing: Option<crate::tree::Lookup<Vec<crate::tree::DirEntry>>>,
 }
 
 impl MailFiles {
