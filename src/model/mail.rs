@@ -499,9 +499,6 @@ pub(crate) fn load(s: &mut Server, tree: &Tree, skips: &mut Vec<Skip>) {
 
 fn walk_all(s: &mut Server, tree: &Tree, skips: &mut Vec<Skip>) {
     let scan = s.options.mailbox_scan;
-    if scan == Scan::Off {
-        return;
-    }
     // The domain directories, in parallel (listed already by the load of the mail account
     // files, when it kept the listing).
     type Domain = (String, String, String, Option<Lookup<Vec<DirEntry>>>);
@@ -517,19 +514,15 @@ fn walk_all(s: &mut Server, tree: &Tree, skips: &mut Vec<Skip>) {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let keys: Vec<(String, String)> = domains
-        .iter()
-        .map(|(user, _, domain, _)| (user.clone(), domain.clone()))
-        .collect();
-    let listed: Vec<(Listing, Vec<Job>, Vec<Skip>)> = domains
+    type Listed = (String, String, Listing, Vec<Job>, Vec<Skip>);
+    let listed: Vec<Listed> = domains
         .into_par_iter()
         .map(|(user, home, domain, cached)| {
-            let (user, home, domain) = (&user, &home, &domain);
-            let w = Walker { tree, home };
+            let w = Walker { tree, home: &home };
             let rel = format!("mail/{domain}");
             let mut refused = Refusals::new();
             let mut jobs = Vec::new();
-            let lookup = cached.unwrap_or_else(|| tree.read_dir_in_home(home, &rel));
+            let lookup = cached.unwrap_or_else(|| tree.read_dir_in_home(&home, &rel));
             let (listing, entries) = match lookup {
                 Lookup::Found(v) => (Listing::Read, v),
                 Lookup::Missing => (Listing::Missing, Vec::new()),
@@ -558,15 +551,16 @@ fn walk_all(s: &mut Server, tree: &Tree, skips: &mut Vec<Skip>) {
                     },
                 });
             }
-            (listing, jobs, refused.into_skips(&dir, "mailboxes"))
+            let skips = refused.into_skips(&dir, "mailboxes");
+            (user, domain, listing, jobs, skips)
         })
         .collect();
     let mut jobs: Vec<Job> = Vec::new();
-    for ((user, domain), (listing, j, sk)) in keys.iter().zip(listed) {
+    for (user, domain, listing, j, sk) in listed {
         if let Some(files) = s
             .accounts
-            .get_mut(user)
-            .and_then(|a| a.mail.get_mut(domain))
+            .get_mut(&user)
+            .and_then(|a| a.mail.get_mut(&domain))
         {
             files.mailbox_listing = listing;
         }
