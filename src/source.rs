@@ -131,11 +131,9 @@ impl SourceFile {
 
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
-            let text = self.text.as_bytes();
-            let mut starts = Vec::with_capacity(memchr_iter(b'\n', text).count() + 1);
-            starts.push(0);
-            starts.extend(memchr_iter(b'\n', text).map(|i| (i + 1) as u32));
-            starts
+            std::iter::once(0)
+                .chain(memchr_iter(b'\n', self.text.as_bytes()).map(|i| (i + 1) as u32))
+                .collect()
         })
     }
 

@@ -309,31 +309,29 @@ fn home_entries(s: &Server, tree: &Tree) -> Vec<tree::Skip> {
 
 fn home_entry(tree: &Tree, home: &str) -> Vec<tree::Skip> {
     let mut out = Vec::new();
-    {
-        for dir in ["mail", "etc"] {
-            let Some(stat) = tree.stat_in_home(home, dir).found() else {
-                continue;
-            };
-            let what = match stat.kind {
-                tree::Kind::Dir => continue,
-                tree::Kind::Symlink => "a symlink",
-                tree::Kind::Fifo => "a FIFO",
-                tree::Kind::Device => "a device",
-                tree::Kind::Socket => "a socket",
-                tree::Kind::File => "a file",
-                tree::Kind::Other => "not a directory",
-            };
-            let path = tree
-                .display_path_in_home(home, dir)
-                .unwrap_or_else(|| format!("{home}/{dir}"));
-            out.push(tree::Skip {
+    for dir in ["mail", "etc"] {
+        let Some(stat) = tree.stat_in_home(home, dir).found() else {
+            continue;
+        };
+        let what = match stat.kind {
+            tree::Kind::Dir => continue,
+            tree::Kind::Symlink => "a symlink",
+            tree::Kind::Fifo => "a FIFO",
+            tree::Kind::Device => "a device",
+            tree::Kind::Socket => "a socket",
+            tree::Kind::File => "a file",
+            tree::Kind::Other => "not a directory",
+        };
+        let path = tree
+            .display_path_in_home(home, dir)
+            .unwrap_or_else(|| format!("{home}/{dir}"));
+        out.push(tree::Skip {
                 path,
                 kind: tree::SkipKind::SymlinkInUserTree,
                 detail: format!(
                     "is {what} where the account's {dir} directory belongs; maillint does not follow or read it"
                 ),
             });
-        }
     }
     out
 }

@@ -417,15 +417,14 @@ pub(crate) fn colon_list(
 pub(crate) fn missing_semicolon(text: &str, tag: &Tag) -> Option<SyntaxError> {
     let v = &text[tag.value.range()];
     let b = v.as_bytes();
-    let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
     let mut i = 0;
     while i < b.len() {
-        if !is_ws(b[i]) {
+        if !is_wsp(b[i]) {
             i += 1;
             continue;
         }
         let ws_start = i;
-        while i < b.len() && is_ws(b[i]) {
+        while i < b.len() && is_wsp(b[i]) {
             i += 1;
         }
         let name_start = i;
@@ -435,7 +434,7 @@ pub(crate) fn missing_semicolon(text: &str, tag: &Tag) -> Option<SyntaxError> {
                 i += 1;
             }
             let name_end = i;
-            while i < b.len() && is_ws(b[i]) {
+            while i < b.len() && is_wsp(b[i]) {
                 i += 1;
             }
             if b.get(i) == Some(&b'=') {

@@ -849,7 +849,7 @@ impl Ctx<'_> {
                     };
                     if spfp::is_spf(rec.text.text()) || starts_with_version(rec.text.text()) {
                         self.string_too_long(&dom, &rec, txt, out);
-                    } else if !(domains.iter().any(|d| **d == **owner)
+                    } else if !(domains.iter().any(|d| d.as_str() == &**owner)
                         && meant_as_spf(rec.text.text(), &rec.spf))
                     {
                         self.stray_terms(&dom, &rec, out);

@@ -506,14 +506,13 @@ fn read_all(fd: &OwnedFd, size: u64, cap: u64) -> Result<Vec<u8>, Errno> {
     let limit = cap.saturating_add(1) as usize;
     let mut bytes: Vec<u8> = Vec::with_capacity((size as usize).saturating_add(1).min(limit));
     loop {
-        if bytes.len() == bytes.capacity() {
-            if bytes.len() >= limit {
-                return Ok(bytes);
-            }
-            let more = bytes.len().max(4096).min(limit - bytes.len());
-            bytes.reserve_exact(more);
+        if bytes.len() >= limit {
+            return Ok(bytes);
         }
-        let asked = (bytes.capacity() - bytes.len()).min(limit - bytes.len());
+        if bytes.len() == bytes.capacity() {
+            bytes.reserve_exact(bytes.len().max(4096).min(limit - bytes.len()));
+        }
+        let asked = bytes.capacity() - bytes.len();
         let n = match rustix::io::read(fd, rustix::buffer::spare_capacity(&mut bytes)) {
             Ok(n) => n,
             Err(Errno::INTR) => continue,
