@@ -474,7 +474,7 @@ fn fix(
         },
     )?;
     for (f, why) in &outcome.blocked {
-        writeln!(err, "not fixable here: {} {}: {why}", f.code, f.message)?;
+        writeln!(err, "not fixable here: {} {}: {why}", f.code(), f.message)?;
     }
     let (original_server, original_findings) = &outcome.initial;
     let original_files = &original_server.files;
@@ -538,7 +538,7 @@ fn fix(
                 format!("{}:{}:{}: ", l.file, lc.line, lc.column)
             })
             .unwrap_or_default();
-        writeln!(err, "fixed: {at}{} {}", f.code, f.message)?;
+        writeln!(err, "fixed: {at}{} {}", f.code(), f.message)?;
     }
     for (path, why) in &written.skipped {
         writeln!(err, "warning: not written: {path}: {why}")?;
@@ -595,7 +595,7 @@ fn filter(findings: &mut Vec<Finding>, args: &CheckArgs, cfg: &Config) {
             }
         }
         match &f.domain {
-            Some(d) => !cfg.ignore_domain.iter().any(|i| i.matches(d, f.code)),
+            Some(d) => !cfg.ignore_domain.iter().any(|i| i.matches(d, f.code())),
             None => true,
         }
     });

@@ -215,7 +215,7 @@ pub fn fix_loop<S, E>(
             if let Some(why) = why_blocked(f)
                 && !blocked
                     .iter()
-                    .any(|(b, _)| b.code == f.code && b.message == f.message)
+                    .any(|(b, _)| b.code() == f.code() && b.message == f.message)
             {
                 blocked.push((f.clone(), why));
             }
@@ -319,12 +319,12 @@ pub fn write_diff(changes: &[Change<'_>], out: &mut dyn Write) -> io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Fix, Severity};
+    use crate::finding::Fix;
     use crate::source::{SourceFile, Span};
     use std::sync::Arc;
 
     fn finding(fix: Fix) -> Finding {
-        Finding::new("CP003", Severity::Warning, "x").fix(fix)
+        Finding::new(&crate::rules::cp::CP003, "x").fix(fix)
     }
 
     #[test]

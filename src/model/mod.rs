@@ -23,6 +23,7 @@ use crate::parse::{
 use crate::source::SourceFile;
 use crate::tree::{RootKind, Skip};
 
+pub mod dkim;
 pub mod dns;
 mod load;
 pub mod mail;

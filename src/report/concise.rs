@@ -12,10 +12,15 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 writeln!(
                     out,
                     "{}:{}:{}: {} [{}] {}",
-                    loc.file, lc.line, lc.column, f.code, f.severity, f.message
+                    loc.file,
+                    lc.line,
+                    lc.column,
+                    f.code(),
+                    f.severity,
+                    f.message
                 )?;
             }
-            None => writeln!(out, "-: {} [{}] {}", f.code, f.severity, f.message)?,
+            None => writeln!(out, "-: {} [{}] {}", f.code(), f.severity, f.message)?,
         }
     }
     if !report.findings.is_empty() {

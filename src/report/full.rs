@@ -77,7 +77,7 @@ fn local(span: Span, ex: &Excerpt<'_>) -> std::ops::Range<usize> {
 /// Renders one finding (without a trailing newline).
 pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes: bool) -> String {
     let title = format!("{}{}", f.message, fixable_marker(f, unsafe_fixes));
-    let head = level(f.severity).primary_title(title).id(f.code);
+    let head = level(f.severity).primary_title(title).id(f.code());
     let mut pre_notes = Vec::new();
     let mut groups: Vec<Group<'_>> = Vec::new();
     let mut elements = Vec::new();

@@ -25,8 +25,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let name = crate::rules::get(f.code).map_or("", |r| r.name);
-        let title = prop(&format!("{} {name}", f.code));
+        let name = f.rule.name;
+        let title = prop(&format!("{} {name}", f.code()));
         match &f.location {
             Some(loc) => {
                 let s = report.files.line_col(loc);

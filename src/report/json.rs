@@ -80,9 +80,9 @@ fn location<'a>(files: &Files, loc: &'a Loc) -> JsonLocation<'a> {
 }
 
 pub fn finding<'a>(f: &'a Finding, files: &Files) -> JsonFinding<'a> {
-    let name = crate::rules::get(f.code).map_or("", |r| r.name);
+    let name = f.rule.name;
     JsonFinding {
-        code: f.code,
+        code: f.code(),
         name,
         severity: f.severity.as_str(),
         message: &f.message,

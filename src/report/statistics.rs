@@ -24,7 +24,7 @@ pub fn write(
 ) -> io::Result<()> {
     let mut rows: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for f in findings {
-        let e = rows.entry(f.code).or_default();
+        let e = rows.entry(f.code()).or_default();
         e.0 += 1;
         if f.fixable(unsafe_fixes) {
             e.1 += 1;

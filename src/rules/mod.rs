@@ -1,36 +1,20 @@
 //! The rule engine: a registry of the rules that really run, rule selection, and the families.
 //!
-//! Each family module exports its [`RuleInfo`]s and one `check` function from the server model to
-//! findings. Rules never read files. A rule's documentation lives in `rules/CODE.md` at the top of
-//! the repository and is embedded in the binary (`maillint rule CODE`).
+//! Each rule is a `static` [`Rule`] in its own file, `src/rules/<family>/<code>_<name>.rs`, next
+//! to the function that checks it. A family's `mod.rs` holds what its rules share (a context
+//! built once per run or per domain), lists its rules in `RULES`, and runs those that are
+//! selected. Rules read the server model only, never files. A rule's documentation lives in
+//! `rules/CODE.md` at the top of the repository and is embedded in the binary
+//! (`maillint rule CODE`).
 
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::Serialize;
-
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::Server;
 
-/// A rule's [`RuleInfo`], its page `rules/CODE.md` embedded; the module that uses it names its
-/// family in a `FAMILY` constant. The severity note is optional.
-macro_rules! rule {
-    ($code:literal, $name:literal, $sev:ident, $fix:ident, $summary:literal) => {
-        rule!($code, $name, $sev, None, $fix, $summary)
-    };
-    ($code:literal, $name:literal, $sev:ident, $note:expr, $fix:ident, $summary:literal) => {
-        $crate::rules::RuleInfo {
-            code: $code,
-            name: $name,
-            family: FAMILY,
-            severity: $crate::finding::Severity::$sev,
-            severity_note: $note,
-            fix: $crate::rules::FixKind::$fix,
-            summary: $summary,
-            doc: include_str!(concat!("../../rules/", $code, ".md")),
-        }
-    };
-}
+#[macro_use]
+mod rule;
 
 pub mod cp;
 pub mod dkim;
@@ -42,59 +26,15 @@ pub mod mx;
 pub mod routing;
 pub mod spf;
 
-/// What kind of fix a rule offers, as the catalog states it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum FixKind {
-    #[serde(rename = "none")]
-    None,
-    #[serde(rename = "safe")]
-    Safe,
-    #[serde(rename = "unsafe")]
-    Unsafe,
-    /// Safe in some cases, unsafe in others (RT003).
-    #[serde(rename = "safe-or-unsafe")]
-    SafeOrUnsafe,
-    #[serde(rename = "display-only")]
-    DisplayOnly,
-}
+pub use rule::{FixKind, Needs, Rule};
 
-impl FixKind {
-    pub fn describe(self) -> &'static str {
-        match self {
-            FixKind::None => "no automatic fix",
-            FixKind::Safe => "safe fix (applied by --fix)",
-            FixKind::Unsafe => "unsafe fix (applied by --fix --unsafe-fixes)",
-            FixKind::SafeOrUnsafe => "safe or unsafe fix, depending on the case",
-            FixKind::DisplayOnly => "advice only (display-only fix)",
-        }
-    }
-}
-
-/// A rule of the registry.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct RuleInfo {
-    pub code: &'static str,
-    pub name: &'static str,
-    /// Family name ("routing", "cpanel data", …).
-    pub family: &'static str,
-    /// The usual severity; some rules lower or raise it case by case (`severity_note` says when).
-    pub severity: Severity,
-    /// When the severity differs from the usual one ("warning when the manual setting is local").
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity_note: Option<&'static str>,
-    pub fix: FixKind,
-    /// One line: what the rule finds.
-    pub summary: &'static str,
-    /// The documentation page (Markdown), embedded from `rules/CODE.md`.
-    #[serde(skip)]
-    pub doc: &'static str,
-}
-
-/// A family of rules with its check function.
+/// A family of rules: its rules, and the function that runs those of them that are selected.
 pub struct Family {
     pub prefix: &'static str,
-    pub rules: &'static [RuleInfo],
-    pub check: fn(&Server, &mut Vec<Finding>),
+    pub rules: &'static [&'static Rule],
+    /// Runs the family's enabled rules (each rule checks `selection.on(&RULE)` before it
+    /// computes anything).
+    pub check: fn(&Server, &Selection, &mut Vec<Finding>),
 }
 
 /// Every family that runs, in catalog order.
@@ -150,12 +90,12 @@ pub fn families() -> &'static [Family] {
 }
 
 /// Every registered rule, in catalog order.
-pub fn all() -> impl Iterator<Item = &'static RuleInfo> {
-    families().iter().flat_map(|f| f.rules.iter())
+pub fn all() -> impl Iterator<Item = &'static Rule> {
+    families().iter().flat_map(|f| f.rules.iter().copied())
 }
 
 /// A rule by code (case-insensitive).
-pub fn get(code: &str) -> Option<&'static RuleInfo> {
+pub fn get(code: &str) -> Option<&'static Rule> {
     all().find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
@@ -281,6 +221,18 @@ impl Selection {
         self.enabled.contains(code)
     }
 
+    /// Whether a rule is enabled: rules ask this before they compute anything.
+    pub fn on(&self, rule: &Rule) -> bool {
+        self.enabled.contains(rule.code)
+    }
+
+    /// What the enabled rules need from the model.
+    pub fn needs(&self) -> Needs {
+        all()
+            .filter(|r| self.on(r))
+            .fold(Needs::NONE, |n, r| n.with(r.needs))
+    }
+
     pub fn any_with_prefix(&self, prefix: &str) -> bool {
         self.enabled.iter().any(|c| c.starts_with(prefix))
     }
@@ -290,21 +242,32 @@ impl Selection {
     }
 }
 
-/// Runs every family that has an enabled rule and keeps the findings of enabled rules.
+/// Runs every family that has an enabled rule. Rules check their selection before they run,
+/// so only enabled rules compute anything; a finding of a rule that is not enabled is a bug
+/// (caught in debug builds and tests, dropped in release builds).
 pub fn run(server: &Server, selection: &Selection) -> Vec<Finding> {
     use rayon::prelude::*;
     // Families are independent: they run in parallel, and their findings are concatenated in
     // family order (the report sorts them anyway).
     let families: Vec<_> = families()
         .iter()
-        .filter(|family| family.rules.iter().any(|r| selection.is_enabled(r.code)))
+        .filter(|family| family.rules.iter().any(|r| selection.on(r)))
         .collect();
     let found: Vec<Vec<Finding>> = families
         .par_iter()
         .map(|family| {
             let mut found = Vec::new();
-            (family.check)(server, &mut found);
-            found.retain(|f| selection.is_enabled(f.code));
+            (family.check)(server, selection, &mut found);
+            found.retain(|f| {
+                let ok = selection.on(f.rule) && family.rules.contains(&f.rule);
+                debug_assert!(
+                    ok,
+                    "{} reported a finding of {}, which is not enabled or not one of its rules",
+                    family.prefix,
+                    f.code()
+                );
+                ok
+            });
             found
         })
         .collect();
