@@ -57,7 +57,9 @@ fi
 status=0
 # Every rule alone, too: a rule must find the same with or without the others.
 codes=$("$WORK/maillint-base" rules --format json | grep -o '"code": *"[A-Z0-9]*"' | grep -o '[A-Z]*[0-9][0-9][0-9]')
-trees=(testdata/*/ "$tree")
+trees=()
+for t in testdata/*/; do [ "$t" = testdata/corpus/ ] || trees+=("$t"); done
+trees+=("$tree")
 for t in "${trees[@]}"; do
     t=${t%/}
     [ -d "$t/var" ] || [ -d "$t/etc" ] || [ -d "$t/cp" ] || continue
@@ -85,7 +87,13 @@ for t in "${trees[@]}"; do
         for side in base head; do
             "$WORK/maillint-$side" "$t" --select "$code" --format json --no-progress >"$WORK/out-$side" 2>/dev/null || true
         done
-        cmp -s "$WORK/out-base" "$WORK/out-head" || different+=("$code")
+        # The findings only: the summary counts the files read, which a rule run alone reads
+        # fewer of once the model loads only what the selected rules need.
+        for side in base head; do
+            python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["findings"]))' \
+                <"$WORK/out-$side" >"$WORK/findings-$side" 2>/dev/null || true
+        done
+        cmp -s "$WORK/findings-base" "$WORK/findings-head" || different+=("$code")
     done
     if [ ${#different[@]} -eq 0 ]; then
         echo "identical  each rule alone  $t"

@@ -355,11 +355,9 @@ impl Env {
         let cfg = load_config(args)?;
         let selection = selection(args, &cfg)?;
         let mut opts = crate::model::Options::from_config(&cfg);
-        // Mailboxes are walked only when a mailbox rule needs them.
-        opts.mailbox_scan = crate::model::mail::Scan::for_selection(&selection);
-        // `--select MBX` (the mailbox audit) reads only what the mailbox rules need.
-        opts.mailboxes_only =
-            selection.codes().all(|c| c.starts_with("MBX")) && selection.any_with_prefix("MBX");
+        // The model loads only what the selected rules need (`--select MBX`, the mailbox
+        // audit, reads no zones, no Exim configuration, no DKIM keys).
+        opts.needs = selection.needs();
         if !args.no_progress && io::stderr().is_terminal() {
             opts.progress = Some(crate::model::mail::ProgressHook(std::sync::Arc::new(
                 MailboxBar::default(),

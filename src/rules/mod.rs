@@ -315,6 +315,20 @@ mod tests {
     }
 
     #[test]
+    fn the_model_loads_what_the_selected_rules_need() {
+        let needs = |s: &str| Selection::new(&sel(s), &[], &[]).needs();
+        assert_eq!(needs("ALL"), Needs::ALL);
+        assert!(!needs("RT,CP002,CP003").contains(Needs::MAILBOX_LAYOUT));
+        assert!(needs("MBX003").contains(Needs::MAILBOX_LAYOUT));
+        assert!(!needs("MBX003").contains(Needs::MAILBOXES));
+        assert!(needs("MBX002").contains(Needs::MAILBOXES));
+        let mbx = needs("MBX");
+        for other in [Needs::ZONES, Needs::EXIM, Needs::DKIM_KEYS, Needs::FILTERS] {
+            assert!(!mbx.contains(other), "{other:?}");
+        }
+    }
+
+    #[test]
     fn every_rule_has_documentation_with_the_required_sections() {
         for rule in all() {
             for section in [

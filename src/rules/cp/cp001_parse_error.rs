@@ -11,7 +11,7 @@ rule!(
     Error,
     None,
     None,
-    [ALL],
+    [FILES],
     "A file maillint cannot parse, with the position and what was expected."
 );
 

@@ -1,7 +1,8 @@
 //! CP006: a symlink, FIFO or device where an account's file or directory belongs.
 //!
 //! The tree refuses such entries when the model is built; the family reports them (with CP001
-//! for files that could not be read) from the list of what the tree skipped.
+//! for files that could not be read) from the list of what the tree skipped. Entries inside
+//! mailboxes are met only when a mailbox rule has the mailboxes walked.
 
 use super::FAMILY;
 
@@ -11,7 +12,7 @@ rule!(
     Warning,
     None,
     None,
-    [ALL],
+    [FILES],
     "A symlink, FIFO or device where an account's file or directory belongs; not followed."
 );
 

@@ -17,7 +17,7 @@ rule!(
     Warning,
     None,
     None,
-    [MAIL_ACCOUNTS, FORWARDERS],
+    [MAIL_ACCOUNTS, MAILBOX_LAYOUT, FORWARDERS],
     "A mailbox directory without a mail account, or a mail account without its directory."
 );
 

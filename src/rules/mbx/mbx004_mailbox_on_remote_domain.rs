@@ -16,7 +16,7 @@ rule!(
     Info,
     None,
     None,
-    [MAIL_ACCOUNTS, MAILBOXES, LISTS],
+    [MAIL_ACCOUNTS, MAILBOX_LAYOUT, LISTS],
     "Mail accounts on a domain routed to another server: they never receive mail again."
 );
 
