@@ -83,7 +83,8 @@ fn every_testdata_file_round_trips() {
     let mut parsed = 0;
     for tree in std::fs::read_dir(&base).unwrap() {
         let tree = tree.unwrap().path();
-        if !tree.is_dir() {
+        // The corpus is not a server tree: `every_corpus_file_round_trips` reads it.
+        if !tree.is_dir() || tree.ends_with("corpus") {
             continue;
         }
         for file in files_under(&tree) {
