@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::finding::{self, Finding, Severity};
 use crate::fix::Overlay;
+use crate::report::escape::{self, Esc};
 use crate::report::{self, Format, Report, Summary};
 use crate::rules::{self, Selection, Selector};
 
@@ -151,7 +152,8 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         // The reader went away (`maillint … | head`): stop quietly.
         Err(e) if e.0 == BROKEN_PIPE => EXIT_CLEAN,
         Err(e) => {
-            let _ = writeln!(stderr.lock(), "maillint: error: {e}");
+            // Messages may quote the tree (file names, configuration lines).
+            let _ = writeln!(stderr.lock(), "maillint: error: {}", escape::block(&e.0));
             EXIT_ERROR
         }
     }
@@ -474,7 +476,13 @@ fn fix(
         },
     )?;
     for (f, why) in &outcome.blocked {
-        writeln!(err, "not fixable here: {} {}: {why}", f.code, f.message)?;
+        writeln!(
+            err,
+            "not fixable here: {} {}: {}",
+            f.code,
+            Esc(&f.message),
+            Esc(why)
+        )?;
     }
     let (original_server, original_findings) = &outcome.initial;
     let original_files = &original_server.files;
@@ -482,7 +490,15 @@ fn fix(
     let changes = crate::fix::changes(original_files, &outcome.overlay);
     let fixed = outcome.fixed.len();
     if args.dry_run {
-        crate::fix::write_diff(&changes, out)?;
+        // The diff is for `patch`: its bytes are exact. Shown on a terminal, it is for a human,
+        // and the tree's control characters are made visible instead (see report::escape).
+        if io::stdout().is_terminal() {
+            let mut diff = Vec::new();
+            crate::fix::write_diff(&changes, &mut diff)?;
+            out.write_all(&escape::terminal_bytes(&diff))?;
+        } else {
+            crate::fix::write_diff(&changes, out)?;
+        }
         emit(
             args,
             env,
@@ -503,7 +519,8 @@ fn fix(
         for path in crate::fix::emptied(&changes) {
             writeln!(
                 err,
-                "note: {path} becomes empty and stays (Exim needs it to exist): apply this diff with `patch -p1`, not `patch -p1 -E`, which would remove it"
+                "note: {} becomes empty and stays (Exim needs it to exist): apply this diff with `patch -p1`, not `patch -p1 -E`, which would remove it",
+                Esc(path)
             )?;
         }
         if outcome.exhausted {
@@ -535,13 +552,13 @@ fn fix(
             .as_ref()
             .map(|l| {
                 let lc = original_files.line_col(l);
-                format!("{}:{}:{}: ", l.file, lc.line, lc.column)
+                format!("{}:{}:{}: ", Esc(&l.file), lc.line, lc.column)
             })
             .unwrap_or_default();
-        writeln!(err, "fixed: {at}{} {}", f.code, f.message)?;
+        writeln!(err, "fixed: {at}{} {}", f.code, Esc(&f.message))?;
     }
     for (path, why) in &written.skipped {
-        writeln!(err, "warning: not written: {path}: {why}")?;
+        writeln!(err, "warning: not written: {}: {}", Esc(path), Esc(why))?;
     }
     if let Some(b) = &written.backup {
         writeln!(

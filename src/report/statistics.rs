@@ -42,7 +42,7 @@ pub fn write(
     rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
     match format {
         Format::Json | Format::JsonLines | Format::Sarif => {
-            serde_json::to_writer_pretty(&mut *out, &rows)?;
+            crate::report::escape::json_pretty(&mut *out, &rows)?;
             writeln!(out)
         }
         _ => {
