@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 nothing at warning level or above remains; 1 findings at warning level or above
 //! remain, or `--dry-run` printed a non-empty diff; 2 usage, configuration or I/O error that
-//! prevents the run. A panic is a bug; `main` turns it into exit 2 with a request to report it.
+//! prevents the run (including a tree with nothing to check: [`Env::validate`]). A panic is a
+//! bug; `main` turns it into exit 2 with a request to report it.
 
 use std::io::{self, IsTerminal, Write};
 use std::net::IpAddr;
@@ -350,6 +351,9 @@ struct Env {
     selection: Selection,
     opts: crate::model::Options,
     root_display: String,
+    /// Whether the first model was checked ([`Env::validate`]); later ones (the fix loop's) are
+    /// not: a fix may remove what the check looked for.
+    validated: std::sync::atomic::AtomicBool,
 }
 
 impl Env {
@@ -380,7 +384,34 @@ impl Env {
             selection,
             opts,
             root_display,
+            validated: Default::default(),
         })
+    }
+
+    /// Checks of the first model, before the findings are filtered: a tree with nothing to
+    /// check is an error (exit 2), never a run that passes.
+    fn validate(
+        &self,
+        server: &crate::model::Server,
+        findings: &[Finding],
+    ) -> Result<(), RunError> {
+        if self
+            .validated
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            return Ok(());
+        }
+        if findings.is_empty() && nothing_to_check(server) {
+            return Err(RunError(format!(
+                "nothing to check in {}: it holds no cPanel account (var/cpanel/users/), no \
+                 domain in the routing lists (etc/localdomains, etc/remotedomains, \
+                 etc/secondarymx) or in etc/userdomains, no DNS zone (var/named/), no forwarder \
+                 (etc/valiases/) and no Exim configuration (etc/exim.conf); pass the root of a \
+                 complete server tree",
+                Esc(&self.root_display)
+            )));
+        }
+        Ok(())
     }
 
     /// Builds the model (over an overlay of fixed files) and runs the rules.
@@ -392,6 +423,7 @@ impl Env {
         let server =
             crate::model::load(args.path.as_deref(), &self.opts, overlay).map_err(RunError)?;
         let mut findings = rules::run(&server, &self.selection);
+        self.validate(&server, &findings)?;
         filter(&mut findings, args, &self.cfg);
         finding::sort(&mut findings);
         Ok((server, findings))
@@ -591,6 +623,27 @@ fn fix(
         written.skipped.len()
     )?;
     Ok(exit_code(args, &findings, false))
+}
+
+/// Whether a tree holds nothing maillint checks: no account, no domain anywhere, no zone, no
+/// forwarder, no Exim configuration.
+fn nothing_to_check(server: &crate::model::Server) -> bool {
+    server.accounts.is_empty()
+        && server.domains.is_empty()
+        && server
+            .lists
+            .iter()
+            .all(|l| l.doc.entries().next().is_none())
+        && server
+            .userdomains
+            .as_ref()
+            .is_none_or(|u| u.doc.entries().all(|e| e.is_default()))
+        && server.zones.is_empty()
+        && server.valiases.is_empty()
+        && server.vdomainaliases.is_empty()
+        && server.vfilters.is_empty()
+        && server.dkim_keys.is_empty()
+        && server.exim.is_none()
 }
 
 /// `--domain`, `[[ignore_domain]]`.

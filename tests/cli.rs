@@ -386,6 +386,72 @@ fn directory_that_is_no_server_tree_is_a_usage_error() {
     );
 }
 
+/// PATH omitted is `/`, with the same checks as `maillint /`: on a host that is no cPanel
+/// server (this test machine, unless it is one) both are the same usage error, never "All checks
+/// passed". (`tree::detect_omitted` is tested with a fake root in src/tree/detect.rs.)
+#[test]
+fn omitted_path_is_checked_like_slash() {
+    let cwd = TempDir::new().unwrap();
+    let in_cwd = |args: &[&str]| run_cmd(maillint().current_dir(cwd.path()).args(args));
+    let slash = in_cwd(&["/", "--format", "concise"]);
+    let none = in_cwd(&["--format", "concise"]);
+    assert_eq!(none.code, slash.code, "{}\n{}", none.stderr, slash.stderr);
+    assert!(
+        !none.stdout.contains("All checks passed"),
+        "{}",
+        none.stdout
+    );
+    let cpanel_host = Path::new("/var/cpanel").exists() || Path::new("/etc/localdomains").exists();
+    if !cpanel_host {
+        assert_eq!(none.code, 2, "{}", none.stderr);
+        assert_eq!(none.stdout, "");
+        assert!(
+            none.stderr.contains("no PATH was given")
+                && none.stderr.contains("this host is no cPanel server")
+                && none.stderr.contains("pass the root of a server tree"),
+            "{}",
+            none.stderr
+        );
+        assert!(
+            slash
+                .stderr
+                .contains("/ is a directory but holds neither var/cpanel nor etc/localdomains"),
+            "{}",
+            slash.stderr
+        );
+    }
+}
+
+/// A tree that holds nothing maillint checks never passes: exit 2, saying what it lacks, in
+/// every format and with --fix --dry-run.
+#[test]
+fn a_tree_with_nothing_to_check_is_an_error_not_a_pass() {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path().join("empty");
+    fs::create_dir_all(root.join("var/cpanel")).unwrap();
+    let needles = [
+        "nothing to check in ",
+        "no cPanel account (var/cpanel/users/)",
+        "no Exim configuration (etc/exim.conf)",
+    ];
+    assert_usage_error(&[s(&root)], &needles);
+    assert_usage_error(&[s(&root), "--format", "json"], &needles);
+    assert_usage_error(&[s(&root), "--fix", "--dry-run"], &needles);
+    // An empty domain list (and a wwwacct.conf) is still nothing to check.
+    write(&root, "etc/localdomains", "");
+    write(&root, "etc/userdomains", "*: nobody\n");
+    assert_usage_error(&[s(&root), "--select", "RT"], &needles);
+    // One list entry is something to check (its syntax, at least).
+    write(&root, "etc/localdomains", "example.com\n");
+    let r = run(&[s(&root), "--format", "concise"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("All checks passed ("), "{}", r.stdout);
+    write(&root, "etc/localdomains", "Example.com\n");
+    let r = run(&[s(&root), "--format", "concise"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains(" CP003 [warning] "), "{}", r.stdout);
+}
+
 #[test]
 fn unknown_selector_is_a_usage_error_naming_it() {
     for opt in ["--select", "--ignore", "--extend-select"] {
