@@ -235,44 +235,131 @@ fn list_rules(format: RulesFormat, out: &mut dyn Write) -> Result<i32, RunError>
 
 /// Finds and reads the configuration: `--config`, else `./maillint.toml`, else
 /// `etc/maillint.toml` under the root (when the root is a directory).
-fn load_config(args: &CheckArgs) -> Result<Config, RunError> {
+/// Returns it with its path (`None`: no file, the defaults).
+fn load_config(args: &CheckArgs) -> Result<(Config, Option<PathBuf>), RunError> {
+    let load = |path: &Path| {
+        Config::load(path)
+            .map(|c| (c, Some(path.to_path_buf())))
+            .map_err(|e| RunError(e.to_string()))
+    };
     if let Some(path) = &args.config {
-        return Config::load(path).map_err(|e| RunError(e.to_string()));
+        return load(path);
     }
     let cwd = Path::new("maillint.toml");
     if cwd.is_file() {
-        return Config::load(cwd).map_err(|e| RunError(e.to_string()));
+        return load(cwd);
     }
     if let Some(root) = &args.path {
         let under = root.join("etc/maillint.toml");
         if root.is_dir() && under.is_file() && !is_symlink(&under) {
-            return Config::load(&under).map_err(|e| RunError(e.to_string()));
+            return load(&under);
         }
     }
-    Ok(Config::default())
+    Ok((Config::default(), None))
 }
 
 fn is_symlink(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
 }
 
-fn selection(args: &CheckArgs, cfg: &Config) -> Result<Selection, RunError> {
-    let parse = |s: &Option<String>| -> Result<Option<Vec<Selector>>, RunError> {
+/// The rules that run, and warnings about the selection (selectors of rules the catalog has but
+/// this version does not implement, when something else is selected).
+///
+/// Selectors that name nothing of the catalog are refused when parsed (with the closest codes as
+/// a hint); an empty `--select`, `--ignore` or `--extend-select` value too. A selection that
+/// enables no rule at all is an error: a run that checks nothing must not pass. When it names
+/// only rules not implemented in this version, the error says so.
+fn selection(
+    args: &CheckArgs,
+    cfg: &Config,
+    cfg_path: Option<&Path>,
+) -> Result<(Selection, Vec<String>), RunError> {
+    let parse = |opt: &str, s: &Option<String>| -> Result<Option<Vec<Selector>>, RunError> {
         s.as_deref()
             .map(Selector::parse_list)
             .transpose()
-            .map_err(|e| RunError(e.to_string()))
+            .map_err(|e| RunError(format!("{opt}: {e}")))
     };
+    let cli_select = parse("--select", &args.select)?;
+    let cli_extend = parse("--extend-select", &args.extend_select)?;
+    let cli_ignore = parse("--ignore", &args.ignore)?;
+    let in_file = |key: &str| match cfg_path {
+        Some(p) => format!("{key} in {}", p.display()),
+        None => key.to_string(),
+    };
+    // Where each selector comes from, for the messages.
+    let mut origins: Vec<(String, &[Selector], bool)> = Vec::new();
+    if let Some(s) = &cli_select {
+        origins.push(("--select".into(), s, true));
+    } else if let Some(s) = &cfg.select {
+        origins.push((in_file("select"), s, true));
+    }
+    if let Some(s) = &cfg.extend_select {
+        origins.push((in_file("extend-select"), s, true));
+    }
+    if let Some(s) = &cli_extend {
+        origins.push(("--extend-select".into(), s, true));
+    }
+    if let Some(s) = &cfg.ignore {
+        origins.push((in_file("ignore"), s, false));
+    }
+    if let Some(s) = &cli_ignore {
+        origins.push(("--ignore".into(), s, false));
+    }
+    for d in &cfg.ignore_domain {
+        origins.push((
+            in_file(&format!(
+                "[[ignore_domain]] codes (domain {})",
+                Esc(&d.domain)
+            )),
+            &d.codes,
+            false,
+        ));
+    }
+    let mut unimplemented = Vec::new();
+    let mut warnings = Vec::new();
+    for (origin, sels, selects) in &origins {
+        for sel in sels.iter() {
+            if let rules::catalog::Resolution::NotImplemented(entries) = sel.resolve() {
+                let what = format!(
+                    "{origin}: {} is in the catalog but not implemented in this version",
+                    rules::catalog::describe(sel.as_str(), &entries)
+                );
+                if *selects {
+                    unimplemented.push(what);
+                } else {
+                    warnings.push(format!("{what}; ignoring it changes nothing"));
+                }
+            }
+        }
+    }
+
     let all = vec![Selector::parse("ALL").expect("ALL")];
-    let select = match parse(&args.select)? {
-        Some(s) => s,
-        None => cfg.select.clone().unwrap_or(all),
-    };
+    let select = cli_select
+        .clone()
+        .or_else(|| cfg.select.clone())
+        .unwrap_or(all);
     let mut extend = cfg.extend_select.clone().unwrap_or_default();
-    extend.extend(parse(&args.extend_select)?.unwrap_or_default());
+    extend.extend(cli_extend.unwrap_or_default());
     let mut ignore = cfg.ignore.clone().unwrap_or_default();
-    ignore.extend(parse(&args.ignore)?.unwrap_or_default());
-    Ok(Selection::new(&select, &extend, &ignore))
+    ignore.extend(cli_ignore.unwrap_or_default());
+    let selection = Selection::new(&select, &extend, &ignore);
+    if selection.codes().next().is_none() {
+        let why = if unimplemented.is_empty() {
+            "the selection enables no rule (everything selected is also ignored)".to_string()
+        } else {
+            format!("{}, and nothing else is selected", unimplemented.join("; "))
+        };
+        return Err(RunError(format!(
+            "{why}: there is nothing to run; `maillint rules` lists the rules of this version"
+        )));
+    }
+    warnings.extend(
+        unimplemented
+            .into_iter()
+            .map(|w| format!("{w}; the other selected rules run")),
+    );
+    Ok((selection, warnings))
 }
 
 /// Whether colour escapes go to this stream: only on a terminal, never with `NO_COLOR`.
@@ -351,6 +438,8 @@ struct Env {
     selection: Selection,
     opts: crate::model::Options,
     root_display: String,
+    /// Warnings about the command line and configuration, printed before the run.
+    warnings: Vec<String>,
     /// Whether the first model was checked ([`Env::validate`]); later ones (the fix loop's) are
     /// not: a fix may remove what the check looked for.
     validated: std::sync::atomic::AtomicBool,
@@ -358,8 +447,8 @@ struct Env {
 
 impl Env {
     fn new(args: &CheckArgs) -> Result<Env, RunError> {
-        let cfg = load_config(args)?;
-        let selection = selection(args, &cfg)?;
+        let (cfg, cfg_path) = load_config(args)?;
+        let (selection, warnings) = selection(args, &cfg, cfg_path.as_deref())?;
         let mut opts = crate::model::Options::from_config(&cfg);
         // Mailboxes are walked only when a mailbox rule needs them.
         opts.mailbox_scan = crate::model::mail::Scan::for_selection(&selection);
@@ -384,6 +473,7 @@ impl Env {
             selection,
             opts,
             root_display,
+            warnings,
             validated: Default::default(),
         })
     }
@@ -433,6 +523,12 @@ impl Env {
 /// The `check` command.
 pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, RunError> {
     let env = Env::new(args)?;
+    // With --dry-run and a machine format, standard error holds the document alone.
+    if !(args.dry_run && is_machine(args.format)) {
+        for w in &env.warnings {
+            writeln!(err, "warning: {w}")?;
+        }
+    }
     if args.fix || args.dry_run {
         return fix(args, &env, out, err);
     }
@@ -445,6 +541,11 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     std::mem::forget(server);
     std::mem::forget(findings);
     Ok(code)
+}
+
+/// Formats read by programs: with `--dry-run`, standard error holds their document alone.
+fn is_machine(format: Format) -> bool {
+    matches!(format, Format::Json | Format::JsonLines | Format::Sarif)
 }
 
 fn exit_code(args: &CheckArgs, findings: &[Finding], diff: bool) -> i32 {

@@ -16,7 +16,7 @@ pub const DEFAULT_POP_MAX_BYTES: u64 = 100 * 1024 * 1024;
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[serde(default, deserialize_with = "selectors")]
+    #[serde(default, deserialize_with = "selectors_nonempty")]
     pub select: Option<Vec<Selector>>,
     #[serde(default, rename = "extend-select", deserialize_with = "selectors")]
     pub extend_select: Option<Vec<Selector>>,
@@ -95,8 +95,27 @@ fn selectors<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Select
     parse_selectors(v).map(Some)
 }
 
+/// `select`: an empty list would select no rule.
+fn selectors_nonempty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<Selector>>, D::Error> {
+    let v: Vec<String> = Vec::deserialize(d)?;
+    if v.is_empty() {
+        return Err(serde::de::Error::custom(
+            "an empty `select` selects no rule: list codes, prefixes or \"ALL\" (`maillint rules` lists every rule)",
+        ));
+    }
+    parse_selectors(v).map(Some)
+}
+
+/// `[[ignore_domain]] codes`: an empty list would ignore nothing.
 fn selectors_required<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Selector>, D::Error> {
     let v: Vec<String> = Vec::deserialize(d)?;
+    if v.is_empty() {
+        return Err(serde::de::Error::custom(
+            "empty `codes`: list the codes or prefixes to ignore for this domain, or \"ALL\"",
+        ));
+    }
     parse_selectors(v)
 }
 
@@ -218,6 +237,24 @@ codes = ["SPF"]
         let msg = parse("ignore = [\"NOPE1\"]\n").unwrap_err().to_string();
         assert!(msg.contains("unknown rule selector `NOPE1`"), "{msg}");
         assert!(msg.contains("line 1"), "{msg}");
+        let msg = parse("select = [\"RT999\"]\n").unwrap_err().to_string();
+        assert!(
+            msg.contains("unknown rule selector `RT999`")
+                && msg.contains("did you mean RT009 (hostname-not-local)?")
+                && msg.contains("line 1"),
+            "{msg}"
+        );
+        let msg = parse("select = []\n").unwrap_err().to_string();
+        assert!(msg.contains("an empty `select` selects no rule"), "{msg}");
+        let msg = parse("[[ignore_domain]]\ndomain = \"example.com\"\ncodes = []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("empty `codes`") && msg.contains("line 3"),
+            "{msg}"
+        );
+        // An empty `ignore` is the default, written out.
+        assert!(parse("ignore = []\n").is_ok());
         let msg = parse("[mailbox]\npop_max_bytes = -1\n")
             .unwrap_err()
             .to_string();

@@ -462,6 +462,146 @@ fn unknown_selector_is_a_usage_error_naming_it() {
     }
 }
 
+/// A selector that names nothing of the catalog, or nothing at all, is a usage error whose hint
+/// names the closest codes.
+#[test]
+fn selectors_naming_no_rule_are_usage_errors_with_a_hint() {
+    for opt in ["--select", "--ignore", "--extend-select"] {
+        assert_usage_error(
+            &["testdata/exchange", opt, "XYZ"],
+            &[
+                &format!("{opt}: unknown rule selector `XYZ`: no rule has this code or prefix."),
+                "`maillint rules` lists every rule",
+            ],
+        );
+        assert_usage_error(
+            &["testdata/exchange", opt, "RT999"],
+            &[
+                "unknown rule selector `RT999`",
+                "did you mean RT009 (hostname-not-local)?",
+            ],
+        );
+        assert_usage_error(
+            &["testdata/exchange", opt, "RT001,SFP001"],
+            &[
+                "unknown rule selector `SFP001`",
+                "did you mean SPF001 (missing-spf)?",
+            ],
+        );
+        for empty in ["", " ", ",", " , "] {
+            assert_usage_error(
+                &["testdata/exchange", opt, empty],
+                &[&format!("{opt}: an empty rule selector selects nothing")],
+            );
+        }
+    }
+    assert_usage_error(
+        &["testdata/exchange", "--select", "DKM"],
+        &["did you mean DKIM?"],
+    );
+    // The same in maillint.toml, with the line.
+    let tmp = TempDir::new().unwrap();
+    let cfg = tmp.path().join("maillint.toml");
+    fs::write(&cfg, "ignore = [\"DMARC003\"]\nselect = [\"RT999\"]\n").unwrap();
+    assert_usage_error(
+        &["testdata/exchange", "--config", s(&cfg)],
+        &[
+            s(&cfg),
+            "line 2",
+            "unknown rule selector `RT999`",
+            "did you mean RT009",
+        ],
+    );
+    fs::write(&cfg, "select = []\n").unwrap();
+    assert_usage_error(
+        &["testdata/exchange", "--config", s(&cfg)],
+        &[s(&cfg), "line 1", "an empty `select` selects no rule"],
+    );
+    // A selection that enables nothing runs nothing: an error, not a pass.
+    assert_usage_error(
+        &["testdata/exchange", "--select", "RT", "--ignore", "RT"],
+        &["the selection enables no rule", "nothing to run"],
+    );
+}
+
+/// A code of the catalog that this version does not implement: an error when nothing else is
+/// selected, a warning (and the run goes on) when something is.
+#[test]
+fn selecting_a_catalog_rule_not_implemented_says_so() {
+    assert_usage_error(
+        &["testdata/exchange", "--select", "EXIM003"],
+        &[
+            "--select: EXIM003 (open-relay) is in the catalog but not implemented in this version, and nothing else is selected",
+        ],
+    );
+    assert_usage_error(
+        &["testdata/exchange", "--select", "LOG,RT013"],
+        &[
+            "--select: LOG (LOG001 blocklisted-by-receivers, LOG002 script-mail-burst, LOG003 send-limit-hit, LOG004 local-mx-freeze) is in the catalog but not implemented in this version",
+            "--select: RT013 (public-routing-mismatch) is in the catalog but not implemented",
+        ],
+    );
+    let r = run(&[
+        "testdata/exchange",
+        "--select",
+        "RT001,EXIM003",
+        "--format",
+        "concise",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "warning: --select: EXIM003 (open-relay) is in the catalog but not implemented in this version; the other selected rules run\n"
+    );
+    assert!(
+        r.stdout.starts_with("etc/localdomains:3:1: RT001 "),
+        "{}",
+        r.stdout
+    );
+    let r = run(&[
+        "testdata/exchange",
+        "--ignore",
+        "LOG001",
+        "--format",
+        "concise",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "warning: --ignore: LOG001 (blocklisted-by-receivers) is in the catalog but not implemented in this version; ignoring it changes nothing\n"
+    );
+    // In maillint.toml, named with the file.
+    let tmp = TempDir::new().unwrap();
+    let cfg = tmp.path().join("maillint.toml");
+    fs::write(&cfg, "select = [\"CP004\"]\n").unwrap();
+    assert_usage_error(
+        &["testdata/exchange", "--config", s(&cfg)],
+        &[&format!(
+            "select in {}: CP004 (unsafe-permissions) is in the catalog but not implemented in this version, and nothing else is selected",
+            s(&cfg)
+        )],
+    );
+}
+
+/// rules/CATALOG.md, which maillint embeds, is the catalog of RULES.md (codes and names, in
+/// order); the unit tests of `rules::catalog` check it against the registry.
+#[test]
+fn the_embedded_catalog_is_the_one_of_rules_md() {
+    let spec = match std::env::var_os("MAILLINT_SPEC") {
+        Some(p) => PathBuf::from(p),
+        None => common::corpus_dir().join("../spec"),
+    };
+    let rules_md = fs::read_to_string(spec.join("RULES.md")).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}/RULES.md ({e}); set MAILLINT_SPEC to the spec directory",
+            spec.display()
+        )
+    });
+    let want = maillint::rules::catalog::parse_table(&rules_md);
+    assert!(want.len() >= 70, "{} rules in RULES.md?", want.len());
+    assert_eq!(maillint::rules::catalog::entries(), want.as_slice());
+}
+
 #[test]
 fn unknown_configuration_key_is_an_error_naming_key_and_line() {
     let tmp = TempDir::new().unwrap();
