@@ -482,6 +482,7 @@ impl Env {
     /// check is an error (exit 2), never a run that passes.
     fn validate(
         &self,
+        args: &CheckArgs,
         server: &crate::model::Server,
         findings: &[Finding],
     ) -> Result<(), RunError> {
@@ -501,6 +502,16 @@ impl Env {
                 Esc(&self.root_display)
             )));
         }
+        // `--domain` must name a domain of the tree: a typo would otherwise pass silently.
+        if !args.domain.is_empty() {
+            let known = tree_domains(server, findings);
+            for given in &args.domain {
+                let d = normalize_domain(given);
+                if !known.contains(d.as_str()) {
+                    return Err(RunError(unknown_domain(given, &d, &known)));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -513,7 +524,7 @@ impl Env {
         let server =
             crate::model::load(args.path.as_deref(), &self.opts, overlay).map_err(RunError)?;
         let mut findings = rules::run(&server, &self.selection);
-        self.validate(&server, &findings)?;
+        self.validate(args, &server, &findings)?;
         filter(&mut findings, args, &self.cfg);
         finding::sort(&mut findings);
         Ok((server, findings))
@@ -747,13 +758,88 @@ fn nothing_to_check(server: &crate::model::Server) -> bool {
         && server.exim.is_none()
 }
 
+/// A domain as given on the command line, as the tree writes it: lower case, no final dot.
+fn normalize_domain(d: &str) -> String {
+    d.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Every domain the tree names: account domains, routing-list entries, `etc/userdomains` and
+/// `etc/trueuserdomains` names, zones, forwarder, filter and DKIM key files, `etc/manualmx`, the
+/// host name, and the domain of every finding.
+fn tree_domains<'a>(
+    server: &'a crate::model::Server,
+    findings: &'a [Finding],
+) -> std::collections::BTreeSet<&'a str> {
+    let mut known: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    known.extend(server.domains.keys().map(String::as_str));
+    for list in server.lists.iter() {
+        known.extend(list.doc.entries().map(|(_, e)| e.domain.as_str()));
+    }
+    for map in [
+        &server.userdomains,
+        &server.trueuserdomains,
+        &server.manualmx,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        known.extend(
+            map.doc
+                .entries()
+                .filter(|e| !e.is_default())
+                .map(|e| e.key.as_str()),
+        );
+    }
+    known.extend(server.zones.keys().map(String::as_str));
+    known.extend(server.valiases.keys().map(String::as_str));
+    known.extend(server.vdomainaliases.keys().map(String::as_str));
+    known.extend(server.vfilters.keys().map(String::as_str));
+    known.extend(server.dkim_keys.keys().map(String::as_str));
+    if let Some(h) = &server.identity.hostname {
+        known.insert(h.value.as_str());
+    }
+    known.extend(findings.iter().filter_map(|f| f.domain.as_deref()));
+    known
+}
+
+/// The message for a `--domain` the tree does not name, with up to five of the closest domains
+/// it does name.
+fn unknown_domain(given: &str, d: &str, known: &std::collections::BTreeSet<&str>) -> String {
+    let mut close: Vec<(usize, &str)> = known
+        .iter()
+        .map(|k| (rules::catalog::distance(d, k), *k))
+        .collect();
+    close.sort();
+    let near = close.first().is_some_and(|(dist, _)| *dist <= 2);
+    let shown: Vec<String> = close
+        .iter()
+        .filter(|(dist, _)| !near || *dist <= 2)
+        .take(5)
+        .map(|(_, k)| Esc(k).to_string())
+        .collect();
+    let hint = match (shown.is_empty(), near) {
+        (true, _) => "the tree names no domain at all".to_string(),
+        (false, true) => format!("did you mean {}?", shown.join(" or ")),
+        (false, false) => format!(
+            "it names {} {}, such as {}",
+            known.len(),
+            report::plural(known.len(), "domain", "domains"),
+            shown.join(", ")
+        ),
+    };
+    if d.is_empty() {
+        return format!("an empty --domain names no domain; {hint}");
+    }
+    format!(
+        "--domain `{}` names no domain of this tree (no account, routing list, zone, \
+         forwarder or finding has it); {hint}",
+        Esc(given)
+    )
+}
+
 /// `--domain`, `[[ignore_domain]]`.
 fn filter(findings: &mut Vec<Finding>, args: &CheckArgs, cfg: &Config) {
-    let wanted: Vec<String> = args
-        .domain
-        .iter()
-        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
-        .collect();
+    let wanted: Vec<String> = args.domain.iter().map(|d| normalize_domain(d)).collect();
     findings.retain(|f| {
         if !wanted.is_empty() {
             match &f.domain {

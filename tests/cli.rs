@@ -1387,6 +1387,74 @@ fn domain_option_keeps_only_that_domain() {
     assert!(r.stdout.starts_with("etc/localdomains:3:1: RT001"));
 }
 
+/// A `--domain` the tree does not name is a usage error (a typo would otherwise report nothing
+/// and pass), with the closest domains as a hint; every domain the tree names is accepted, even
+/// one without findings or one only a routing list names.
+#[test]
+fn domain_naming_no_domain_of_the_tree_is_a_usage_error() {
+    assert_usage_error(
+        &["testdata/exchange", "--domain", "examp1e.com"],
+        &[
+            "--domain `examp1e.com` names no domain of this tree",
+            "did you mean example.com?",
+        ],
+    );
+    assert_usage_error(
+        &[
+            "testdata/exchange",
+            "--domain",
+            "example.org",
+            "--domain",
+            "nothere.invalid",
+        ],
+        &[
+            "--domain `nothere.invalid` names no domain of this tree",
+            "it names 5 domains, such as ",
+            "example.com",
+        ],
+    );
+    assert_usage_error(
+        &["testdata/exchange", "--domain", ""],
+        &["an empty --domain names no domain"],
+    );
+    assert_usage_error(
+        &[
+            "testdata/exchange",
+            "--domain",
+            "nothere.invalid",
+            "--format",
+            "json",
+        ],
+        &["names no domain of this tree"],
+    );
+    assert_usage_error(
+        &[
+            "testdata/exchange",
+            "--domain",
+            "nothere.invalid",
+            "--fix",
+            "--dry-run",
+        ],
+        &["names no domain of this tree"],
+    );
+    // Names the tree has: the host name (etc/localdomains) and a subdomain.
+    for d in [
+        "server.example.net",
+        "shop.example.com",
+        "SHOP.example.com.",
+    ] {
+        let r = run(&["testdata/exchange", "--domain", d]);
+        assert_eq!(r.code, 0, "{d}: {}{}", r.stdout, r.stderr);
+    }
+    // A domain only a routing list names (an orphan entry, RT005) is one too.
+    let (_tmp, root) = copy_of("exchange");
+    let list = fs::read_to_string(root.join("etc/localdomains")).unwrap();
+    write(&root, "etc/localdomains", &format!("{list}gone.example\n"));
+    let r = run(&[s(&root), "--domain", "gone.example", "--format", "concise"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains(" RT005 "), "{}", r.stdout);
+}
+
 // ---------------------------------------------------------------------------------------------
 // --statistics
 

@@ -135,8 +135,8 @@ pub fn suggest(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Edit distance with adjacent transpositions (optimal string alignment), over ASCII bytes.
-fn distance(a: &str, b: &str) -> usize {
+/// Edit distance with adjacent transpositions (optimal string alignment), over bytes.
+pub fn distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let w = b.len() + 1;
     let mut d = vec![0usize; (a.len() + 1) * w];
