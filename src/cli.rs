@@ -462,7 +462,9 @@ impl Env {
         }
         opts.server_ips.extend(args.server_ip.iter().copied());
         if let Some(h) = &args.hostname {
-            opts.hostname = Some(h.trim_end_matches('.').to_ascii_lowercase());
+            let h =
+                crate::config::host_name(h).map_err(|e| RunError(format!("--hostname: {e}")))?;
+            opts.hostname = Some(h);
         }
         let root_display = args
             .path

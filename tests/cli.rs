@@ -1455,6 +1455,106 @@ fn domain_naming_no_domain_of_the_tree_is_a_usage_error() {
     assert!(r.stdout.contains(" RT005 "), "{}", r.stdout);
 }
 
+/// The server's identity values must be host names, on the command line and in maillint.toml:
+/// `--hostname ''` used to make the RT009 fix append a blank line to etc/localdomains on every
+/// pass. A bad one is a usage error, and nothing is written.
+#[test]
+fn identity_values_must_be_host_names() {
+    let (tmp, root) = copy_of("exchange");
+    let before = tree_state(tmp.path());
+    let backups = TempDir::new().unwrap();
+    for (bad, why) in [
+        ("", "it is empty"),
+        (".", "it is empty"),
+        ("server1.example.net\n", "it holds a newline"),
+        ("server1.example.net\nexample.org", "it holds a newline"),
+        ("server1 example.net", "it holds a space"),
+        ("server1.example.net;", "it holds `;`"),
+        ("-server1.example.net", "starts or ends with a hyphen"),
+        ("server1..example.net", "empty label"),
+        ("192.0.2.10", "IP address"),
+    ] {
+        for extra in [
+            &[][..],
+            &["--fix", "--unsafe-fixes"],
+            &["--fix", "--dry-run"],
+        ] {
+            // `--hostname=VALUE`: a value starting with `-` is not taken for an option.
+            let opt = format!("--hostname={bad}");
+            let mut args = vec![s(&root), "--backup-dir", s(backups.path()), &opt];
+            args.extend_from_slice(extra);
+            assert_usage_error(
+                &args,
+                &[
+                    "--hostname: `",
+                    "is not a valid host name",
+                    why,
+                    "such as server1.example.net",
+                ],
+            );
+        }
+    }
+    assert_same_tree(
+        &tree_state(tmp.path()),
+        &before,
+        "a refused --hostname wrote",
+    );
+    assert_eq!(fs::read_dir(backups.path()).unwrap().count(), 0);
+    // A final dot and upper case are fine: the name is normalised.
+    let r = run(&[
+        s(&root),
+        "--hostname",
+        "Other.Example.NET.",
+        "--select",
+        "RT009",
+        "--format",
+        "concise",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("etc/localdomains:1:1: RT009 [error] the host name other.example.net is not in etc/localdomains"),
+        "{}",
+        r.stdout
+    );
+    // maillint.toml: hostname, nameservers and gateway_mx, with the line.
+    let cfg = tmp.path().join("maillint.toml");
+    for (text, line) in [
+        ("[server]\nhostname = \"\"\n", "line 2"),
+        (
+            "[server]\nhostname = \"server1.example.net\\n\"\n",
+            "line 2",
+        ),
+        (
+            "[server]\nnameservers = [\"ns1.example.net\", \"ns 2.example.net\"]\n",
+            "line 2",
+        ),
+        (
+            "[server]\ngateway_mx = [\"*.filter_host.example\"]\n",
+            "line 2",
+        ),
+    ] {
+        fs::write(&cfg, text).unwrap();
+        assert_usage_error(
+            &[
+                s(&root),
+                "--config",
+                s(&cfg),
+                "--fix",
+                "--unsafe-fixes",
+                "--backup-dir",
+                s(backups.path()),
+            ],
+            &[s(&cfg), line, "is not a valid host name"],
+        );
+    }
+    fs::remove_file(&cfg).unwrap();
+    assert_same_tree(
+        &tree_state(tmp.path()),
+        &before,
+        "a refused configuration wrote",
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // --statistics
 
