@@ -461,6 +461,13 @@ impl Env {
             )));
         }
         opts.server_ips.extend(args.server_ip.iter().copied());
+        if args.statistics && args.format == Format::Sarif {
+            return Err(RunError(
+                "--statistics prints counts per rule, for which SARIF has no place: use --format \
+                 json (or json-lines, full, concise)"
+                    .into(),
+            ));
+        }
         if let Some(h) = &args.hostname {
             let h =
                 crate::config::host_name(h).map_err(|e| RunError(format!("--hostname: {e}")))?;
@@ -561,9 +568,11 @@ fn is_machine(format: Format) -> bool {
     matches!(format, Format::Json | Format::JsonLines | Format::Sarif)
 }
 
+/// 1 when findings at warning level or above remain, or `--dry-run` printed a diff; 0 with
+/// `--exit-zero` whatever remains, the diff of `--dry-run` included.
 fn exit_code(args: &CheckArgs, findings: &[Finding], diff: bool) -> i32 {
     let failing = findings.iter().any(|f| f.severity >= Severity::Warning);
-    if (failing && !args.exit_zero) || diff {
+    if !args.exit_zero && (failing || diff) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -579,10 +588,6 @@ fn emit(
     color: bool,
     out: &mut dyn Write,
 ) -> Result<(), RunError> {
-    if args.statistics {
-        report::statistics::write(args.format, findings, args.unsafe_fixes, out)?;
-        return Ok(());
-    }
     let summary = Summary::new(
         findings,
         args.unsafe_fixes,
@@ -598,7 +603,11 @@ fn emit(
         color,
         unsafe_fixes: args.unsafe_fixes,
     };
-    report::write(args.format, &report, out)?;
+    if args.statistics {
+        report::statistics::write(args.format, &report, out)?;
+    } else {
+        report::write(args.format, &report, out)?;
+    }
     Ok(())
 }
 
@@ -621,7 +630,9 @@ fn fix(
             crate::fix::write::writable(s.root_dir(), path, &s.protected_dirs()).err()
         },
     )?;
-    for (f, why) in &outcome.blocked {
+    // With --dry-run and a machine format, standard error holds the document alone.
+    let document_only = args.dry_run && is_machine(args.format);
+    for (f, why) in outcome.blocked.iter().filter(|_| !document_only) {
         writeln!(
             err,
             "not fixable here: {} {}: {}",
@@ -653,15 +664,44 @@ fn fix(
             use_color(io::stderr().is_terminal()),
             err,
         )?;
-        writeln!(
-            err,
-            "Would fix {fixed} {} in {} {}; {} {} would remain.",
-            report::plural(fixed, "finding", "findings"),
-            changes.len(),
-            report::plural(changes.len(), "file", "files"),
-            remaining.len(),
-            report::plural(remaining.len(), "finding", "findings"),
-        )?;
+        if document_only {
+            return Ok(exit_code(args, remaining, !changes.is_empty()));
+        }
+        if changes.is_empty() {
+            // Nothing on stdout: say so, and what remains (the findings are above).
+            let n = remaining.len();
+            let rest = match n {
+                0 => ", and no finding remains".to_string(),
+                _ => format!(
+                    "; {n} {} {} (above)",
+                    report::plural(n, "finding", "findings"),
+                    report::plural(n, "remains", "remain")
+                ),
+            };
+            let unsafe_only = remaining
+                .iter()
+                .filter(|f| f.fixable(true) && !f.fixable(false))
+                .count();
+            let hint = if unsafe_only > 0 && !args.unsafe_fixes {
+                format!(
+                    " ({unsafe_only} {} only an unsafe fix: add --unsafe-fixes)",
+                    report::plural(unsafe_only, "finding has", "findings have")
+                )
+            } else {
+                String::new()
+            };
+            writeln!(err, "No diff: nothing to fix{hint}{rest}.")?;
+        } else {
+            writeln!(
+                err,
+                "Would fix {fixed} {} in {} {}; {} {} would remain.",
+                report::plural(fixed, "finding", "findings"),
+                changes.len(),
+                report::plural(changes.len(), "file", "files"),
+                remaining.len(),
+                report::plural(remaining.len(), "finding", "findings"),
+            )?;
+        }
         for path in crate::fix::emptied(&changes) {
             writeln!(
                 err,

@@ -321,7 +321,118 @@ fn dry_run_on_a_clean_tree_prints_no_diff_and_exits_0() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "");
     assert!(
-        r.stderr.contains("Would fix 0 findings in 0 files"),
+        r.stderr
+            .ends_with("No diff: nothing to fix, and no finding remains.\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// With nothing to fix, --dry-run prints no diff but still says, on stderr, what remains: the
+/// findings in the chosen format, then a line saying there is nothing to fix.
+#[test]
+fn dry_run_with_nothing_to_fix_says_what_remains() {
+    // exchange's only finding (RT001) has an unsafe fix, which --fix alone does not apply.
+    for extra in [
+        &[][..],
+        &["--format", "concise"],
+        &["--format", "github"],
+        &["--statistics"],
+    ] {
+        let mut args = vec!["testdata/exchange", "--dry-run"];
+        args.extend_from_slice(extra);
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stdout, "", "{args:?}");
+        assert!(r.stderr.contains("RT001"), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.ends_with(
+                "No diff: nothing to fix (1 finding has only an unsafe fix: add --unsafe-fixes); 1 finding remains (above).\n"
+            ),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // --exit-zero: exit 0, same messages.
+    let r = run(&["testdata/exchange", "--dry-run", "--exit-zero"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.ends_with("1 finding remains (above).\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `--dry-run` with a machine format: stdout holds the diff alone, stderr the document alone
+/// (no summary, notes or warnings), in every machine format and with --statistics.
+#[test]
+fn dry_run_with_a_machine_format_puts_only_the_document_on_stderr() {
+    let (_tmp, root) = copy_of("exchange");
+    let diff = run(&[s(&root), "--fix", "--unsafe-fixes", "--dry-run"]).stdout;
+    assert!(diff.starts_with("--- a/"), "{diff}");
+    for extra in [
+        &["--format", "json"][..],
+        &["--format", "sarif"],
+        &["--format", "json", "--statistics"],
+        // A selector warning is not printed either.
+        &["--format", "json", "--select", "RT,EXIM003"],
+    ] {
+        let mut args = vec![s(&root), "--fix", "--unsafe-fixes", "--dry-run"];
+        args.extend_from_slice(extra);
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stdout, diff, "{args:?}: the diff alone goes to stdout");
+        let doc: Value = serde_json::from_str(&r.stderr).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: stderr is not one JSON document ({e}):\n{}",
+                r.stderr
+            )
+        });
+        assert!(doc.is_object(), "{args:?}");
+    }
+    let r = run(&[
+        s(&root),
+        "--fix",
+        "--unsafe-fixes",
+        "--dry-run",
+        "--format",
+        "json-lines",
+    ]);
+    assert_eq!(r.stdout, diff);
+    assert!(!r.stderr.is_empty());
+    for line in r.stderr.lines() {
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(v["code"].is_string(), "{line}");
+    }
+    // The document is the one --format json prints without --dry-run, fixes included.
+    let r = run(&[
+        s(&root),
+        "--fix",
+        "--unsafe-fixes",
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    let on_stderr: Value = serde_json::from_str(&r.stderr).unwrap();
+    let plain = json(&[s(&root), "--format", "json", "--unsafe-fixes"]);
+    assert_eq!(on_stderr, plain);
+    assert!(!on_stderr["findings"][0]["fix"].is_null());
+}
+
+/// `--exit-zero` holds for `--dry-run` too: exit 0 even with a non-empty diff.
+#[test]
+fn exit_zero_holds_for_dry_run() {
+    let r = run(&[
+        "testdata/exchange",
+        "--dry-run",
+        "--unsafe-fixes",
+        "--exit-zero",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("--- a/"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("Would fix 1 finding in 4 files"),
         "{}",
         r.stderr
     );
@@ -1571,9 +1682,19 @@ fn statistics_table_counts_per_code() {
     let doc = json(&["testdata/routing", "--format", "json"]);
     let r = run(&["testdata/routing", "--statistics"]);
     assert_eq!(r.code, 1);
+    // The table, a blank line, the totals of the human formats.
+    let (table, totals) = r
+        .stdout
+        .split_once("\n\n")
+        .expect("a blank line after the table");
+    assert_eq!(
+        totals,
+        "Found 11 errors, 8 warnings and 1 info (48 files, 2 accounts, 20 domains).\n\
+         [*] 4 fixable with --fix (12 more with --unsafe-fixes).\n"
+    );
     let mut got = BTreeMap::new();
     let mut order = Vec::new();
-    for line in r.stdout.lines() {
+    for line in table.lines() {
         let cols: Vec<&str> = line.split('\t').collect();
         assert_eq!(cols.len(), 3, "{line}");
         let count: u64 = cols[0].trim().parse().unwrap();
@@ -1605,7 +1726,12 @@ fn statistics_table_counts_per_code() {
 fn statistics_json() {
     let doc = json(&["testdata/routing", "--format", "json"]);
     let v = json(&["testdata/routing", "--statistics", "--format", "json"]);
-    let rows = v.as_array().unwrap();
+    // The document of --format json, with the counts instead of the findings.
+    assert_eq!(keys(&v), set(&["version", "root", "statistics", "summary"]));
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["root"], "testdata/routing");
+    assert_eq!(v["summary"], doc["summary"]);
+    let rows = v["statistics"].as_array().unwrap();
     let mut got = BTreeMap::new();
     for row in rows {
         assert_eq!(keys(row), set(&["code", "name", "count", "fixable"]));
@@ -1617,6 +1743,24 @@ fn statistics_json() {
     assert_eq!(got, tally(&doc));
     let rt003 = rows.iter().find(|r| r["code"] == "RT003").unwrap();
     assert_eq!(rt003["fixable"], 2);
+    // json-lines: the same rows, one a line.
+    let r = run(&["testdata/routing", "--statistics", "--format", "json-lines"]);
+    let lines: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(&lines, rows);
+    // SARIF has no place for counts.
+    assert_usage_error(
+        &["testdata/routing", "--statistics", "--format", "sarif"],
+        &["--statistics", "SARIF", "--format json"],
+    );
+    // A clean tree: no table, the totals alone.
+    let (_tmp, root) = clean_exchange();
+    let r = run(&[s(&root), "--statistics"]);
+    assert_eq!(r.code, 0);
+    assert_all_passed(&r.stdout);
 }
 
 // ---------------------------------------------------------------------------------------------
