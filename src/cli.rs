@@ -184,8 +184,19 @@ impl From<io::Error> for RunError {
 
 fn rule(code: &str, out: &mut dyn Write) -> Result<i32, RunError> {
     let Some(r) = rules::get(code) else {
+        if let Some(e) = rules::catalog::get(code) {
+            return Err(RunError(format!(
+                "{} ({}) is in the catalog but not implemented in this version; `maillint rules` lists the rules of this version",
+                e.code, e.name
+            )));
+        }
+        let hint = match rules::catalog::suggest(code).as_slice() {
+            [] => String::new(),
+            s => format!("; did you mean {}?", s.join(" or ")),
+        };
         return Err(RunError(format!(
-            "unknown rule `{code}`; `maillint rules` lists every rule"
+            "unknown rule `{}`{hint}; `maillint rules` lists every rule",
+            Esc(code)
         )));
     };
     writeln!(out, "# {} ({})", r.name, r.code)?;

@@ -752,6 +752,14 @@ fn unknown_rule_is_a_usage_error() {
         &["rule", "NOPE"],
         &["unknown rule `NOPE`", "maillint rules"],
     );
+    assert_usage_error(
+        &["rule", "RT999"],
+        &["unknown rule `RT999`; did you mean RT009?"],
+    );
+    assert_usage_error(
+        &["rule", "exim003"],
+        &["EXIM003 (open-relay) is in the catalog but not implemented in this version"],
+    );
 }
 
 #[test]
