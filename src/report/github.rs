@@ -6,9 +6,12 @@ use std::io::{self, Write};
 use crate::finding::Severity;
 use crate::report::Report;
 
-/// Escapes a message (data part) of a workflow command.
+/// Escapes a message (data part) of a workflow command; control characters of the tree's text
+/// are made visible first ([`crate::report::escape`]): GitHub's log viewer would interpret an
+/// escape sequence.
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
+    crate::report::escape::line(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

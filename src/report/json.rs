@@ -137,13 +137,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .collect(),
         summary: report.summary,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    crate::report::escape::json_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
 
 pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for f in report.findings {
-        serde_json::to_writer(&mut *out, &finding(f, report.files))?;
+        crate::report::escape::json_compact(&mut *out, &finding(f, report.files))?;
         writeln!(out)?;
     }
     Ok(())

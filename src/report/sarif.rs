@@ -132,7 +132,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "results": results,
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    crate::report::escape::json_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
 

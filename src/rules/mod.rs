@@ -16,6 +16,7 @@ use crate::model::Server;
 #[macro_use]
 mod rule;
 
+pub mod catalog;
 pub mod cp;
 pub mod dkim;
 pub mod dmarc;
@@ -100,9 +101,10 @@ pub fn get(code: &str) -> Option<&'static Rule> {
 }
 
 /// Family prefixes of the whole catalog (`RULES.md`), including families not implemented yet,
-/// so that a selector such as `SPF` is understood even before its rules run.
+/// so that a selector such as `LOG` is understood even before its rules run (checked against
+/// [`catalog::families`]).
 pub const CATALOG_PREFIXES: &[&str] = &[
-    "RT", "MX", "SPF", "DKIM", "DMARC", "MBX", "FWD", "EXIM", "CP",
+    "RT", "MX", "SPF", "DKIM", "DMARC", "MBX", "FWD", "EXIM", "CP", "DNS", "LOG",
 ];
 
 /// A rule selector: `ALL`, a family prefix (`RT`), a code prefix (`SPF00`) or a code.
@@ -112,14 +114,34 @@ pub struct Selector(String);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SelectorError {
     pub selector: String,
+    /// The closest codes or families ([`catalog::suggest`]).
+    pub suggestions: Vec<String>,
 }
 
 impl fmt::Display for SelectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = crate::report::escape::Esc(&self.selector);
+        if self.selector.is_empty() {
+            f.write_str("an empty rule selector selects nothing")?;
+        } else {
+            write!(
+                f,
+                "unknown rule selector `{shown}`: no rule has this code or prefix"
+            )?;
+        }
+        if let Some((first, rest)) = self.suggestions.split_first() {
+            let name = |c: &str| get(c).map_or(String::new(), |r| format!(" ({})", r.name));
+            write!(f, "; did you mean {first}{}", name(first))?;
+            for s in rest {
+                write!(f, " or {s}{}", name(s))?;
+            }
+            f.write_str("?")?;
+        } else {
+            f.write_str(".")?;
+        }
         write!(
             f,
-            "unknown rule selector `{}`: expected `ALL`, a family prefix ({}), a code prefix such as `RT00`, or a rule code such as `RT001` (see `maillint rules`)",
-            self.selector,
+            " Expected `ALL`, a family ({}), a code prefix such as `RT00`, or a rule code such as `RT001`; `maillint rules` lists every rule.",
             CATALOG_PREFIXES.join(", ")
         )
     }
@@ -130,32 +152,44 @@ impl std::error::Error for SelectorError {}
 impl Selector {
     pub fn parse(text: &str) -> Result<Selector, SelectorError> {
         let s = text.trim().to_ascii_uppercase();
-        let err = || SelectorError {
+        let err = |suggestions| SelectorError {
             selector: text.trim().to_string(),
+            suggestions,
         };
         if s == "ALL" {
             return Ok(Selector(s));
         }
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(err());
+            return Err(err(Vec::new()));
         }
-        // A registered rule's code or prefix, a catalog family (even one not implemented yet),
-        // a prefix of a family name, or a family followed by up to three digits.
-        let known = all().any(|r| r.code.starts_with(&s))
-            || CATALOG_PREFIXES.iter().any(|p| {
-                p.starts_with(&s)
-                    || s.strip_prefix(p)
-                        .is_some_and(|d| d.len() <= 3 && d.bytes().all(|b| b.is_ascii_digit()))
-            });
-        if known { Ok(Selector(s)) } else { Err(err()) }
+        // A registered rule's code or prefix, or one of the catalog's rules not implemented
+        // yet (the caller says so: [`catalog::Resolution::NotImplemented`]).
+        match catalog::resolve(&s) {
+            catalog::Resolution::Unknown(suggestions) => Err(err(suggestions)),
+            _ => Ok(Selector(s)),
+        }
     }
 
-    /// Parses a comma-separated list (`RT,SPF001`); empty items are ignored.
+    /// Parses a comma-separated list (`RT,SPF001`); empty items between commas are ignored,
+    /// but a list with no selector at all is an error (it would select nothing).
     pub fn parse_list(text: &str) -> Result<Vec<Selector>, SelectorError> {
-        text.split(',')
+        let list: Vec<Selector> = text
+            .split(',')
             .filter(|s| !s.trim().is_empty())
             .map(Selector::parse)
-            .collect()
+            .collect::<Result<_, _>>()?;
+        if list.is_empty() {
+            return Err(SelectorError {
+                selector: String::new(),
+                suggestions: Vec::new(),
+            });
+        }
+        Ok(list)
+    }
+
+    /// What this selector names in the catalog.
+    pub fn resolve(&self) -> catalog::Resolution {
+        catalog::resolve(&self.0)
     }
 
     pub fn matches(&self, code: &str) -> bool {
