@@ -12,27 +12,21 @@
 
 use crate::clock::Utc;
 use crate::finding::{Edit, Fix};
-use crate::model::{Account, Parsed};
+use crate::model::{Account, Parsed, RoutingList};
 use crate::parse::colonmap::{ColonLineKind, ColonMap};
-use crate::parse::domainlist::{DomainLineKind, DomainList};
+use crate::parse::domainlist::DomainList;
 use crate::parse::keyvalue::{KeyValueFile, KvLineKind};
 use crate::parse::zone::{DirectiveKind, ItemKind, Record, Zone};
 
 use crate::source::Span;
 
-/// Edits that remove every line of a domain list naming `domain`.
-pub fn list_remove(list: &Parsed<DomainList>, domain: &str) -> Vec<Edit> {
-    list.doc
-        .lines
-        .iter()
-        .filter(|l| matches!(&l.kind, DomainLineKind::Entry(e) if e.domain == domain))
+/// Edits that remove every line of a domain list that lists `domain` for Exim (membership is
+/// the model's: [`crate::model::lists`]). Lines that name the domain in a way Exim does not read
+/// are CP003's.
+pub fn list_remove(list: &RoutingList, domain: &str) -> Vec<Edit> {
+    list.lines_listing(domain)
         .map(|l| Edit::delete(list.path(), l.span))
         .collect()
-}
-
-/// Whether a domain list names `domain`.
-pub fn list_contains(list: Option<&Parsed<DomainList>>, domain: &str) -> bool {
-    list.is_some_and(|l| l.doc.contains(domain))
 }
 
 /// An edit that appends a line at the end of a file (`path` when it does not exist yet).

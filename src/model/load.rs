@@ -16,7 +16,7 @@ use crate::finding::Loc;
 use crate::fix::Overlay;
 use crate::model::{
     Account, AddrSource, DomainInfo, DomainKind, MailFiles, Manual, MxCheck, Options, ParseProblem,
-    Parsed, Server, Sourced,
+    Parsed, RoutingList, Server, Sourced,
 };
 use crate::parse::keyvalue::{Dialect as KvDialect, KeyValueFile, KvLineKind};
 use crate::parse::{
@@ -448,9 +448,9 @@ fn read_system_files(s: &mut Server, r: &Reader<'_>, opts: &Options) {
         },
     );
     let [manualmx, trueuserdomains, domainusers, mailips, mailhelo] = maps;
-    s.lists.local = s.take(local);
-    s.lists.remote = s.take(remote);
-    s.lists.secondary = s.take(secondary);
+    s.lists.local = s.take(local).map(RoutingList::new);
+    s.lists.remote = s.take(remote).map(RoutingList::new);
+    s.lists.secondary = s.take(secondary).map(RoutingList::new);
     s.manualmx = s.take(manualmx);
     s.userdomains = s.take(userdomains);
     s.trueuserdomains = s.take(trueuserdomains);

@@ -17,17 +17,19 @@ use std::sync::Arc;
 
 use crate::finding::{Files, Loc};
 use crate::parse::{
-    SyntaxError, colonmap::ColonMap, domainlist::DomainList, filter::Filter, iplist::IpList,
-    keyvalue::KeyValueFile, mailacct, userdata, valiases::Aliases,
+    SyntaxError, colonmap::ColonMap, filter::Filter, iplist::IpList, keyvalue::KeyValueFile,
+    mailacct, userdata, valiases::Aliases,
 };
 use crate::source::SourceFile;
 use crate::tree::{RootKind, Skip};
 
 pub mod dns;
+pub mod lists;
 mod load;
 pub mod mail;
 pub mod spf;
 
+pub use lists::RoutingList;
 pub use load::load;
 
 /// A parsed file with its source.
@@ -56,31 +58,35 @@ pub struct ParseProblem {
     pub error: SyntaxError,
 }
 
-/// The three routing lists (cpanel.md §2.3). `None` when the file does not exist.
+/// The three routing lists (cpanel.md §2.3), each with Exim's reading of it ([`lists`]).
+/// `None` when the file does not exist.
 #[derive(Clone, Debug, Default)]
 pub struct RoutingLists {
-    pub local: Option<Parsed<DomainList>>,
-    pub remote: Option<Parsed<DomainList>>,
-    pub secondary: Option<Parsed<DomainList>>,
+    pub local: Option<RoutingList>,
+    pub remote: Option<RoutingList>,
+    pub secondary: Option<RoutingList>,
 }
 
 impl RoutingLists {
-    pub fn iter(&self) -> impl Iterator<Item = &Parsed<DomainList>> {
+    pub fn iter(&self) -> impl Iterator<Item = &RoutingList> {
         [&self.local, &self.remote, &self.secondary]
             .into_iter()
             .flatten()
     }
 
+    /// Whether Exim lists the domain in `etc/localdomains` (RULES.md, Terms: "List membership").
     pub fn in_local(&self, domain: &str) -> bool {
-        crate::fix::build::list_contains(self.local.as_ref(), domain)
+        lists::list_contains(self.local.as_ref(), domain)
     }
 
+    /// Whether `etc/remotedomains` lists the domain, read as Exim reads the other two lists.
     pub fn in_remote(&self, domain: &str) -> bool {
-        crate::fix::build::list_contains(self.remote.as_ref(), domain)
+        lists::list_contains(self.remote.as_ref(), domain)
     }
 
+    /// Whether Exim lists the domain in `etc/secondarymx`.
     pub fn in_secondary(&self, domain: &str) -> bool {
-        crate::fix::build::list_contains(self.secondary.as_ref(), domain)
+        lists::list_contains(self.secondary.as_ref(), domain)
     }
 
     /// The configured routing (RULES.md "Terms"): local if in `etc/localdomains` (whatever
@@ -100,13 +106,13 @@ impl RoutingLists {
         }
     }
 
-    /// The first line of a list naming `domain`.
+    /// The first key of a list that lists `domain`.
     pub fn entry<'a>(
-        list: Option<&'a Parsed<DomainList>>,
+        list: Option<&'a RoutingList>,
         domain: &str,
-    ) -> Option<(&'a Parsed<DomainList>, crate::source::Span)> {
+    ) -> Option<(&'a RoutingList, crate::source::Span)> {
         let list = list?;
-        list.doc.entry(domain).map(|(_, e)| (list, e.key))
+        list.key_span(domain).map(|span| (list, span))
     }
 }
 

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use crate::finding::{Edit, Finding, Fix, Loc, Severity};
 use crate::fix::build;
 use crate::model::dns::{Detection, Routing};
-use crate::model::{Account, Manual, RoutingLists, Server};
+use crate::model::{Account, Manual, RoutingList, RoutingLists, Server, lists};
 use crate::parse::valiases::DestKind;
 use crate::rules::RuleInfo;
 
@@ -184,10 +184,10 @@ fn routing_fix(
         (want_remote, &l.remote, REMOTE),
         (want_secondary, &l.secondary, SECONDARY),
     ] {
-        let present = build::list_contains(list.as_ref(), domain);
+        let present = lists::list_contains(list.as_ref(), domain);
         match (want, present, list) {
             (false, true, Some(list)) => edits.extend(build::list_remove(list, domain)),
-            (true, false, _) => edits.push(build::list_append(list.as_ref(), path, domain)),
+            (true, false, _) => edits.push(build::list_append(list.as_deref(), path, domain)),
             _ => {}
         }
     }
@@ -325,10 +325,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn list_loc(
-        &self,
-        list: Option<&crate::model::Parsed<crate::parse::domainlist::DomainList>>,
-    ) -> Option<Loc> {
+    fn list_loc(&self, list: Option<&RoutingList>) -> Option<Loc> {
         RoutingLists::entry(list, self.domain).map(|(l, span)| l.loc(span))
     }
 
@@ -756,7 +753,7 @@ fn list_conflicts(s: &Server, out: &mut Vec<Finding>) {
     let l = &s.lists;
     let owner = |d: &str| s.domains.get(d).map(|i| i.user.clone());
     if let Some(remote) = &l.remote {
-        for (_, e) in remote.doc.entries() {
+        for (_, _, e) in remote.entries() {
             if l.in_local(&e.domain) {
                 out.push(
                     Finding::new(
@@ -774,7 +771,7 @@ fn list_conflicts(s: &Server, out: &mut Vec<Finding>) {
         }
     }
     if let Some(sec) = &l.secondary {
-        for (_, e) in sec.doc.entries() {
+        for (_, _, e) in sec.entries() {
             if l.in_local(&e.domain) {
                 out.push(
                     Finding::new(
@@ -799,7 +796,7 @@ fn list_conflicts(s: &Server, out: &mut Vec<Finding>) {
                     .maybe_user(owner(&e.domain))
                     .at(sec.loc(e.key))
                     .note("Exim relays it as a backup MX, but cPanel does not count it as one: its routing page and tools show no routing for it")
-                    .fix(Fix::safe("add it to etc/remotedomains, as cPanel records a backup MX (Exim does not read that file)").edit(build::list_append(l.remote.as_ref(), REMOTE, &e.domain))),
+                    .fix(Fix::safe("add it to etc/remotedomains, as cPanel records a backup MX (Exim does not read that file)").edit(build::list_append(l.remote.as_deref(), REMOTE, &e.domain))),
                 );
             }
         }
@@ -813,7 +810,8 @@ fn orphans(s: &Server, out: &mut Vec<Finding>) {
     }
     for list in s.lists.iter() {
         let mut seen = BTreeSet::new();
-        for (_, e) in list.doc.entries() {
+        // Lines Exim does not read as the domain they name are CP003's.
+        for (_, _, e) in list.entries() {
             let d = e.domain.as_str();
             if s.domains.contains_key(d)
                 || s.identity.is_hostname(d)
@@ -878,7 +876,7 @@ fn hostname(s: &Server, out: &mut Vec<Finding>) {
         "cPanel's Exim configuration reads local domains from etc/localdomains only, so mail to addresses at {} (root, cPanel's notices, bounces) is treated as foreign and refused",
         h.value
     ))
-    .fix(Fix::safe(format!("add {} to etc/localdomains", h.value)).edit(build::list_append(Some(local), LOCAL, &h.value)));
+    .fix(Fix::safe(format!("add {} to etc/localdomains", h.value)).edit(build::list_append(Some(&local.file), LOCAL, &h.value)));
     if let Some(loc) = &h.loc {
         f = f.related(loc.clone(), "the host name is set here");
     }
