@@ -219,6 +219,102 @@ fn cp_tree_has_every_cp_and_exim_problem() {
     snapshot!("cp.full", run("testdata/cp", "full").1);
 }
 
+/// Routing-list lines as Exim reads them (tests/exim_membership.rs holds the verified table): a
+/// line Exim does not read as the domain it names (BOM, leading white space, trailing dot,
+/// wildcard, a line hidden by a NUL byte) is CP003 with a fix that removes it, and the domain is
+/// unlisted for the RT rules; lines Exim reads as meant (case, CR, quotes, data after the key)
+/// are CP003 with a rewrite and keep the domain listed.
+#[test]
+fn lists_tree_judges_membership_as_exim_does() {
+    let (code, json) = run("testdata/lists", "json");
+    assert_eq!(code, 1);
+    let got = findings(json.as_bytes());
+    assert_eq!(
+        got,
+        expected(&[
+            ("CP003", "bom.example", "etc/localdomains:1:1"),
+            ("CP003", "space.example", "etc/localdomains:4:1"),
+            ("CP003", "dot.example", "etc/localdomains:5:1"),
+            ("CP003", "upper.example", "etc/localdomains:6:1"),
+            ("CP003", "crlf.example", "etc/localdomains:7:1"),
+            ("CP003", "quoted.example", "etc/localdomains:8:1"),
+            ("CP003", "data.example", "etc/localdomains:9:1"),
+            ("CP003", "twice.example", "etc/localdomains:10:1"),
+            ("CP003", "tab.example", "etc/localdomains:12:1"),
+            ("CP003", "case.example", "etc/localdomains:13:1"),
+            ("RT001", "case.example", "etc/localdomains:13:1"),
+            ("CP003", "*.main.example", "etc/localdomains:14:1"),
+            ("CP001", "-", "etc/localdomains:15:12"),
+            ("CP003", "after.example", "etc/localdomains:16:1"),
+            ("RT004", "after.example", "var/cpanel/users/carol:9:7"),
+            ("RT004", "tab.example", "var/cpanel/users/carol:10:7"),
+            ("RT004", "bom.example", "var/cpanel/users/carol:12:6"),
+            ("RT004", "space.example", "var/cpanel/users/carol:13:6"),
+            ("RT004", "dot.example", "var/cpanel/users/carol:14:6"),
+        ])
+    );
+    // Near misses: listed for Exim although written oddly (no RT finding), including the line
+    // with the NUL byte itself (`nul.example\0` lists nul.example) and twice.example, whose
+    // dotted line is followed by a good one.
+    for listed in [
+        "upper.example",
+        "crlf.example",
+        "quoted.example",
+        "data.example",
+        "twice.example",
+        "nul.example",
+        "main.example",
+    ] {
+        assert!(
+            !got.iter()
+                .any(|(c, d, _)| c.starts_with("RT") && d == listed),
+            "{listed} is listed for Exim: no RT finding"
+        );
+    }
+    // tab.example's only line does not list it for Exim: its MX elsewhere is no RT001 (mail is
+    // not kept here), only RT004; Case.Example does list case.example: RT001.
+    assert!(
+        !got.iter()
+            .any(|(c, d, _)| c == "RT001" && d == "tab.example")
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let find = |code: &str, domain: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code && f["domain"] == domain)
+            .unwrap()
+            .clone()
+    };
+    // Detection says local: the unlisted domain's mail is refused, an error.
+    assert_eq!(find("RT004", "dot.example")["severity"], "error");
+    assert_eq!(find("RT004", "tab.example")["severity"], "warning");
+    // RT004 points at the line Exim does not read.
+    assert_eq!(
+        find("RT004", "dot.example")["related"][0]["file"],
+        "etc/localdomains"
+    );
+    assert_eq!(find("RT004", "dot.example")["related"][0]["line"], 5);
+    // Every CP003 fix is safe: removing a line Exim ignores, or rewriting one it reads as meant.
+    for (domain, content) in [
+        ("dot.example", ""),
+        ("space.example", ""),
+        ("bom.example", ""),
+        ("*.main.example", ""),
+        ("upper.example", "upper.example"),
+        ("quoted.example", "quoted.example"),
+    ] {
+        let f = find("CP003", domain);
+        assert_eq!(f["fix"]["applicability"], "safe", "{domain}");
+        assert_eq!(f["fix"]["edits"][0]["content"], content, "{domain}");
+    }
+    // No fix touches the line hidden by the NUL byte (removing it would unhide the next one).
+    assert!(find("CP003", "after.example")["fix"].is_null());
+    snapshot!("lists.json", json);
+    snapshot!("lists.full", run("testdata/lists", "full").1);
+}
+
 #[test]
 fn every_registered_rule_fires_in_some_tree() {
     let mut seen = std::collections::BTreeSet::new();
@@ -227,6 +323,7 @@ fn every_registered_rule_fires_in_some_tree() {
         "testdata/routing",
         "testdata/mx",
         "testdata/cp",
+        "testdata/lists",
         "testdata/spf",
         "testdata/dkim",
         "testdata/mail",
@@ -255,7 +352,7 @@ fn every_registered_rule_fires_in_some_tree() {
 /// After `--fix --unsafe-fixes`, every finding that had a fix is gone, and nothing new appears.
 #[test]
 fn fixed_findings_are_gone_after_fix() {
-    for tree in ["exchange", "routing", "mx"] {
+    for tree in ["exchange", "routing", "mx", "lists"] {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join(tree);
         common::copy_tree(&common::testdata_dir().join(tree), &root);

@@ -176,6 +176,23 @@ impl RoutingList {
         }
     }
 
+    /// The entries naming `domain` that Exim does not read as `domain` (CP003 reports them).
+    pub fn misread<'a>(&'a self, domain: &'a str) -> impl Iterator<Item = &'a DomainEntry> {
+        self.file
+            .doc
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, l)| match &l.kind {
+                DomainLineKind::Entry(e)
+                    if e.domain == domain && self.reading(i, e) != Reading::AsMeant =>
+                {
+                    Some(e)
+                }
+                _ => None,
+            })
+    }
+
     /// The entries Exim reads as the domain they name, in file order, with their line index.
     pub fn entries(&self) -> impl Iterator<Item = (usize, &DomainLine, &DomainEntry)> {
         self.file

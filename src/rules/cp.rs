@@ -400,13 +400,13 @@ fn not_read_as_meant(
         .label(format!("Exim does not list {d} here"))
         .note(why);
     let consequence = match list.key_span(d) {
+        _ if *reading == Reading::Wildcard => {
+            "for subdomains to be listed, write each one on its own line".to_string()
+        }
         Some(span) => format!(
             "{d} is listed for Exim on line {}: this line adds nothing",
             list.src.line_col(span.start as usize).line
         ),
-        None if d.contains('*') => {
-            "for the subdomains to be listed, write each one on its own line".to_string()
-        }
         None => format!("maillint's routing rules judge {d} as not in {path}, as Exim does"),
     };
     f = f.note(consequence);

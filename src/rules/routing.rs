@@ -558,6 +558,7 @@ impl Ctx<'_> {
         f = f.note(format!(
             "mail for {d} that arrives here is refused as relaying, and its forwarders and mailboxes here receive nothing"
         ));
+        f = misread_lines(self.s, d, f);
         if detected.is_some() {
             f = self.with_mx(f);
         }
@@ -877,10 +878,24 @@ fn hostname(s: &Server, out: &mut Vec<Finding>) {
         h.value
     ))
     .fix(Fix::safe(format!("add {} to etc/localdomains", h.value)).edit(build::list_append(Some(&local.file), LOCAL, &h.value)));
+    f = misread_lines(s, &h.value, f);
     if let Some(loc) = &h.loc {
         f = f.related(loc.clone(), "the host name is set here");
     }
     out.push(f);
+}
+
+/// Related locations: lines of the lists that name `domain` in a way Exim does not read as it.
+fn misread_lines(s: &Server, domain: &str, mut f: Finding) -> Finding {
+    for list in s.lists.iter() {
+        for e in list.misread(domain) {
+            f = f.related(
+                list.loc(e.key),
+                format!("names {domain}, but Exim does not read the line so (see CP003)"),
+            );
+        }
+    }
+    f
 }
 
 /// RT011: zones that name other name servers.
