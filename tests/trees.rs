@@ -315,6 +315,87 @@ fn lists_tree_judges_membership_as_exim_does() {
     snapshot!("lists.full", run("testdata/lists", "full").1);
 }
 
+/// `MXCHECK-` lines read as cPanel's cpuser reader reads them: split at the first `=`, white space
+/// before it dropped, white space after it kept, white space before the key kept (so an indented
+/// line is no `MXCHECK-` key), a final `\r` kept in the value. Values are compared exactly.
+#[test]
+fn mxcheck_tree_reads_values_as_cpanel_does() {
+    let (code, json) = run("testdata/mxcheck", "json");
+    assert_eq!(code, 1);
+    let got = findings(json.as_bytes());
+    assert_eq!(
+        got,
+        expected(&[
+            ("RT001", "crlf.example", "etc/localdomains:11:1"),
+            ("RT007", "crlf.example", "var/cpanel/users/erin:31:22"),
+            ("RT007", "empty.example", "var/cpanel/users/erin:32:23"),
+            ("RT007", "indent.example", "var/cpanel/users/erin:33:3"),
+            ("RT007", "lead.example", "var/cpanel/users/erin:34:22"),
+            ("RT007", "legacy.example", "var/cpanel/users/erin:35:24"),
+            ("RT007", "tab.example", "var/cpanel/users/erin:39:21"),
+            ("RT007", "trail.example", "var/cpanel/users/erin:40:23"),
+        ])
+    );
+    // Near misses: a valid value (ok.example) with an indented comment that would contradict
+    // it, white space before `=` (spaced.example, remote as listed), a bare key (no `=`: no
+    // setting). Values with white space are not the value without it: no RT006 drift for
+    // lead/trail/tab/indent (cPanel reads them as Automatically Detect, as the lists are).
+    for quiet in ["ok.example", "spaced.example", "bare.example"] {
+        assert!(
+            !got.iter().any(|(_, d, _)| d == quiet),
+            "{quiet} must not be reported"
+        );
+    }
+    assert!(!got.iter().any(|(c, _, _)| c == "RT006"));
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let find = |code: &str, domain: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code && f["domain"] == domain)
+            .unwrap()
+            .clone()
+    };
+    // The messages show the exact bytes of the value.
+    for (domain, shown) in [
+        ("lead.example", "MXCHECK-lead.example=\" remote\""),
+        ("trail.example", "MXCHECK-trail.example=\"remote \""),
+        ("tab.example", "MXCHECK-tab.example=\"\\tsecondary\""),
+        ("crlf.example", "MXCHECK-crlf.example=\"0\\r\""),
+        ("empty.example", "MXCHECK-empty.example=\"\""),
+        ("legacy.example", "MXCHECK-legacy.example=\"1 \""),
+        ("indent.example", "\"  MXCHECK-indent.example\""),
+    ] {
+        let f = find("RT007", domain);
+        let message = f["message"].as_str().unwrap();
+        assert!(message.contains(shown), "{domain}: {message}");
+        // `1 ` is not the legacy `1`: an error like every value cPanel does not understand.
+        assert_eq!(f["severity"], "error", "{domain}");
+    }
+    // `0\r` is not Local to cPanel: crlf.example is on Automatically Detect, so RT001 is an
+    // error (a warning when set to Local by hand).
+    assert_eq!(find("RT001", "crlf.example")["severity"], "error");
+    // RT001's fix writes `remote` over the whole value, its `\r` included.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("mxcheck");
+    common::copy_tree(&common::testdata_dir().join("mxcheck"), &root);
+    let root_s = root.to_str().unwrap();
+    maillint(&[root_s, "--fix", "--unsafe-fixes", "--select", "RT001"]);
+    let cpuser = std::fs::read_to_string(root.join("var/cpanel/users/erin")).unwrap();
+    assert!(
+        cpuser.contains("\nMXCHECK-crlf.example=remote\nMXCHECK-empty.example=\n"),
+        "{cpuser}"
+    );
+    let after = findings(&maillint(&[root_s, "--format", "json"]).stdout);
+    assert!(
+        !after.iter().any(|(_, d, _)| d == "crlf.example"),
+        "{after:?}"
+    );
+    snapshot!("mxcheck.json", json);
+    snapshot!("mxcheck.full", run("testdata/mxcheck", "full").1);
+}
+
 #[test]
 fn every_registered_rule_fires_in_some_tree() {
     let mut seen = std::collections::BTreeSet::new();
@@ -324,6 +405,7 @@ fn every_registered_rule_fires_in_some_tree() {
         "testdata/mx",
         "testdata/cp",
         "testdata/lists",
+        "testdata/mxcheck",
         "testdata/spf",
         "testdata/dkim",
         "testdata/mail",
@@ -352,7 +434,7 @@ fn every_registered_rule_fires_in_some_tree() {
 /// After `--fix --unsafe-fixes`, every finding that had a fix is gone, and nothing new appears.
 #[test]
 fn fixed_findings_are_gone_after_fix() {
-    for tree in ["exchange", "routing", "mx", "lists"] {
+    for tree in ["exchange", "routing", "mx", "lists", "mxcheck"] {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join(tree);
         common::copy_tree(&common::testdata_dir().join(tree), &root);

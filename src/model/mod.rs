@@ -132,9 +132,14 @@ pub enum Manual {
 }
 
 impl Manual {
+    /// The setting cPanel reads from a stored value. cPanel compares the value exactly, as its
+    /// cpuser reader returns it (cpanel.md §2.1, §2.2): white space after the `=` and a final
+    /// `\r` stay in the value, so ` remote`, `remote ` and `0\r` are values it does not
+    /// understand, like an empty value (a key without `=` is no setting at all: see
+    /// [`MxCheck`]).
     pub fn from_value(v: &str) -> Manual {
-        match v.trim() {
-            "" | "auto" => Manual::Auto,
+        match v {
+            "auto" => Manual::Auto,
             "0" | "local" => Manual::Local,
             "remote" => Manual::Remote,
             // `backup` is cPanel's input alias of secondary; its routing code reads both.
@@ -150,7 +155,9 @@ impl Manual {
 pub struct MxCheck {
     /// The domain of the key, as written (cPanel writes it in lower case).
     pub domain: String,
-    /// The value as written (trimmed).
+    /// The value exactly as cPanel's reader returns it: everything after the first `=`, white
+    /// space and a final `\r` included. Empty for a key without `=`, which cPanel's reader
+    /// skips (its setting is [`Manual::Auto`]).
     pub value: String,
     pub setting: Manual,
     /// The whole line (for removal), the key and the value.
@@ -267,6 +274,9 @@ pub struct Account {
     pub owner: Option<String>,
     /// `MXCHECK-<domain>` lines by domain (the last one wins, as in cPanel's reader).
     pub mxcheck: BTreeMap<String, Box<MxCheck>>,
+    /// `MXCHECK-` lines with white space before the key: cPanel's reader keeps that white space
+    /// in the key, so these lines set nothing (RT007 reports them).
+    pub indented_mxcheck: Vec<MxCheck>,
     /// Mail account files by domain. (The per-account maps box their values: a B-tree node
     /// holds room for eleven values, and most accounts have one or two domains.)
     pub mail: BTreeMap<String, Box<MailFiles>>,
