@@ -292,6 +292,14 @@ impl Finding {
         self
     }
 
+    /// A fix when there is one.
+    pub fn maybe_fix(mut self, fix: Option<Fix>) -> Finding {
+        if fix.is_some() {
+            self.fix = fix;
+        }
+        self
+    }
+
     /// Whether `--fix` (with or without `--unsafe-fixes`) could apply this finding's fix.
     pub fn fixable(&self, unsafe_fixes: bool) -> bool {
         match &self.fix {

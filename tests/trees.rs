@@ -219,6 +219,183 @@ fn cp_tree_has_every_cp_and_exim_problem() {
     snapshot!("cp.full", run("testdata/cp", "full").1);
 }
 
+/// Routing-list lines as Exim reads them (tests/exim_membership.rs holds the verified table): a
+/// line Exim does not read as the domain it names (BOM, leading white space, trailing dot,
+/// wildcard, a line hidden by a NUL byte) is CP003 with a fix that removes it, and the domain is
+/// unlisted for the RT rules; lines Exim reads as meant (case, CR, quotes, data after the key)
+/// are CP003 with a rewrite and keep the domain listed.
+#[test]
+fn lists_tree_judges_membership_as_exim_does() {
+    let (code, json) = run("testdata/lists", "json");
+    assert_eq!(code, 1);
+    let got = findings(json.as_bytes());
+    assert_eq!(
+        got,
+        expected(&[
+            ("CP003", "bom.example", "etc/localdomains:1:1"),
+            ("CP003", "space.example", "etc/localdomains:4:1"),
+            ("CP003", "dot.example", "etc/localdomains:5:1"),
+            ("CP003", "upper.example", "etc/localdomains:6:1"),
+            ("CP003", "crlf.example", "etc/localdomains:7:1"),
+            ("CP003", "quoted.example", "etc/localdomains:8:1"),
+            ("CP003", "data.example", "etc/localdomains:9:1"),
+            ("CP003", "twice.example", "etc/localdomains:10:1"),
+            ("CP003", "tab.example", "etc/localdomains:12:1"),
+            ("CP003", "case.example", "etc/localdomains:13:1"),
+            ("RT001", "case.example", "etc/localdomains:13:1"),
+            ("CP003", "*.main.example", "etc/localdomains:14:1"),
+            ("CP001", "-", "etc/localdomains:15:12"),
+            ("CP003", "after.example", "etc/localdomains:16:1"),
+            ("RT004", "after.example", "var/cpanel/users/carol:9:7"),
+            ("RT004", "tab.example", "var/cpanel/users/carol:10:7"),
+            ("RT004", "bom.example", "var/cpanel/users/carol:12:6"),
+            ("RT004", "space.example", "var/cpanel/users/carol:13:6"),
+            ("RT004", "dot.example", "var/cpanel/users/carol:14:6"),
+        ])
+    );
+    // Near misses: listed for Exim although written oddly (no RT finding), including the line
+    // with the NUL byte itself (`nul.example\0` lists nul.example) and twice.example, whose
+    // dotted line is followed by a good one.
+    for listed in [
+        "upper.example",
+        "crlf.example",
+        "quoted.example",
+        "data.example",
+        "twice.example",
+        "nul.example",
+        "main.example",
+    ] {
+        assert!(
+            !got.iter()
+                .any(|(c, d, _)| c.starts_with("RT") && d == listed),
+            "{listed} is listed for Exim: no RT finding"
+        );
+    }
+    // tab.example's only line does not list it for Exim: its MX elsewhere is no RT001 (mail is
+    // not kept here), only RT004; Case.Example does list case.example: RT001.
+    assert!(
+        !got.iter()
+            .any(|(c, d, _)| c == "RT001" && d == "tab.example")
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let find = |code: &str, domain: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code && f["domain"] == domain)
+            .unwrap()
+            .clone()
+    };
+    // Detection says local: the unlisted domain's mail is refused, an error.
+    assert_eq!(find("RT004", "dot.example")["severity"], "error");
+    assert_eq!(find("RT004", "tab.example")["severity"], "warning");
+    // RT004 points at the line Exim does not read.
+    assert_eq!(
+        find("RT004", "dot.example")["related"][0]["file"],
+        "etc/localdomains"
+    );
+    assert_eq!(find("RT004", "dot.example")["related"][0]["line"], 5);
+    // Every CP003 fix is safe: removing a line Exim ignores, or rewriting one it reads as meant.
+    for (domain, content) in [
+        ("dot.example", ""),
+        ("space.example", ""),
+        ("bom.example", ""),
+        ("*.main.example", ""),
+        ("upper.example", "upper.example"),
+        ("quoted.example", "quoted.example"),
+    ] {
+        let f = find("CP003", domain);
+        assert_eq!(f["fix"]["applicability"], "safe", "{domain}");
+        assert_eq!(f["fix"]["edits"][0]["content"], content, "{domain}");
+    }
+    // No fix touches the line hidden by the NUL byte (removing it would unhide the next one).
+    assert!(find("CP003", "after.example")["fix"].is_null());
+    snapshot!("lists.json", json);
+    snapshot!("lists.full", run("testdata/lists", "full").1);
+}
+
+/// `MXCHECK-` lines read as cPanel's cpuser reader reads them: split at the first `=`, white space
+/// before it dropped, white space after it kept, white space before the key kept (so an indented
+/// line is no `MXCHECK-` key), a final `\r` kept in the value. Values are compared exactly.
+#[test]
+fn mxcheck_tree_reads_values_as_cpanel_does() {
+    let (code, json) = run("testdata/mxcheck", "json");
+    assert_eq!(code, 1);
+    let got = findings(json.as_bytes());
+    assert_eq!(
+        got,
+        expected(&[
+            ("RT001", "crlf.example", "etc/localdomains:11:1"),
+            ("RT007", "crlf.example", "var/cpanel/users/erin:31:22"),
+            ("RT007", "empty.example", "var/cpanel/users/erin:32:23"),
+            ("RT007", "indent.example", "var/cpanel/users/erin:33:3"),
+            ("RT007", "lead.example", "var/cpanel/users/erin:34:22"),
+            ("RT007", "legacy.example", "var/cpanel/users/erin:35:24"),
+            ("RT007", "tab.example", "var/cpanel/users/erin:39:21"),
+            ("RT007", "trail.example", "var/cpanel/users/erin:40:23"),
+        ])
+    );
+    // Near misses: a valid value (ok.example) with an indented comment that would contradict
+    // it, white space before `=` (spaced.example, remote as listed), a bare key (no `=`: no
+    // setting). Values with white space are not the value without it: no RT006 drift for
+    // lead/trail/tab/indent (cPanel reads them as Automatically Detect, as the lists are).
+    for quiet in ["ok.example", "spaced.example", "bare.example"] {
+        assert!(
+            !got.iter().any(|(_, d, _)| d == quiet),
+            "{quiet} must not be reported"
+        );
+    }
+    assert!(!got.iter().any(|(c, _, _)| c == "RT006"));
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let find = |code: &str, domain: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code && f["domain"] == domain)
+            .unwrap()
+            .clone()
+    };
+    // The messages show the exact bytes of the value.
+    for (domain, shown) in [
+        ("lead.example", "MXCHECK-lead.example=\" remote\""),
+        ("trail.example", "MXCHECK-trail.example=\"remote \""),
+        ("tab.example", "MXCHECK-tab.example=\"\\tsecondary\""),
+        ("crlf.example", "MXCHECK-crlf.example=\"0\\r\""),
+        ("empty.example", "MXCHECK-empty.example=\"\""),
+        ("legacy.example", "MXCHECK-legacy.example=\"1 \""),
+        ("indent.example", "\"  MXCHECK-indent.example\""),
+    ] {
+        let f = find("RT007", domain);
+        let message = f["message"].as_str().unwrap();
+        assert!(message.contains(shown), "{domain}: {message}");
+        // `1 ` is not the legacy `1`: an error like every value cPanel does not understand.
+        assert_eq!(f["severity"], "error", "{domain}");
+    }
+    // `0\r` is not Local to cPanel: crlf.example is on Automatically Detect, so RT001 is an
+    // error (a warning when set to Local by hand).
+    assert_eq!(find("RT001", "crlf.example")["severity"], "error");
+    // RT001's fix writes `remote` over the whole value, its `\r` included.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("mxcheck");
+    common::copy_tree(&common::testdata_dir().join("mxcheck"), &root);
+    let root_s = root.to_str().unwrap();
+    maillint(&[root_s, "--fix", "--unsafe-fixes", "--select", "RT001"]);
+    let cpuser = std::fs::read_to_string(root.join("var/cpanel/users/erin")).unwrap();
+    assert!(
+        cpuser.contains("\nMXCHECK-crlf.example=remote\nMXCHECK-empty.example=\n"),
+        "{cpuser}"
+    );
+    let after = findings(&maillint(&[root_s, "--format", "json"]).stdout);
+    assert!(
+        !after.iter().any(|(_, d, _)| d == "crlf.example"),
+        "{after:?}"
+    );
+    snapshot!("mxcheck.json", json);
+    snapshot!("mxcheck.full", run("testdata/mxcheck", "full").1);
+}
+
 #[test]
 fn every_registered_rule_fires_in_some_tree() {
     let mut seen = std::collections::BTreeSet::new();
@@ -227,6 +404,8 @@ fn every_registered_rule_fires_in_some_tree() {
         "testdata/routing",
         "testdata/mx",
         "testdata/cp",
+        "testdata/lists",
+        "testdata/mxcheck",
         "testdata/spf",
         "testdata/dkim",
         "testdata/mail",
@@ -255,7 +434,7 @@ fn every_registered_rule_fires_in_some_tree() {
 /// After `--fix --unsafe-fixes`, every finding that had a fix is gone, and nothing new appears.
 #[test]
 fn fixed_findings_are_gone_after_fix() {
-    for tree in ["exchange", "routing", "mx"] {
+    for tree in ["exchange", "routing", "mx", "lists", "mxcheck"] {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join(tree);
         common::copy_tree(&common::testdata_dir().join(tree), &root);

@@ -12,27 +12,21 @@
 
 use crate::clock::Utc;
 use crate::finding::{Edit, Fix};
-use crate::model::{Account, Parsed};
+use crate::model::{Account, Parsed, RoutingList};
 use crate::parse::colonmap::{ColonLineKind, ColonMap};
-use crate::parse::domainlist::{DomainLineKind, DomainList};
+use crate::parse::domainlist::DomainList;
 use crate::parse::keyvalue::{KeyValueFile, KvLineKind};
 use crate::parse::zone::{DirectiveKind, ItemKind, Record, Zone};
 
 use crate::source::Span;
 
-/// Edits that remove every line of a domain list naming `domain`.
-pub fn list_remove(list: &Parsed<DomainList>, domain: &str) -> Vec<Edit> {
-    list.doc
-        .lines
-        .iter()
-        .filter(|l| matches!(&l.kind, DomainLineKind::Entry(e) if e.domain == domain))
+/// Edits that remove every line of a domain list that lists `domain` for Exim (membership is
+/// the model's: [`crate::model::lists`]). Lines that name the domain in a way Exim does not read
+/// are CP003's.
+pub fn list_remove(list: &RoutingList, domain: &str) -> Vec<Edit> {
+    list.lines_listing(domain)
         .map(|l| Edit::delete(list.path(), l.span))
         .collect()
-}
-
-/// Whether a domain list names `domain`.
-pub fn list_contains(list: Option<&Parsed<DomainList>>, domain: &str) -> bool {
-    list.is_some_and(|l| l.doc.contains(domain))
 }
 
 /// An edit that appends a line at the end of a file (`path` when it does not exist yet).
@@ -75,17 +69,34 @@ pub fn cpuser_set(cpuser: &Parsed<KeyValueFile>, key: &str, value: Option<&str>)
         let KvLineKind::Entry(e) = &line.kind else {
             continue;
         };
-        if e.key != key {
+        // cPanel's reader keeps white space before a key in the key: an indented line is not
+        // this key's line.
+        if e.key != key || e.indented {
             continue;
         }
         match value {
             Some(v) if !found => {
                 found = true;
+                // cPanel's reader keeps a final `\r` in the value (Perl's `chomp` removes only
+                // the `\n`): the value written replaces it too.
+                let text = cpuser.src.text();
+                let mut content_end = line.span.end as usize;
+                if text.as_bytes().get(content_end.wrapping_sub(1)) == Some(&b'\n') {
+                    content_end -= 1;
+                }
                 match &e.value {
-                    Some((span, old)) if old == v => {
-                        let _ = span;
-                    }
+                    Some((_, old)) if old == v && !e.has_cr => {}
+                    Some((span, _)) if e.has_cr => edits.push(Edit::replace(
+                        path,
+                        Span::new(span.start as usize, content_end),
+                        v,
+                    )),
                     Some((span, _)) => edits.push(Edit::replace(path, *span, v)),
+                    None if e.has_cr => edits.push(Edit::replace(
+                        path,
+                        Span::new(content_end - 1, content_end),
+                        format!("={v}"),
+                    )),
                     None => {
                         edits.push(Edit::insert(path, e.key_span.end as usize, format!("={v}")))
                     }
@@ -204,6 +215,55 @@ mod tests {
         assert_eq!(next_serial(2030010101, today), 2030010102);
         assert_eq!(next_serial(42, today), 43);
         assert_eq!(next_serial(1734349634, today), 1734349635);
+    }
+
+    fn cpuser(text: &str) -> Parsed<KeyValueFile> {
+        let src = crate::source::SourceFile::from_str("var/cpanel/users/bob", text);
+        let doc = crate::parse::keyvalue::parse(&src, crate::parse::keyvalue::Dialect::Equals);
+        Parsed {
+            src: std::sync::Arc::new(src),
+            doc,
+        }
+    }
+
+    fn applied(file: &Parsed<KeyValueFile>, edits: &[Edit]) -> String {
+        let refs: Vec<&Edit> = edits.iter().collect();
+        String::from_utf8(crate::fix::apply_edits(file.src.bytes(), &refs)).unwrap()
+    }
+
+    #[test]
+    fn cpuser_values_replace_a_final_cr_and_skip_indented_keys() {
+        // cPanel reads `0\r` as a value it does not understand: the new value replaces the `\r`.
+        let f = cpuser("A=1\nMXCHECK-example.com=0\r\nZ=1\n");
+        let e = cpuser_set(&f, "MXCHECK-example.com", Some("0"));
+        assert_eq!(applied(&f, &e), "A=1\nMXCHECK-example.com=0\nZ=1\n");
+        let e = cpuser_set(&f, "MXCHECK-example.com", Some("remote"));
+        assert_eq!(applied(&f, &e), "A=1\nMXCHECK-example.com=remote\nZ=1\n");
+        let f = cpuser("MXCHECK-example.com\r");
+        let e = cpuser_set(&f, "MXCHECK-example.com", Some("remote"));
+        assert_eq!(applied(&f, &e), "MXCHECK-example.com=remote");
+        // An indented line is another key to cPanel: the value goes on a line of its own.
+        let f = cpuser("A=1\n  MXCHECK-example.com=remote\nZ=1\n");
+        let e = cpuser_set(&f, "MXCHECK-example.com", Some("0"));
+        assert_eq!(
+            applied(&f, &e),
+            "A=1\n  MXCHECK-example.com=remote\nMXCHECK-example.com=0\nZ=1\n"
+        );
+        assert!(cpuser_set(&f, "MXCHECK-example.com", None).is_empty());
+    }
+
+    #[test]
+    fn list_removal_takes_the_lines_exim_reads() {
+        let list = RoutingList::from_source(crate::source::SourceFile::from_str(
+            "etc/localdomains",
+            "Example.com\n example.com\nexample.com.\nexample.com: x\nother.example\n",
+        ));
+        let e = list_remove(&list, "example.com");
+        let refs: Vec<&Edit> = e.iter().collect();
+        assert_eq!(
+            String::from_utf8(crate::fix::apply_edits(list.src.bytes(), &refs)).unwrap(),
+            " example.com\nexample.com.\nother.example\n"
+        );
     }
 }
 

@@ -16,7 +16,7 @@ use crate::finding::Loc;
 use crate::fix::Overlay;
 use crate::model::{
     Account, AddrSource, DomainInfo, DomainKind, MailFiles, Manual, MxCheck, Needs, Options,
-    ParseProblem, Parsed, Server, Sourced,
+    ParseProblem, Parsed, RoutingList, Server, Sourced,
 };
 use crate::parse::keyvalue::{Dialect as KvDialect, KeyValueFile, KvLineKind};
 use crate::parse::{
@@ -379,24 +379,35 @@ fn build_account(s: &mut Server, out: AccountOut) -> Account {
             let Some(domain) = e.key.strip_prefix("MXCHECK-") else {
                 continue;
             };
-            let (value_span, value) = match &e.value {
-                Some((span, v)) => (*span, v.trim().to_string()),
-                None => (e.key_span, String::new()),
+            // As cPanel's reader (cpanel.md §2.1): the value is everything after the first `=`,
+            // white space included, and Perl's `chomp` removes only the `\n`, so a CRLF line
+            // keeps its `\r`. A line without `=` is skipped: no setting.
+            let (value_span, value, setting) = match &e.value {
+                Some((span, v)) => {
+                    let mut v = v.clone();
+                    if e.has_cr {
+                        v.push('\r');
+                    }
+                    (*span, v.clone(), Manual::from_value(&v))
+                }
+                None => (e.key_span, String::new(), Manual::Auto),
             };
             // cPanel looks the key up with the domain in lower case: a key written otherwise is
             // not this domain's setting (RT008 reports it), so it is kept as written.
-            let domain = domain.to_string();
-            a.mxcheck.insert(
-                domain.clone(),
-                Box::new(MxCheck {
-                    setting: Manual::from_value(&value),
-                    domain,
-                    value,
-                    line: cp.loc(line.span),
-                    key: cp.loc(e.key_span),
-                    value_loc: cp.loc(value_span),
-                }),
-            );
+            let m = MxCheck {
+                setting,
+                domain: domain.to_string(),
+                value,
+                line: cp.loc(line.span),
+                key: cp.loc(e.key_span),
+                value_loc: cp.loc(value_span),
+            };
+            // cPanel keeps white space before the key in the key: ` MXCHECK-x` is another key.
+            if e.indented {
+                a.indented_mxcheck.push(m);
+            } else {
+                a.mxcheck.insert(m.domain.clone(), Box::new(m));
+            }
         }
     }
     if let Some(main) = &a.main
@@ -461,9 +472,9 @@ fn read_system_files(s: &mut Server, r: &Reader<'_>, opts: &Options) {
         },
     );
     let [manualmx, trueuserdomains, domainusers, mailips, mailhelo] = maps;
-    s.lists.local = s.take(local);
-    s.lists.remote = s.take(remote);
-    s.lists.secondary = s.take(secondary);
+    s.lists.local = s.take(local).map(RoutingList::new);
+    s.lists.remote = s.take(remote).map(RoutingList::new);
+    s.lists.secondary = s.take(secondary).map(RoutingList::new);
     s.manualmx = s.take(manualmx);
     s.userdomains = s.take(userdomains);
     s.trueuserdomains = s.take(trueuserdomains);

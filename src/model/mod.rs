@@ -17,19 +17,21 @@ use std::sync::Arc;
 
 use crate::finding::{Files, Loc};
 use crate::parse::{
-    SyntaxError, colonmap::ColonMap, domainlist::DomainList, filter::Filter, iplist::IpList,
-    keyvalue::KeyValueFile, mailacct, userdata, valiases::Aliases,
+    SyntaxError, colonmap::ColonMap, filter::Filter, iplist::IpList, keyvalue::KeyValueFile,
+    mailacct, userdata, valiases::Aliases,
 };
 use crate::source::SourceFile;
 use crate::tree::{RootKind, Skip};
 
 pub mod dkim;
 pub mod dns;
+pub mod lists;
 mod load;
 pub mod mail;
 mod needs;
 pub mod spf;
 
+pub use lists::RoutingList;
 pub use load::load;
 pub use needs::Needs;
 
@@ -59,31 +61,35 @@ pub struct ParseProblem {
     pub error: SyntaxError,
 }
 
-/// The three routing lists (cpanel.md §2.3). `None` when the file does not exist.
+/// The three routing lists (cpanel.md §2.3), each with Exim's reading of it ([`lists`]).
+/// `None` when the file does not exist.
 #[derive(Clone, Debug, Default)]
 pub struct RoutingLists {
-    pub local: Option<Parsed<DomainList>>,
-    pub remote: Option<Parsed<DomainList>>,
-    pub secondary: Option<Parsed<DomainList>>,
+    pub local: Option<RoutingList>,
+    pub remote: Option<RoutingList>,
+    pub secondary: Option<RoutingList>,
 }
 
 impl RoutingLists {
-    pub fn iter(&self) -> impl Iterator<Item = &Parsed<DomainList>> {
+    pub fn iter(&self) -> impl Iterator<Item = &RoutingList> {
         [&self.local, &self.remote, &self.secondary]
             .into_iter()
             .flatten()
     }
 
+    /// Whether Exim lists the domain in `etc/localdomains` (RULES.md, Terms: "List membership").
     pub fn in_local(&self, domain: &str) -> bool {
-        crate::fix::build::list_contains(self.local.as_ref(), domain)
+        lists::list_contains(self.local.as_ref(), domain)
     }
 
+    /// Whether `etc/remotedomains` lists the domain, read as Exim reads the other two lists.
     pub fn in_remote(&self, domain: &str) -> bool {
-        crate::fix::build::list_contains(self.remote.as_ref(), domain)
+        lists::list_contains(self.remote.as_ref(), domain)
     }
 
+    /// Whether Exim lists the domain in `etc/secondarymx`.
     pub fn in_secondary(&self, domain: &str) -> bool {
-        crate::fix::build::list_contains(self.secondary.as_ref(), domain)
+        lists::list_contains(self.secondary.as_ref(), domain)
     }
 
     /// The configured routing (RULES.md "Terms"): local if in `etc/localdomains` (whatever
@@ -103,13 +109,13 @@ impl RoutingLists {
         }
     }
 
-    /// The first line of a list naming `domain`.
+    /// The first key of a list that lists `domain`.
     pub fn entry<'a>(
-        list: Option<&'a Parsed<DomainList>>,
+        list: Option<&'a RoutingList>,
         domain: &str,
-    ) -> Option<(&'a Parsed<DomainList>, crate::source::Span)> {
+    ) -> Option<(&'a RoutingList, crate::source::Span)> {
         let list = list?;
-        list.doc.entry(domain).map(|(_, e)| (list, e.key))
+        list.key_span(domain).map(|span| (list, span))
     }
 }
 
@@ -129,9 +135,14 @@ pub enum Manual {
 }
 
 impl Manual {
+    /// The setting cPanel reads from a stored value. cPanel compares the value exactly, as its
+    /// cpuser reader returns it (cpanel.md §2.1, §2.2): white space after the `=` and a final
+    /// `\r` stay in the value, so ` remote`, `remote ` and `0\r` are values it does not
+    /// understand, like an empty value (a key without `=` is no setting at all: see
+    /// [`MxCheck`]).
     pub fn from_value(v: &str) -> Manual {
-        match v.trim() {
-            "" | "auto" => Manual::Auto,
+        match v {
+            "auto" => Manual::Auto,
             "0" | "local" => Manual::Local,
             "remote" => Manual::Remote,
             // `backup` is cPanel's input alias of secondary; its routing code reads both.
@@ -147,7 +158,9 @@ impl Manual {
 pub struct MxCheck {
     /// The domain of the key, as written (cPanel writes it in lower case).
     pub domain: String,
-    /// The value as written (trimmed).
+    /// The value exactly as cPanel's reader returns it: everything after the first `=`, white
+    /// space and a final `\r` included. Empty for a key without `=`, which cPanel's reader
+    /// skips (its setting is [`Manual::Auto`]).
     pub value: String,
     pub setting: Manual,
     /// The whole line (for removal), the key and the value.
@@ -264,6 +277,9 @@ pub struct Account {
     pub owner: Option<String>,
     /// `MXCHECK-<domain>` lines by domain (the last one wins, as in cPanel's reader).
     pub mxcheck: BTreeMap<String, Box<MxCheck>>,
+    /// `MXCHECK-` lines with white space before the key: cPanel's reader keeps that white space
+    /// in the key, so these lines set nothing (RT007 reports them).
+    pub indented_mxcheck: Vec<MxCheck>,
     /// Mail account files by domain. (The per-account maps box their values: a B-tree node
     /// holds room for eleven values, and most accounts have one or two domains.)
     pub mail: BTreeMap<String, Box<MailFiles>>,

@@ -4,8 +4,15 @@
 /// What a rule reads from the server model. The model loads the union of what the selected
 /// rules need (accounts, their domains and the server's identity are always loaded), so that
 /// `--select MBX` or a run scoped to a few rules reads only what those rules look at.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Needs(u16);
+
+/// By default the model loads everything.
+impl Default for Needs {
+    fn default() -> Needs {
+        Needs::ALL
+    }
+}
 
 impl Needs {
     /// Nothing beyond accounts, domains and identity.

@@ -1,9 +1,11 @@
 //! Domain lists: `etc/localdomains`, `etc/remotedomains`, `etc/secondarymx`.
 //!
-//! Exim reads these with `lsearch`: a line's key runs up to the first colon or white space; the
-//! match is case-insensitive; empty lines and lines starting with `#` are skipped; a line that
-//! starts with white space continues the previous line's data and is never a key. cPanel's own
-//! scripts add and remove whole lines by exact comparison. Grammar: `grammar/domainlist.pest`.
+//! This parser reads each line as cPanel means it: the domain the line names, and how the line
+//! differs from the `domain\n` cPanel writes (cPanel's scripts add and remove whole lines by exact
+//! comparison). Whether Exim lists a domain is another question, answered by
+//! [`crate::model::lists`] with Exim's own reading of the file (`lsearch`: a key up to the first
+//! colon or white space, compared without regard to case; a line starting with white space
+//! continues the line above; `#` lines are comments). Grammar: `grammar/domainlist.pest`.
 
 use crate::parse::{Lossless, SyntaxError, describe_char, from_pest_error, line_spans};
 use crate::source::{SourceFile, Span};
@@ -13,9 +15,6 @@ use pest::Parser;
 #[derive(Clone, Debug)]
 pub struct DomainList {
     pub lines: Vec<DomainLine>,
-    /// The line of the first entry of each domain (routing questions are asked for every
-    /// domain of the server: a scan of the list each time would be quadratic).
-    first: std::collections::HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -40,7 +39,8 @@ pub enum DomainLineKind {
 pub struct DomainEntry {
     /// The key as written, without surrounding white space, trailing `\r` or data after it.
     pub key: Span,
-    /// What cPanel means by the line: lower case, without a trailing dot.
+    /// What the line means to a reader: lower case, without a trailing dot (whether Exim reads
+    /// the line that way is [`crate::model::lists::RoutingList::reading`]).
     pub domain: String,
     /// Ways the line differs from the canonical `domain\n` (for CP003).
     pub issues: Vec<EntryIssue>,
@@ -49,8 +49,12 @@ pub struct DomainEntry {
 /// A deviation from the canonical form of a domain-list line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EntryIssue {
+    /// A UTF-8 byte-order mark (U+FEFF) before the key: Exim reads it as part of the key.
+    ByteOrderMark,
     /// White space before the key: Exim reads the line as a continuation, never as a key.
     LeadingWhitespace,
+    /// The key in double quotes: Exim removes them, cPanel's exact-line tools do not.
+    Quoted,
     /// White space after the key.
     TrailingWhitespace,
     /// Upper-case letters: Exim matches, cPanel's exact-line tools do not.
@@ -66,20 +70,6 @@ pub enum EntryIssue {
 }
 
 impl DomainList {
-    /// Whether an entry names `domain` (as cPanel means the line: see [`DomainEntry::domain`]).
-    pub fn contains(&self, domain: &str) -> bool {
-        self.first.contains_key(domain)
-    }
-
-    /// The first entry naming `domain`.
-    pub fn entry(&self, domain: &str) -> Option<(&DomainLine, &DomainEntry)> {
-        let line = self.lines.get(*self.first.get(domain)?)?;
-        match &line.kind {
-            DomainLineKind::Entry(e) => Some((line, e)),
-            _ => None,
-        }
-    }
-
     /// Entries in file order.
     pub fn entries(&self) -> impl Iterator<Item = (&DomainLine, &DomainEntry)> {
         self.lines.iter().filter_map(|l| match &l.kind {
@@ -128,13 +118,7 @@ pub fn parse(src: &SourceFile) -> DomainList {
         };
         lines.push(DomainLine { span, kind });
     }
-    let mut first = std::collections::HashMap::with_capacity(lines.len());
-    for (i, l) in lines.iter().enumerate() {
-        if let DomainLineKind::Entry(e) = &l.kind {
-            first.entry(e.domain.clone()).or_insert(i);
-        }
-    }
-    DomainList { lines, first }
+    DomainList { lines }
 }
 
 fn parse_line(body: &str, offset: usize) -> DomainLineKind {
@@ -165,7 +149,11 @@ fn parse_line(body: &str, offset: usize) -> DomainLineKind {
             let mut domain = String::new();
             for p in inner.into_inner() {
                 match p.as_rule() {
+                    Rule::bom => issues.push(EntryIssue::ByteOrderMark),
                     Rule::lead => issues.push(EntryIssue::LeadingWhitespace),
+                    Rule::quote if !issues.contains(&EntryIssue::Quoted) => {
+                        issues.push(EntryIssue::Quoted)
+                    }
                     Rule::key => {
                         key = Span::from_pest(p.as_span()).offset(offset);
                         let k = p.as_str();
@@ -184,7 +172,7 @@ fn parse_line(body: &str, offset: usize) -> DomainLineKind {
                     Rule::tail => {
                         let t = p.as_str();
                         if !t.is_empty() {
-                            if t.trim_matches([' ', '\t']).is_empty() {
+                            if t.trim_matches([' ', '\t', '\x0b', '\x0c']).is_empty() {
                                 issues.push(EntryIssue::TrailingWhitespace);
                             } else {
                                 issues.push(EntryIssue::TrailingData);
@@ -258,6 +246,34 @@ mod tests {
         assert_eq!(d.entries().next().unwrap().1.domain, "example.com");
         assert!(matches!(d.lines[2].kind, DomainLineKind::Comment));
         assert!(matches!(d.lines[3].kind, DomainLineKind::Blank));
+    }
+
+    #[test]
+    fn bom_quotes_and_exim_white_space_are_named() {
+        let (src, d) =
+            doc("\u{feff}example.com\n\"Example.net\" x\nexample.org\x0b\n\x0cexample.info\n");
+        let entries: Vec<DomainEntry> = d.entries().map(|(_, e)| e.clone()).collect();
+        let issues: Vec<&[EntryIssue]> = entries.iter().map(|e| e.issues.as_slice()).collect();
+        assert_eq!(
+            issues,
+            [
+                &[EntryIssue::ByteOrderMark][..],
+                &[
+                    EntryIssue::Quoted,
+                    EntryIssue::UpperCase,
+                    EntryIssue::TrailingData
+                ],
+                &[EntryIssue::TrailingWhitespace],
+                &[EntryIssue::LeadingWhitespace],
+            ]
+        );
+        let domains: Vec<&str> = entries.iter().map(|e| e.domain.as_str()).collect();
+        assert_eq!(
+            domains,
+            ["example.com", "example.net", "example.org", "example.info"]
+        );
+        // The key of a quoted entry is inside the quotes.
+        assert_eq!(src.slice(entries[1].key), "Example.net");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use crate::finding::{Edit, Finding, Fix, Loc};
 use crate::fix::build;
 use crate::model::dns::{Detection, Routing};
-use crate::model::{Account, Manual, RoutingLists, Server};
+use crate::model::{Account, Manual, RoutingList, RoutingLists, Server, lists};
 use crate::parse::valiases::DestKind;
 use crate::rules::{Rule, Selection};
 
@@ -143,10 +143,10 @@ fn routing_fix(
         (want_remote, &l.remote, REMOTE),
         (want_secondary, &l.secondary, SECONDARY),
     ] {
-        let present = build::list_contains(list.as_ref(), domain);
+        let present = lists::list_contains(list.as_ref(), domain);
         match (want, present, list) {
             (false, true, Some(list)) => edits.extend(build::list_remove(list, domain)),
-            (true, false, _) => edits.push(build::list_append(list.as_ref(), path, domain)),
+            (true, false, _) => edits.push(build::list_append(list.as_deref(), path, domain)),
             _ => {}
         }
     }
@@ -284,10 +284,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn list_loc(
-        &self,
-        list: Option<&crate::model::Parsed<crate::parse::domainlist::DomainList>>,
-    ) -> Option<Loc> {
+    fn list_loc(&self, list: Option<&RoutingList>) -> Option<Loc> {
         RoutingLists::entry(list, self.domain).map(|(l, span)| l.loc(span))
     }
 
@@ -354,4 +351,17 @@ fn join_and(parts: &[&str]) -> String {
         [one] => (*one).to_string(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
+}
+
+/// Related locations: lines of the lists that name `domain` in a way Exim does not read as it.
+fn misread_lines(s: &Server, domain: &str, mut f: Finding) -> Finding {
+    for list in s.lists.iter() {
+        for e in list.misread(domain) {
+            f = f.related(
+                list.loc(e.key),
+                format!("names {domain}, but Exim does not read the line so (see CP003)"),
+            );
+        }
+    }
+    f
 }

@@ -21,7 +21,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
     let l = &s.lists;
     let owner = |d: &str| s.domains.get(d).map(|i| i.user.clone());
     if let Some(remote) = &l.remote {
-        for (_, e) in remote.doc.entries() {
+        for (_, _, e) in remote.entries() {
             if l.in_local(&e.domain) {
                 out.push(
                     Finding::new(
@@ -38,7 +38,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
         }
     }
     if let Some(sec) = &l.secondary {
-        for (_, e) in sec.doc.entries() {
+        for (_, _, e) in sec.entries() {
             if l.in_local(&e.domain) {
                 out.push(
                     Finding::new(
@@ -61,7 +61,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
                     .maybe_user(owner(&e.domain))
                     .at(sec.loc(e.key))
                     .note("Exim relays it as a backup MX, but cPanel does not count it as one: its routing page and tools show no routing for it")
-                    .fix(Fix::safe("add it to etc/remotedomains, as cPanel records a backup MX (Exim does not read that file)").edit(build::list_append(l.remote.as_ref(), REMOTE, &e.domain))),
+                    .fix(Fix::safe("add it to etc/remotedomains, as cPanel records a backup MX (Exim does not read that file)").edit(build::list_append(l.remote.as_deref(), REMOTE, &e.domain))),
                 );
             }
         }

@@ -4,7 +4,7 @@ use crate::finding::{Finding, Fix, Severity};
 use crate::model::Manual;
 use crate::model::dns::Routing;
 
-use super::{Ctx, FAMILY, ManualWrite, routing_fix};
+use super::{Ctx, FAMILY, ManualWrite, misread_lines, routing_fix};
 
 rule!(
     RT004,
@@ -60,6 +60,7 @@ pub(super) fn check(c: &Ctx<'_>, out: &mut Vec<Finding>) {
     f = f.note(format!(
         "mail for {d} that arrives here is refused as relaying, and its forwarders and mailboxes here receive nothing"
     ));
+    f = misread_lines(c.s, d, f);
     if detected.is_some() {
         f = c.with_mx(f);
     }

@@ -25,7 +25,8 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
     }
     for list in s.lists.iter() {
         let mut seen = BTreeSet::new();
-        for (_, e) in list.doc.entries() {
+        // Lines Exim does not read as the domain they name are CP003's.
+        for (_, _, e) in list.entries() {
             let d = e.domain.as_str();
             if s.domains.contains_key(d)
                 || s.identity.is_hostname(d)

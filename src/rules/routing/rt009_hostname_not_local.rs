@@ -4,7 +4,7 @@ use crate::finding::{Finding, Fix, Loc};
 use crate::fix::build;
 use crate::model::Server;
 
-use super::{FAMILY, LOCAL};
+use super::{FAMILY, LOCAL, misread_lines};
 
 rule!(
     RT009,
@@ -38,7 +38,8 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
         "cPanel's Exim configuration reads local domains from etc/localdomains only, so mail to addresses at {} (root, cPanel's notices, bounces) is treated as foreign and refused",
         h.value
     ))
-    .fix(Fix::safe(format!("add {} to etc/localdomains", h.value)).edit(build::list_append(Some(local), LOCAL, &h.value)));
+    .fix(Fix::safe(format!("add {} to etc/localdomains", h.value)).edit(build::list_append(Some(&local.file), LOCAL, &h.value)));
+    f = misread_lines(s, &h.value, f);
     if let Some(loc) = &h.loc {
         f = f.related(loc.clone(), "the host name is set here");
     }
