@@ -755,6 +755,42 @@ fn a_lock_held_by_a_live_process_is_waited_for_then_its_fix_is_not_applied() {
     no_leftovers(&root.join("etc"));
 }
 
+/// A file the fix creates is locked too: cPanel creating etc/remotedomains at the same moment
+/// holds its lock.
+#[test]
+fn the_lock_of_a_file_the_fix_creates_is_respected() {
+    let (tmp, root) = exchange();
+    let remote = root.join("etc/remotedomains");
+    fs::remove_file(&remote).unwrap();
+    let lock = hold_dotlock(&remote, std::process::id());
+    let backups = TempDir::new().unwrap();
+    let r = maillint(
+        tmp.path(),
+        &[
+            s(&root),
+            "--fix",
+            "--unsafe-fixes",
+            "--backup-dir",
+            s(backups.path()),
+            "--lock-timeout",
+            "0.3",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "never leaves it: etc/remotedomains: cPanel holds the lock etc/remotedomains.lock (pid {})",
+            std::process::id()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!remote.exists());
+    assert_eq!(read(&root, "etc/localdomains"), LOCAL_BEFORE);
+    fs::remove_file(&lock).unwrap();
+    no_leftovers(&root.join("etc"));
+}
+
 /// A writer that takes only the flock (as unprivileged writers of etc/valiases do).
 #[test]
 fn a_flock_held_without_the_dotlock_is_waited_for_too() {

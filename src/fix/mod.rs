@@ -491,8 +491,9 @@ mod tests {
         );
         // The unterminated last line is deleted and a line appended.
         let del = Edit::delete("f", Span::new(10, 19));
+        let append = Edit::insert("f", 19, "\nb.example\n");
         assert_eq!(
-            apply_edits(b"a.example\nx.example", &[&del, &a]),
+            apply_edits(b"a.example\nx.example", &[&del, &append]),
             b"a.example\nb.example\n"
         );
         // A line inserted at the end without a leading newline does not join the last line.
