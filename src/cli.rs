@@ -634,25 +634,24 @@ fn fix(
             lock_timeout: timeout,
             fault: write::Fault::from_env(),
         };
-        if !changes.is_empty() || args.backup_dir.is_some() {
-            let dir = args
-                .backup_dir
-                .clone()
-                .unwrap_or_else(|| original_server.root_dir().join("var/lib/maillint/backup"));
-            if let Some(why) = write::backup_dir_problem(
-                &dir,
+        if (!changes.is_empty() || args.backup_dir.is_some())
+            && let Some(why) = write::backup_dir_problem(
+                args.backup_dir.as_deref(),
                 original_server.root_dir(),
                 &original_server.protected_dirs(),
-            ) {
-                return Err(RunError(match &args.backup_dir {
-                    Some(_) => format!("--backup-dir {}: {why}", dir.display()),
-                    None => format!(
-                        "the default backup directory {}: {why}; pass --backup-dir DIR to keep \
-                         the originals elsewhere",
-                        dir.display()
-                    ),
-                }));
-            }
+            )
+        {
+            return Err(RunError(match &args.backup_dir {
+                Some(dir) => format!("--backup-dir {}: {why}", dir.display()),
+                None => format!(
+                    "the default backup directory {}: {why}; pass --backup-dir DIR to keep the \
+                     originals elsewhere",
+                    original_server
+                        .root_dir()
+                        .join(write::DEFAULT_BACKUP_DIR)
+                        .display()
+                ),
+            }));
         }
         let written = if changes.is_empty() {
             write::WriteReport::default()

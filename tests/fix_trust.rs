@@ -308,6 +308,15 @@ fn fix_from_the_root_with_a_trailing_slash() {
     fixes_from(tmp.path(), &format!("{}/", s(&root)), &root);
 }
 
+/// The root's own path may go through a symlink (it is the user's choice); only the paths
+/// below it are checked.
+#[test]
+fn fix_from_a_symlink_to_the_root() {
+    let (tmp, root) = exchange();
+    std::os::unix::fs::symlink(&root, tmp.path().join("link")).unwrap();
+    fixes_from(tmp.path(), "link", &root);
+}
+
 #[test]
 fn fix_from_dot_inside_the_root() {
     let (_tmp, root) = exchange();

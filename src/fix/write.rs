@@ -973,7 +973,7 @@ fn create_backup_dir(opts: &WriteOptions) -> io::Result<PathBuf> {
             abs
         }
         None => {
-            let base = opts.root.join("var/lib/maillint/backup");
+            let base = opts.root.join(DEFAULT_BACKUP_DIR);
             create_dirs_nofollow(&opts.root, &base)?;
             base
         }
@@ -1003,7 +1003,7 @@ fn write_backup(files: &[Prepared<'_>], opts: &WriteOptions) -> Result<PathBuf, 
             "cannot create the backup directory under {}: {e}",
             opts.backup_dir
                 .as_deref()
-                .unwrap_or(&opts.root.join("var/lib/maillint/backup"))
+                .unwrap_or(&opts.root.join(DEFAULT_BACKUP_DIR))
                 .display()
         )
     })?;
@@ -1128,19 +1128,26 @@ fn is_account_backup(dir: &Path) -> bool {
     has("cp") && (has("userdata") || has("dnszones") || has("va"))
 }
 
-/// Why `dir` cannot hold maillint's backups for the tree at `root` (`homes`: display paths of
-/// the account homes), if it cannot: it goes through a symlink, or lies inside an account home,
-/// a directory listed in [`SCANNED_DIRS`] or an account backup. `dir` need not exist yet.
-pub fn backup_dir_problem(dir: &Path, root: &Path, homes: &[String]) -> Option<String> {
-    let abs = if dir.is_absolute() {
-        dir.to_path_buf()
-    } else {
-        match std::env::current_dir() {
-            Ok(cwd) => cwd.join(dir),
+/// The default backup directory, under the root.
+pub const DEFAULT_BACKUP_DIR: &str = "var/lib/maillint/backup";
+
+/// Why `dir` (`--backup-dir`, or `None` for [`DEFAULT_BACKUP_DIR`] under the root) cannot hold
+/// maillint's backups for the tree at `root` (`homes`: display paths of the account homes), if it
+/// cannot: it goes through a symlink (any component of `--backup-dir`; below the root for the
+/// default), or lies inside an account home, a directory listed in [`SCANNED_DIRS`] or an
+/// account backup. The directory need not exist yet.
+pub fn backup_dir_problem(dir: Option<&Path>, root: &Path, homes: &[String]) -> Option<String> {
+    let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let (abs, trusted) = match dir {
+        Some(d) if d.is_absolute() => (d.to_path_buf(), PathBuf::from("/")),
+        Some(d) => match std::env::current_dir() {
+            Ok(cwd) => (cwd.join(d), PathBuf::from("/")),
             Err(e) => return Some(format!("cannot tell where it is: {e}")),
-        }
+        },
+        None => (root.join(DEFAULT_BACKUP_DIR), root.clone()),
     };
-    // Walk it from /, never through a symlink; `..` is plain after that.
+    // Walk it from /, never through a symlink (above the root, the root's own path is the
+    // user's choice); `..` is plain after that.
     let mut norm = PathBuf::from("/");
     let mut exists = true;
     for c in abs.components() {
@@ -1152,7 +1159,7 @@ pub fn backup_dir_problem(dir: &Path, root: &Path, homes: &[String]) -> Option<S
             }
             Component::Normal(n) => norm.push(n),
         }
-        if !exists {
+        if !exists || trusted.starts_with(&norm) {
             continue;
         }
         match fs::symlink_metadata(&norm) {
@@ -1169,7 +1176,6 @@ pub fn backup_dir_problem(dir: &Path, root: &Path, homes: &[String]) -> Option<S
             Err(_) => exists = false,
         }
     }
-    let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let in_backup = norm
         .ancestors()
         .find(|a| is_account_backup(a))
@@ -1474,7 +1480,8 @@ mod tests {
         let root = tmp.path();
         fs::create_dir_all(root.join("etc/valiases")).unwrap();
         let homes = vec!["home/bob".to_string()];
-        let p = |rel: &str| backup_dir_problem(&root.join(rel), root, &homes);
+        let p = |rel: &str| backup_dir_problem(Some(&root.join(rel)), root, &homes);
+        assert_eq!(backup_dir_problem(None, root, &homes), None);
         assert_eq!(p("var/lib/maillint/backup"), None);
         assert_eq!(p("srv/backups"), None);
         assert!(p("etc/valiases/x").unwrap().contains("inside etc"));
