@@ -16,8 +16,8 @@
 #   BENCH_DIR  where trees are generated, on a real disk so that cold runs read it
 #              (default target/bench-trees). A tree is kept and reused while the generator
 #              source is unchanged.
-#   MAILLINT_CORPUS  the shared corpus: its real cPanel exim.conf is installed in the trees
-#              (default ../shared/corpus; the generator's short configuration without it).
+#   MAILLINT_CORPUS  the corpus of real files: its real cPanel exim.conf is installed in the
+#              trees (default testdata/corpus; the generator's short configuration without it).
 #
 # Measurements, each as wall-clock median and CPU (user+sys) median of RUNS runs:
 #   (a) `maillint TREE --ignore MBX` (mailboxes excluded) vs `cat` of every file it reads;
@@ -34,7 +34,7 @@ SEED=${SEED:-1}
 MAIL=${MAIL:-1}
 COLD=${COLD:-1}
 BENCH_DIR=${BENCH_DIR:-target/bench-trees}
-CORPUS=${MAILLINT_CORPUS:-../shared/corpus}
+CORPUS=${MAILLINT_CORPUS:-testdata/corpus}
 EXIM_CONF="$CORPUS/exim/cpanel/moko879_exim_forwarding__exim.conf"
 
 if [ ! -x /usr/bin/time ]; then

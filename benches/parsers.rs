@@ -1,6 +1,6 @@
 //! Throughput of each parser (MB/s) on the files of a generated 500-account server, and of the
-//! real cPanel `exim.conf` of the shared corpus; plus the whole model build and rules on that
-//! server, without process start-up.
+//! real cPanel `exim.conf` of the corpus (`testdata/corpus`); plus the whole model build and
+//! rules on that server, without process start-up.
 //!
 //! ```text
 //! cargo bench --bench parsers                  # all
@@ -54,14 +54,16 @@ fn tree() -> &'static Path {
     .path()
 }
 
+/// The corpus of real files: `testdata/corpus`, or `$MAILLINT_CORPUS` when set and not empty.
 fn corpus_dir() -> PathBuf {
     let dir = match std::env::var_os("MAILLINT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus"),
     };
     assert!(
         dir.join("exim").is_dir(),
-        "the shared corpus is not at {} (set MAILLINT_CORPUS)",
+        "the corpus is not at {} (the repository carries it in testdata/corpus; \
+         MAILLINT_CORPUS, when set, must name a directory of that layout)",
         dir.display()
     );
     dir

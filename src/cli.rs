@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 nothing at warning level or above remains; 1 findings at warning level or above
 //! remain, or `--dry-run` printed a non-empty diff; 2 usage, configuration or I/O error that
-//! prevents the run. A panic is a bug; `main` turns it into exit 2 with a request to report it.
+//! prevents the run (including a tree with nothing to check: [`Env::validate`]). A panic is a
+//! bug; `main` turns it into exit 2 with a request to report it.
 
 use std::io::{self, IsTerminal, Write};
 use std::net::IpAddr;
@@ -13,6 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::finding::{self, Finding, Severity};
 use crate::fix::Overlay;
+use crate::report::escape::{self, Esc};
 use crate::report::{self, Format, Report, Summary};
 use crate::rules::{self, Selection, Selector};
 
@@ -175,7 +177,8 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         // The reader went away (`maillint … | head`): stop quietly.
         Err(e) if e.0 == BROKEN_PIPE => EXIT_CLEAN,
         Err(e) => {
-            let _ = writeln!(stderr.lock(), "maillint: error: {e}");
+            // Messages may quote the tree (file names, configuration lines).
+            let _ = writeln!(stderr.lock(), "maillint: error: {}", escape::block(&e.0));
             EXIT_ERROR
         }
     }
@@ -205,8 +208,19 @@ impl From<io::Error> for RunError {
 
 fn rule(code: &str, out: &mut dyn Write) -> Result<i32, RunError> {
     let Some(r) = rules::get(code) else {
+        if let Some(e) = rules::catalog::get(code) {
+            return Err(RunError(format!(
+                "{} ({}) is in the catalog but not implemented in this version; `maillint rules` lists the rules of this version",
+                e.code, e.name
+            )));
+        }
+        let hint = match rules::catalog::suggest(code).as_slice() {
+            [] => String::new(),
+            s => format!("; did you mean {}?", s.join(" or ")),
+        };
         return Err(RunError(format!(
-            "unknown rule `{code}`; `maillint rules` lists every rule"
+            "unknown rule `{}`{hint}; `maillint rules` lists every rule",
+            Esc(code)
         )));
     };
     writeln!(out, "# {} ({})", r.name, r.code)?;
@@ -256,44 +270,131 @@ fn list_rules(format: RulesFormat, out: &mut dyn Write) -> Result<i32, RunError>
 
 /// Finds and reads the configuration: `--config`, else `./maillint.toml`, else
 /// `etc/maillint.toml` under the root (when the root is a directory).
-fn load_config(args: &CheckArgs) -> Result<Config, RunError> {
+/// Returns it with its path (`None`: no file, the defaults).
+fn load_config(args: &CheckArgs) -> Result<(Config, Option<PathBuf>), RunError> {
+    let load = |path: &Path| {
+        Config::load(path)
+            .map(|c| (c, Some(path.to_path_buf())))
+            .map_err(|e| RunError(e.to_string()))
+    };
     if let Some(path) = &args.config {
-        return Config::load(path).map_err(|e| RunError(e.to_string()));
+        return load(path);
     }
     let cwd = Path::new("maillint.toml");
     if cwd.is_file() {
-        return Config::load(cwd).map_err(|e| RunError(e.to_string()));
+        return load(cwd);
     }
     if let Some(root) = &args.path {
         let under = root.join("etc/maillint.toml");
         if root.is_dir() && under.is_file() && !is_symlink(&under) {
-            return Config::load(&under).map_err(|e| RunError(e.to_string()));
+            return load(&under);
         }
     }
-    Ok(Config::default())
+    Ok((Config::default(), None))
 }
 
 fn is_symlink(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
 }
 
-fn selection(args: &CheckArgs, cfg: &Config) -> Result<Selection, RunError> {
-    let parse = |s: &Option<String>| -> Result<Option<Vec<Selector>>, RunError> {
+/// The rules that run, and warnings about the selection (selectors of rules the catalog has but
+/// this version does not implement, when something else is selected).
+///
+/// Selectors that name nothing of the catalog are refused when parsed (with the closest codes as
+/// a hint); an empty `--select`, `--ignore` or `--extend-select` value too. A selection that
+/// enables no rule at all is an error: a run that checks nothing must not pass. When it names
+/// only rules not implemented in this version, the error says so.
+fn selection(
+    args: &CheckArgs,
+    cfg: &Config,
+    cfg_path: Option<&Path>,
+) -> Result<(Selection, Vec<String>), RunError> {
+    let parse = |opt: &str, s: &Option<String>| -> Result<Option<Vec<Selector>>, RunError> {
         s.as_deref()
             .map(Selector::parse_list)
             .transpose()
-            .map_err(|e| RunError(e.to_string()))
+            .map_err(|e| RunError(format!("{opt}: {e}")))
     };
+    let cli_select = parse("--select", &args.select)?;
+    let cli_extend = parse("--extend-select", &args.extend_select)?;
+    let cli_ignore = parse("--ignore", &args.ignore)?;
+    let in_file = |key: &str| match cfg_path {
+        Some(p) => format!("{key} in {}", p.display()),
+        None => key.to_string(),
+    };
+    // Where each selector comes from, for the messages.
+    let mut origins: Vec<(String, &[Selector], bool)> = Vec::new();
+    if let Some(s) = &cli_select {
+        origins.push(("--select".into(), s, true));
+    } else if let Some(s) = &cfg.select {
+        origins.push((in_file("select"), s, true));
+    }
+    if let Some(s) = &cfg.extend_select {
+        origins.push((in_file("extend-select"), s, true));
+    }
+    if let Some(s) = &cli_extend {
+        origins.push(("--extend-select".into(), s, true));
+    }
+    if let Some(s) = &cfg.ignore {
+        origins.push((in_file("ignore"), s, false));
+    }
+    if let Some(s) = &cli_ignore {
+        origins.push(("--ignore".into(), s, false));
+    }
+    for d in &cfg.ignore_domain {
+        origins.push((
+            in_file(&format!(
+                "[[ignore_domain]] codes (domain {})",
+                Esc(&d.domain)
+            )),
+            &d.codes,
+            false,
+        ));
+    }
+    let mut unimplemented = Vec::new();
+    let mut warnings = Vec::new();
+    for (origin, sels, selects) in &origins {
+        for sel in sels.iter() {
+            if let rules::catalog::Resolution::NotImplemented(entries) = sel.resolve() {
+                let what = format!(
+                    "{origin}: {} is in the catalog but not implemented in this version",
+                    rules::catalog::describe(sel.as_str(), &entries)
+                );
+                if *selects {
+                    unimplemented.push(what);
+                } else {
+                    warnings.push(format!("{what}; ignoring it changes nothing"));
+                }
+            }
+        }
+    }
+
     let all = vec![Selector::parse("ALL").expect("ALL")];
-    let select = match parse(&args.select)? {
-        Some(s) => s,
-        None => cfg.select.clone().unwrap_or(all),
-    };
+    let select = cli_select
+        .clone()
+        .or_else(|| cfg.select.clone())
+        .unwrap_or(all);
     let mut extend = cfg.extend_select.clone().unwrap_or_default();
-    extend.extend(parse(&args.extend_select)?.unwrap_or_default());
+    extend.extend(cli_extend.unwrap_or_default());
     let mut ignore = cfg.ignore.clone().unwrap_or_default();
-    ignore.extend(parse(&args.ignore)?.unwrap_or_default());
-    Ok(Selection::new(&select, &extend, &ignore))
+    ignore.extend(cli_ignore.unwrap_or_default());
+    let selection = Selection::new(&select, &extend, &ignore);
+    if selection.codes().next().is_none() {
+        let why = if unimplemented.is_empty() {
+            "the selection enables no rule (everything selected is also ignored)".to_string()
+        } else {
+            format!("{}, and nothing else is selected", unimplemented.join("; "))
+        };
+        return Err(RunError(format!(
+            "{why}: there is nothing to run; `maillint rules` lists the rules of this version"
+        )));
+    }
+    warnings.extend(
+        unimplemented
+            .into_iter()
+            .map(|w| format!("{w}; the other selected rules run")),
+    );
+    Ok((selection, warnings))
 }
 
 /// Whether colour escapes go to this stream: only on a terminal, never with `NO_COLOR`.
@@ -348,8 +449,8 @@ fn restore(
             RestoreAction::Recreate => "put back (maillint removed it)",
         };
         match &i.problem {
-            None => writeln!(out, "  {what}: {}", i.path)?,
-            Some(why) => writeln!(out, "  {what}: {}: cannot: {why}", i.path)?,
+            None => writeln!(out, "  {what}: {}", Esc(&i.path))?,
+            Some(why) => writeln!(out, "  {what}: {}: cannot: {}", Esc(&i.path), Esc(why))?,
         }
     }
     if dry_run {
@@ -358,13 +459,13 @@ fn restore(
     }
     let report = crate::fix::write::apply_restore(&plan, timeout).map_err(RunError)?;
     for p in &report.restored {
-        writeln!(out, "restored {p}")?;
+        writeln!(out, "restored {}", Esc(p))?;
     }
     for p in &report.removed {
-        writeln!(out, "removed {p} (maillint had created it)")?;
+        writeln!(out, "removed {} (maillint had created it)", Esc(p))?;
     }
     for (p, why) in &report.skipped {
-        writeln!(out, "cannot restore {p}: {why}")?;
+        writeln!(out, "cannot restore {}: {}", Esc(p), Esc(why))?;
     }
     if report.skipped.is_empty() {
         writeln!(
@@ -425,26 +526,38 @@ struct Env {
     selection: Selection,
     opts: crate::model::Options,
     root_display: String,
+    /// Warnings about the command line and configuration, printed before the run.
+    warnings: Vec<String>,
+    /// Whether the first model was checked ([`Env::validate`]); later ones (the fix loop's) are
+    /// not: a fix may remove what the check looked for.
+    validated: std::sync::atomic::AtomicBool,
 }
 
 impl Env {
     fn new(args: &CheckArgs) -> Result<Env, RunError> {
-        let cfg = load_config(args)?;
-        let selection = selection(args, &cfg)?;
+        let (cfg, cfg_path) = load_config(args)?;
+        let (selection, warnings) = selection(args, &cfg, cfg_path.as_deref())?;
         let mut opts = crate::model::Options::from_config(&cfg);
-        // Mailboxes are walked only when a mailbox rule needs them.
-        opts.mailbox_scan = crate::model::mail::Scan::for_selection(&selection);
-        // `--select MBX` (the mailbox audit) reads only what the mailbox rules need.
-        opts.mailboxes_only =
-            selection.codes().all(|c| c.starts_with("MBX")) && selection.any_with_prefix("MBX");
+        // The model loads only what the selected rules need (`--select MBX`, the mailbox
+        // audit, reads no zones, no Exim configuration, no DKIM keys).
+        opts.needs = selection.needs();
         if !args.no_progress && io::stderr().is_terminal() {
             opts.progress = Some(crate::model::mail::ProgressHook(std::sync::Arc::new(
                 MailboxBar::default(),
             )));
         }
         opts.server_ips.extend(args.server_ip.iter().copied());
+        if args.statistics && args.format == Format::Sarif {
+            return Err(RunError(
+                "--statistics prints counts per rule, for which SARIF has no place: use --format \
+                 json (or json-lines, full, concise)"
+                    .into(),
+            ));
+        }
         if let Some(h) = &args.hostname {
-            opts.hostname = Some(h.trim_end_matches('.').to_ascii_lowercase());
+            let h =
+                crate::config::host_name(h).map_err(|e| RunError(format!("--hostname: {e}")))?;
+            opts.hostname = Some(h);
         }
         let root_display = args
             .path
@@ -455,7 +568,46 @@ impl Env {
             selection,
             opts,
             root_display,
+            warnings,
+            validated: Default::default(),
         })
+    }
+
+    /// Checks of the first model, before the findings are filtered: a tree with nothing to
+    /// check is an error (exit 2), never a run that passes.
+    fn validate(
+        &self,
+        args: &CheckArgs,
+        server: &crate::model::Server,
+        findings: &[Finding],
+    ) -> Result<(), RunError> {
+        if self
+            .validated
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            return Ok(());
+        }
+        if findings.is_empty() && nothing_to_check(server) {
+            return Err(RunError(format!(
+                "nothing to check in {}: it holds no cPanel account (var/cpanel/users/), no \
+                 domain in the routing lists (etc/localdomains, etc/remotedomains, \
+                 etc/secondarymx) or in etc/userdomains, no DNS zone (var/named/), no forwarder \
+                 (etc/valiases/) and no Exim configuration (etc/exim.conf); pass the root of a \
+                 complete server tree",
+                Esc(&self.root_display)
+            )));
+        }
+        // `--domain` must name a domain of the tree: a typo would otherwise pass silently.
+        if !args.domain.is_empty() {
+            let known = tree_domains(server, findings);
+            for given in &args.domain {
+                let d = normalize_domain(given);
+                if !known.contains(d.as_str()) {
+                    return Err(RunError(unknown_domain(given, &d, &known)));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Builds the model (over an overlay of fixed files) and runs the rules.
@@ -467,6 +619,7 @@ impl Env {
         let server =
             crate::model::load(args.path.as_deref(), &self.opts, overlay).map_err(RunError)?;
         let mut findings = rules::run(&server, &self.selection);
+        self.validate(args, &server, &findings)?;
         filter(&mut findings, args, &self.cfg);
         finding::sort(&mut findings);
         Ok((server, findings))
@@ -476,6 +629,12 @@ impl Env {
 /// The `check` command.
 pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, RunError> {
     let env = Env::new(args)?;
+    // With --dry-run and a machine format, standard error holds the document alone.
+    if !(args.dry_run && is_machine(args.format)) {
+        for w in &env.warnings {
+            writeln!(err, "warning: {w}")?;
+        }
+    }
     if args.fix || args.dry_run {
         return fix(args, &env, out, err);
     }
@@ -490,9 +649,16 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     Ok(code)
 }
 
+/// Formats read by programs: with `--dry-run`, standard error holds their document alone.
+fn is_machine(format: Format) -> bool {
+    matches!(format, Format::Json | Format::JsonLines | Format::Sarif)
+}
+
+/// 1 when findings at warning level or above remain, or `--dry-run` printed a diff; 0 with
+/// `--exit-zero` whatever remains, the diff of `--dry-run` included.
 fn exit_code(args: &CheckArgs, findings: &[Finding], diff: bool) -> i32 {
     let failing = findings.iter().any(|f| f.severity >= Severity::Warning);
-    if (failing && !args.exit_zero) || diff {
+    if !args.exit_zero && (failing || diff) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -508,10 +674,6 @@ fn emit(
     color: bool,
     out: &mut dyn Write,
 ) -> Result<(), RunError> {
-    if args.statistics {
-        report::statistics::write(args.format, findings, args.unsafe_fixes, out)?;
-        return Ok(());
-    }
     let summary = Summary::new(
         findings,
         args.unsafe_fixes,
@@ -527,7 +689,11 @@ fn emit(
         color,
         unsafe_fixes: args.unsafe_fixes,
     };
-    report::write(args.format, &report, out)?;
+    if args.statistics {
+        report::statistics::write(args.format, &report, out)?;
+    } else {
+        report::write(args.format, &report, out)?;
+    }
     Ok(())
 }
 
@@ -537,7 +703,7 @@ fn at(f: &Finding, files: &finding::Files) -> String {
         .as_ref()
         .map(|l| {
             let lc = files.line_col(l);
-            format!("{}:{}:{}: ", l.file, lc.line, lc.column)
+            format!("{}:{}:{}: ", Esc(&l.file), lc.line, lc.column)
         })
         .unwrap_or_default()
 }
@@ -557,6 +723,8 @@ fn fix(
 ) -> Result<i32, RunError> {
     use crate::fix::write::{self, CommitError};
     let timeout = lock_timeout(args.lock_timeout)?;
+    // With --dry-run and a machine format, standard error holds the document alone.
+    let document_only = args.dry_run && is_machine(args.format);
     let mut refused: std::collections::BTreeMap<String, String> = Default::default();
     loop {
         let outcome = crate::fix::fix_loop(
@@ -581,19 +749,29 @@ fn fix(
         let changes = crate::fix::changes(original_files, &outcome.overlay);
         let fixed = outcome.fixed.len();
         let not_applied = |err: &mut dyn Write| -> Result<(), RunError> {
-            for (f, why) in &outcome.blocked {
+            for (f, why) in outcome.blocked.iter().filter(|_| !document_only) {
                 writeln!(
                     err,
-                    "not applied: {}{} {}: {why}",
+                    "not applied: {}{} {}: {}",
                     at(f, original_files),
-                    f.code,
-                    f.message
+                    f.code(),
+                    Esc(&f.message),
+                    Esc(why)
                 )?;
             }
             Ok(())
         };
         if args.dry_run {
-            crate::fix::write_diff(&changes, out)?;
+            // The diff is for `patch`: its bytes are exact. Shown on a terminal, it is for a
+            // human, and the tree's control characters are made visible instead (see
+            // report::escape).
+            if io::stdout().is_terminal() {
+                let mut diff = Vec::new();
+                crate::fix::write_diff(&changes, &mut diff)?;
+                out.write_all(&escape::terminal_bytes(&diff))?;
+            } else {
+                crate::fix::write_diff(&changes, out)?;
+            }
             emit(
                 args,
                 env,
@@ -602,20 +780,50 @@ fn fix(
                 use_color(io::stderr().is_terminal()),
                 err,
             )?;
+            if document_only {
+                return Ok(exit_code(args, remaining, !changes.is_empty()));
+            }
             not_applied(err)?;
-            writeln!(
-                err,
-                "Would fix {fixed} {} in {} {}; {} {} would remain.",
-                report::plural(fixed, "finding", "findings"),
-                changes.len(),
-                report::plural(changes.len(), "file", "files"),
-                remaining.len(),
-                report::plural(remaining.len(), "finding", "findings"),
-            )?;
+            if changes.is_empty() {
+                // Nothing on stdout: say so, and what remains (the findings are above).
+                let n = remaining.len();
+                let rest = match n {
+                    0 => ", and no finding remains".to_string(),
+                    _ => format!(
+                        "; {n} {} {} (above)",
+                        report::plural(n, "finding", "findings"),
+                        report::plural(n, "remains", "remain")
+                    ),
+                };
+                let unsafe_only = remaining
+                    .iter()
+                    .filter(|f| f.fixable(true) && !f.fixable(false))
+                    .count();
+                let hint = if unsafe_only > 0 && !args.unsafe_fixes {
+                    format!(
+                        " ({unsafe_only} {} only an unsafe fix: add --unsafe-fixes)",
+                        report::plural(unsafe_only, "finding has", "findings have")
+                    )
+                } else {
+                    String::new()
+                };
+                writeln!(err, "No diff: nothing to fix{hint}{rest}.")?;
+            } else {
+                writeln!(
+                    err,
+                    "Would fix {fixed} {} in {} {}; {} {} would remain.",
+                    report::plural(fixed, "finding", "findings"),
+                    changes.len(),
+                    report::plural(changes.len(), "file", "files"),
+                    remaining.len(),
+                    report::plural(remaining.len(), "finding", "findings"),
+                )?;
+            }
             for path in crate::fix::emptied(&changes) {
                 writeln!(
                     err,
-                    "note: {path} becomes empty and stays (Exim needs it to exist): apply this diff with `patch -p1`, not `patch -p1 -E`, which would remove it"
+                    "note: {} becomes empty and stays (Exim needs it to exist): apply this diff with `patch -p1`, not `patch -p1 -E`, which would remove it",
+                    Esc(path)
                 )?;
             }
             return Ok(exit_code(args, remaining, !changes.is_empty()));
@@ -676,8 +884,8 @@ fn fix(
                             err,
                             "not applied: {}{} {}: the write was undone",
                             at(f, original_files),
-                            f.code,
-                            f.message
+                            f.code(),
+                            Esc(&f.message)
                         )?;
                     }
                     return Err(RunError(format!(
@@ -691,8 +899,8 @@ fn fix(
                 err,
                 "fixed: {}{} {}",
                 at(f, original_files),
-                f.code,
-                f.message
+                f.code(),
+                Esc(&f.message)
             )?;
         }
         not_applied(err)?;
@@ -749,13 +957,109 @@ fn block(
     Ok(())
 }
 
+/// Whether a tree holds nothing maillint checks: no account, no domain anywhere, no zone, no
+/// forwarder, no Exim configuration.
+fn nothing_to_check(server: &crate::model::Server) -> bool {
+    server.accounts.is_empty()
+        && server.domains.is_empty()
+        && server
+            .lists
+            .iter()
+            .all(|l| l.doc.entries().next().is_none())
+        && server
+            .userdomains
+            .as_ref()
+            .is_none_or(|u| u.doc.entries().all(|e| e.is_default()))
+        && server.zones.is_empty()
+        && server.valiases.is_empty()
+        && server.vdomainaliases.is_empty()
+        && server.vfilters.is_empty()
+        && server.dkim_keys.is_empty()
+        && server.exim.is_none()
+}
+
+/// A domain as given on the command line, as the tree writes it: lower case, no final dot.
+fn normalize_domain(d: &str) -> String {
+    d.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Every domain the tree names: account domains, routing-list entries, `etc/userdomains` and
+/// `etc/trueuserdomains` names, zones, forwarder, filter and DKIM key files, `etc/manualmx`, the
+/// host name, and the domain of every finding.
+fn tree_domains<'a>(
+    server: &'a crate::model::Server,
+    findings: &'a [Finding],
+) -> std::collections::BTreeSet<&'a str> {
+    let mut known: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    known.extend(server.domains.keys().map(String::as_str));
+    for list in server.lists.iter() {
+        known.extend(list.doc.entries().map(|(_, e)| e.domain.as_str()));
+    }
+    for map in [
+        &server.userdomains,
+        &server.trueuserdomains,
+        &server.manualmx,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        known.extend(
+            map.doc
+                .entries()
+                .filter(|e| !e.is_default())
+                .map(|e| e.key.as_str()),
+        );
+    }
+    known.extend(server.zones.keys().map(String::as_str));
+    known.extend(server.valiases.keys().map(String::as_str));
+    known.extend(server.vdomainaliases.keys().map(String::as_str));
+    known.extend(server.vfilters.keys().map(String::as_str));
+    known.extend(server.dkim_keys.keys().map(String::as_str));
+    if let Some(h) = &server.identity.hostname {
+        known.insert(h.value.as_str());
+    }
+    known.extend(findings.iter().filter_map(|f| f.domain.as_deref()));
+    known
+}
+
+/// The message for a `--domain` the tree does not name, with up to five of the closest domains
+/// it does name.
+fn unknown_domain(given: &str, d: &str, known: &std::collections::BTreeSet<&str>) -> String {
+    let mut close: Vec<(usize, &str)> = known
+        .iter()
+        .map(|k| (rules::catalog::distance(d, k), *k))
+        .collect();
+    close.sort();
+    let near = close.first().is_some_and(|(dist, _)| *dist <= 2);
+    let shown: Vec<String> = close
+        .iter()
+        .filter(|(dist, _)| !near || *dist <= 2)
+        .take(5)
+        .map(|(_, k)| Esc(k).to_string())
+        .collect();
+    let hint = match (shown.is_empty(), near) {
+        (true, _) => "the tree names no domain at all".to_string(),
+        (false, true) => format!("did you mean {}?", shown.join(" or ")),
+        (false, false) => format!(
+            "it names {} {}, such as {}",
+            known.len(),
+            report::plural(known.len(), "domain", "domains"),
+            shown.join(", ")
+        ),
+    };
+    if d.is_empty() {
+        return format!("an empty --domain names no domain; {hint}");
+    }
+    format!(
+        "--domain `{}` names no domain of this tree (no account, routing list, zone, \
+         forwarder or finding has it); {hint}",
+        Esc(given)
+    )
+}
+
 /// `--domain`, `[[ignore_domain]]`.
 fn filter(findings: &mut Vec<Finding>, args: &CheckArgs, cfg: &Config) {
-    let wanted: Vec<String> = args
-        .domain
-        .iter()
-        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
-        .collect();
+    let wanted: Vec<String> = args.domain.iter().map(|d| normalize_domain(d)).collect();
     findings.retain(|f| {
         if !wanted.is_empty() {
             match &f.domain {
@@ -768,7 +1072,7 @@ fn filter(findings: &mut Vec<Finding>, args: &CheckArgs, cfg: &Config) {
             }
         }
         match &f.domain {
-            Some(d) => !cfg.ignore_domain.iter().any(|i| i.matches(d, f.code)),
+            Some(d) => !cfg.ignore_domain.iter().any(|i| i.matches(d, f.code())),
             None => true,
         }
     });

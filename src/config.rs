@@ -16,7 +16,7 @@ pub const DEFAULT_POP_MAX_BYTES: u64 = 100 * 1024 * 1024;
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[serde(default, deserialize_with = "selectors")]
+    #[serde(default, deserialize_with = "selectors_nonempty")]
     pub select: Option<Vec<Selector>>,
     #[serde(default, rename = "extend-select", deserialize_with = "selectors")]
     pub extend_select: Option<Vec<Selector>>,
@@ -36,11 +36,13 @@ pub struct ServerConfig {
     /// Added to the addresses the tree lists.
     #[serde(default)]
     pub ips: Vec<IpAddr>,
+    /// A valid host name, lower-cased, without a final dot ([`host_name`]).
+    #[serde(default, deserialize_with = "host_name_opt")]
     pub hostname: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "host_names")]
     pub nameservers: Vec<String>,
     /// MX host patterns (`*.mailfilter.example`) that relay to this server.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "host_patterns")]
     pub gateway_mx: Vec<String>,
 }
 
@@ -83,6 +85,97 @@ impl IgnoreDomain {
     }
 }
 
+/// What a valid host name is, for messages.
+pub const HOST_NAME_RULES: &str = "a host name is labels of ASCII letters, digits and hyphens \
+     (1 to 63 characters, no hyphen first or last) separated by dots, at most 253 characters, \
+     such as server1.example.net; one final dot is allowed and removed";
+
+/// Checks a host name (RFC 1123 labels, at most 253 characters; one final dot is removed) and
+/// returns it lower-cased. The server's identity values must be host names: an empty name or one
+/// with white space or a newline would be written into `etc/localdomains` by fixes.
+pub fn host_name(text: &str) -> Result<String, String> {
+    let name = text.strip_suffix('.').unwrap_or(text);
+    let problem = if name.is_empty() {
+        Some("it is empty".to_string())
+    } else if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+    {
+        Some(match c {
+            '\n' => "it holds a newline".to_string(),
+            ' ' => "it holds a space".to_string(),
+            c if c.is_control() => format!("it holds {}", crate::parse::describe_char(c)),
+            c if c.is_whitespace() => format!("it holds the white space U+{:04X}", c as u32),
+            c if !c.is_ascii() => format!(
+                "it holds the non-ASCII character `{}` (write an internationalised name in its \
+                 xn-- form)",
+                crate::report::escape::Esc(&c.to_string())
+            ),
+            c => format!("it holds `{c}`"),
+        })
+    } else if name.len() > 253 {
+        Some(format!("it is {} characters long", name.len()))
+    } else if let Some(label) = name
+        .split('.')
+        .find(|l| l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-'))
+    {
+        Some(if label.is_empty() {
+            "it has an empty label (two dots in a row, or a dot first)".to_string()
+        } else if label.len() > 63 {
+            format!("its label `{label}` is {} characters long", label.len())
+        } else {
+            format!("its label `{label}` starts or ends with a hyphen")
+        })
+    } else if name.parse::<IpAddr>().is_ok()
+        || name
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
+        Some("it is an IP address, or ends in an all-numeric label".to_string())
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(name.to_ascii_lowercase()),
+        Some(p) => Err(format!(
+            "`{}` is not a valid host name: {p}; {HOST_NAME_RULES}",
+            crate::report::escape::Esc(text)
+        )),
+    }
+}
+
+/// A host name, or `*.` and a host name (any host below it).
+pub fn host_pattern(text: &str) -> Result<String, String> {
+    match text.strip_prefix("*.") {
+        Some(base) => host_name(base)
+            .map(|b| format!("*.{b}"))
+            .map_err(|e| format!("{e} (a pattern is a host name, or `*.` followed by one)")),
+        None => host_name(text),
+    }
+}
+
+fn host_name_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = String::deserialize(d)?;
+    host_name(&v).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn host_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let v: Vec<String> = Vec::deserialize(d)?;
+    v.iter()
+        .map(|h| host_name(h))
+        .collect::<Result<_, _>>()
+        .map_err(serde::de::Error::custom)
+}
+
+fn host_patterns<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let v: Vec<String> = Vec::deserialize(d)?;
+    v.iter()
+        .map(|h| host_pattern(h))
+        .collect::<Result<_, _>>()
+        .map_err(serde::de::Error::custom)
+}
+
 fn parse_selectors<E: serde::de::Error>(v: Vec<String>) -> Result<Vec<Selector>, E> {
     v.iter()
         .map(|s| Selector::parse(s))
@@ -95,8 +188,27 @@ fn selectors<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Select
     parse_selectors(v).map(Some)
 }
 
+/// `select`: an empty list would select no rule.
+fn selectors_nonempty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<Selector>>, D::Error> {
+    let v: Vec<String> = Vec::deserialize(d)?;
+    if v.is_empty() {
+        return Err(serde::de::Error::custom(
+            "an empty `select` selects no rule: list codes, prefixes or \"ALL\" (`maillint rules` lists every rule)",
+        ));
+    }
+    parse_selectors(v).map(Some)
+}
+
+/// `[[ignore_domain]] codes`: an empty list would ignore nothing.
 fn selectors_required<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Selector>, D::Error> {
     let v: Vec<String> = Vec::deserialize(d)?;
+    if v.is_empty() {
+        return Err(serde::de::Error::custom(
+            "empty `codes`: list the codes or prefixes to ignore for this domain, or \"ALL\"",
+        ));
+    }
     parse_selectors(v)
 }
 
@@ -123,20 +235,11 @@ impl std::error::Error for ConfigError {}
 impl Config {
     /// Parses the text of a configuration file.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut cfg: Config = toml::from_str(text).map_err(|e| ConfigError {
+        // Host names are checked and normalised as they are read (with their position).
+        toml::from_str(text).map_err(|e| ConfigError {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
-        })?;
-        if let Some(h) = &mut cfg.server.hostname {
-            *h = h.trim_end_matches('.').to_ascii_lowercase();
-        }
-        for ns in &mut cfg.server.nameservers {
-            *ns = ns.trim_end_matches('.').to_ascii_lowercase();
-        }
-        for g in &mut cfg.server.gateway_mx {
-            *g = g.trim_end_matches('.').to_ascii_lowercase();
-        }
-        Ok(cfg)
+        })
     }
 
     /// Reads a configuration file (a small file the administrator chose, read directly: it is
@@ -218,10 +321,103 @@ codes = ["SPF"]
         let msg = parse("ignore = [\"NOPE1\"]\n").unwrap_err().to_string();
         assert!(msg.contains("unknown rule selector `NOPE1`"), "{msg}");
         assert!(msg.contains("line 1"), "{msg}");
+        let msg = parse("select = [\"RT999\"]\n").unwrap_err().to_string();
+        assert!(
+            msg.contains("unknown rule selector `RT999`")
+                && msg.contains("did you mean RT009 (hostname-not-local)?")
+                && msg.contains("line 1"),
+            "{msg}"
+        );
+        let msg = parse("select = []\n").unwrap_err().to_string();
+        assert!(msg.contains("an empty `select` selects no rule"), "{msg}");
+        let msg = parse("[[ignore_domain]]\ndomain = \"example.com\"\ncodes = []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("empty `codes`") && msg.contains("line 3"),
+            "{msg}"
+        );
+        // An empty `ignore` is the default, written out.
+        assert!(parse("ignore = []\n").is_ok());
         let msg = parse("[mailbox]\npop_max_bytes = -1\n")
             .unwrap_err()
             .to_string();
         assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn host_names_follow_rfc_1123() {
+        for ok in [
+            "server1.example.net",
+            "Server1.Example.NET.",
+            "localhost",
+            "1-2.example.com",
+            "xn--bcher-kva.example",
+            &format!("{}.example.com", "a".repeat(63)),
+        ] {
+            let h = host_name(ok).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(h, ok.trim_end_matches('.').to_ascii_lowercase());
+        }
+        let long = format!("{}.example", vec!["a".repeat(60); 5].join("."));
+        for (bad, why) in [
+            ("", "it is empty"),
+            (".", "it is empty"),
+            ("server1.example.net\n", "it holds a newline"),
+            ("server1 .example.net", "it holds a space"),
+            (" server1.example.net", "it holds a space"),
+            ("server1.example.net..", "empty label"),
+            ("a..example", "empty label"),
+            (".example.com", "empty label"),
+            ("-a.example.com", "label `-a` starts or ends with a hyphen"),
+            ("a-.example.com", "starts or ends with a hyphen"),
+            ("a_b.example.com", "it holds `_`"),
+            ("bücher.example", "non-ASCII character `ü`"),
+            ("192.0.2.1", "IP address"),
+            ("2001:db8::1", "it holds `:`"),
+            (
+                &format!("{}.example.com", "a".repeat(64)),
+                "is 64 characters long",
+            ),
+            (&long, "it is 312 characters long"),
+        ] {
+            let err = host_name(bad).unwrap_err();
+            assert!(err.contains(why), "{bad:?}: {err}");
+            assert!(err.contains("is not a valid host name"), "{err}");
+            assert!(err.contains("such as server1.example.net"), "{err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+        assert_eq!(
+            host_pattern("*.MailFilter.example.").unwrap(),
+            "*.mailfilter.example"
+        );
+        assert!(host_pattern("*.").is_err());
+        assert!(host_pattern("*mailfilter.example").is_err());
+    }
+
+    #[test]
+    fn identity_values_in_the_file_are_host_names() {
+        for (text, line) in [
+            ("[server]\nhostname = \"\"\n", "line 2"),
+            ("[server]\nhostname = \"srv\\n.example.net\"\n", "line 2"),
+            (
+                "[server]\nnameservers = [\"ns1.example.net\", \"ns2 .example.net\"]\n",
+                "line 2",
+            ),
+            (
+                "[server]\n\ngateway_mx = [\"*.bad_host.example\"]\n",
+                "line 3",
+            ),
+        ] {
+            let msg = parse(text).unwrap_err().to_string();
+            assert!(msg.contains("is not a valid host name"), "{text}: {msg}");
+            assert!(msg.contains(line), "{text}: {msg}");
+        }
+        let cfg = parse(
+            "[server]\nnameservers = [\"NS1.example.net.\"]\ngateway_mx = [\"*.F.example\"]\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.server.nameservers, ["ns1.example.net"]);
+        assert_eq!(cfg.server.gateway_mx, ["*.f.example"]);
     }
 
     #[test]

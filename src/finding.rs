@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::rules::Rule;
 use crate::source::{LineCol, SourceFile, Span};
 
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
@@ -186,7 +187,9 @@ pub type Text = std::borrow::Cow<'static, str>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    pub code: &'static str,
+    /// The rule that found it.
+    pub rule: &'static Rule,
+    /// The rule's severity, unless the rule says otherwise for this case.
     pub severity: Severity,
     /// One line: what is wrong, with the domain or file it concerns.
     pub message: String,
@@ -204,10 +207,11 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Finding {
+    /// A finding of `rule`, at the rule's severity.
+    pub fn new(rule: &'static Rule, message: impl Into<String>) -> Finding {
         Finding {
-            code,
-            severity,
+            rule,
+            severity: rule.severity,
             message: message.into(),
             domain: None,
             user: None,
@@ -218,6 +222,17 @@ impl Finding {
             help: None,
             fix: None,
         }
+    }
+
+    /// The rule's code (`RT001`).
+    pub fn code(&self) -> &'static str {
+        self.rule.code
+    }
+
+    /// Another severity than the rule's usual one (the rule's `severity_note` says when).
+    pub fn severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
     }
 
     pub fn at(mut self, loc: Loc) -> Finding {
@@ -371,7 +386,7 @@ fn order(a: &Finding, b: &Finding) -> Ordering {
     };
     key(a)
         .cmp(&key(b))
-        .then_with(|| a.code.cmp(b.code))
+        .then_with(|| a.code().cmp(b.code()))
         .then_with(|| a.domain.cmp(&b.domain))
         .then_with(|| a.message.cmp(&b.message))
 }

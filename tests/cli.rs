@@ -321,7 +321,118 @@ fn dry_run_on_a_clean_tree_prints_no_diff_and_exits_0() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "");
     assert!(
-        r.stderr.contains("Would fix 0 findings in 0 files"),
+        r.stderr
+            .ends_with("No diff: nothing to fix, and no finding remains.\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// With nothing to fix, --dry-run prints no diff but still says, on stderr, what remains: the
+/// findings in the chosen format, then a line saying there is nothing to fix.
+#[test]
+fn dry_run_with_nothing_to_fix_says_what_remains() {
+    // exchange's only finding (RT001) has an unsafe fix, which --fix alone does not apply.
+    for extra in [
+        &[][..],
+        &["--format", "concise"],
+        &["--format", "github"],
+        &["--statistics"],
+    ] {
+        let mut args = vec!["testdata/exchange", "--dry-run"];
+        args.extend_from_slice(extra);
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stdout, "", "{args:?}");
+        assert!(r.stderr.contains("RT001"), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.ends_with(
+                "No diff: nothing to fix (1 finding has only an unsafe fix: add --unsafe-fixes); 1 finding remains (above).\n"
+            ),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // --exit-zero: exit 0, same messages.
+    let r = run(&["testdata/exchange", "--dry-run", "--exit-zero"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.ends_with("1 finding remains (above).\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `--dry-run` with a machine format: stdout holds the diff alone, stderr the document alone
+/// (no summary, notes or warnings), in every machine format and with --statistics.
+#[test]
+fn dry_run_with_a_machine_format_puts_only_the_document_on_stderr() {
+    let (_tmp, root) = copy_of("exchange");
+    let diff = run(&[s(&root), "--fix", "--unsafe-fixes", "--dry-run"]).stdout;
+    assert!(diff.starts_with("--- a/"), "{diff}");
+    for extra in [
+        &["--format", "json"][..],
+        &["--format", "sarif"],
+        &["--format", "json", "--statistics"],
+        // A selector warning is not printed either.
+        &["--format", "json", "--select", "RT,EXIM003"],
+    ] {
+        let mut args = vec![s(&root), "--fix", "--unsafe-fixes", "--dry-run"];
+        args.extend_from_slice(extra);
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stdout, diff, "{args:?}: the diff alone goes to stdout");
+        let doc: Value = serde_json::from_str(&r.stderr).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: stderr is not one JSON document ({e}):\n{}",
+                r.stderr
+            )
+        });
+        assert!(doc.is_object(), "{args:?}");
+    }
+    let r = run(&[
+        s(&root),
+        "--fix",
+        "--unsafe-fixes",
+        "--dry-run",
+        "--format",
+        "json-lines",
+    ]);
+    assert_eq!(r.stdout, diff);
+    assert!(!r.stderr.is_empty());
+    for line in r.stderr.lines() {
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(v["code"].is_string(), "{line}");
+    }
+    // The document is the one --format json prints without --dry-run, fixes included.
+    let r = run(&[
+        s(&root),
+        "--fix",
+        "--unsafe-fixes",
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    let on_stderr: Value = serde_json::from_str(&r.stderr).unwrap();
+    let plain = json(&[s(&root), "--format", "json", "--unsafe-fixes"]);
+    assert_eq!(on_stderr, plain);
+    assert!(!on_stderr["findings"][0]["fix"].is_null());
+}
+
+/// `--exit-zero` holds for `--dry-run` too: exit 0 even with a non-empty diff.
+#[test]
+fn exit_zero_holds_for_dry_run() {
+    let r = run(&[
+        "testdata/exchange",
+        "--dry-run",
+        "--unsafe-fixes",
+        "--exit-zero",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("--- a/"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("Would fix 1 finding in 4 files"),
         "{}",
         r.stderr
     );
@@ -386,6 +497,72 @@ fn directory_that_is_no_server_tree_is_a_usage_error() {
     );
 }
 
+/// PATH omitted is `/`, with the same checks as `maillint /`: on a host that is no cPanel
+/// server (this test machine, unless it is one) both are the same usage error, never "All checks
+/// passed". (`tree::detect_omitted` is tested with a fake root in src/tree/detect.rs.)
+#[test]
+fn omitted_path_is_checked_like_slash() {
+    let cwd = TempDir::new().unwrap();
+    let in_cwd = |args: &[&str]| run_cmd(maillint().current_dir(cwd.path()).args(args));
+    let slash = in_cwd(&["/", "--format", "concise"]);
+    let none = in_cwd(&["--format", "concise"]);
+    assert_eq!(none.code, slash.code, "{}\n{}", none.stderr, slash.stderr);
+    assert!(
+        !none.stdout.contains("All checks passed"),
+        "{}",
+        none.stdout
+    );
+    let cpanel_host = Path::new("/var/cpanel").exists() || Path::new("/etc/localdomains").exists();
+    if !cpanel_host {
+        assert_eq!(none.code, 2, "{}", none.stderr);
+        assert_eq!(none.stdout, "");
+        assert!(
+            none.stderr.contains("no PATH was given")
+                && none.stderr.contains("this host is no cPanel server")
+                && none.stderr.contains("pass the root of a server tree"),
+            "{}",
+            none.stderr
+        );
+        assert!(
+            slash
+                .stderr
+                .contains("/ is a directory but holds neither var/cpanel nor etc/localdomains"),
+            "{}",
+            slash.stderr
+        );
+    }
+}
+
+/// A tree that holds nothing maillint checks never passes: exit 2, saying what it lacks, in
+/// every format and with --fix --dry-run.
+#[test]
+fn a_tree_with_nothing_to_check_is_an_error_not_a_pass() {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path().join("empty");
+    fs::create_dir_all(root.join("var/cpanel")).unwrap();
+    let needles = [
+        "nothing to check in ",
+        "no cPanel account (var/cpanel/users/)",
+        "no Exim configuration (etc/exim.conf)",
+    ];
+    assert_usage_error(&[s(&root)], &needles);
+    assert_usage_error(&[s(&root), "--format", "json"], &needles);
+    assert_usage_error(&[s(&root), "--fix", "--dry-run"], &needles);
+    // An empty domain list (and a wwwacct.conf) is still nothing to check.
+    write(&root, "etc/localdomains", "");
+    write(&root, "etc/userdomains", "*: nobody\n");
+    assert_usage_error(&[s(&root), "--select", "RT"], &needles);
+    // One list entry is something to check (its syntax, at least).
+    write(&root, "etc/localdomains", "example.com\n");
+    let r = run(&[s(&root), "--format", "concise"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("All checks passed ("), "{}", r.stdout);
+    write(&root, "etc/localdomains", "Example.com\n");
+    let r = run(&[s(&root), "--format", "concise"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains(" CP003 [warning] "), "{}", r.stdout);
+}
+
 #[test]
 fn unknown_selector_is_a_usage_error_naming_it() {
     for opt in ["--select", "--ignore", "--extend-select"] {
@@ -394,6 +571,146 @@ fn unknown_selector_is_a_usage_error_naming_it() {
             &["unknown rule selector `NOPE9`", "maillint rules"],
         );
     }
+}
+
+/// A selector that names nothing of the catalog, or nothing at all, is a usage error whose hint
+/// names the closest codes.
+#[test]
+fn selectors_naming_no_rule_are_usage_errors_with_a_hint() {
+    for opt in ["--select", "--ignore", "--extend-select"] {
+        assert_usage_error(
+            &["testdata/exchange", opt, "XYZ"],
+            &[
+                &format!("{opt}: unknown rule selector `XYZ`: no rule has this code or prefix."),
+                "`maillint rules` lists every rule",
+            ],
+        );
+        assert_usage_error(
+            &["testdata/exchange", opt, "RT999"],
+            &[
+                "unknown rule selector `RT999`",
+                "did you mean RT009 (hostname-not-local)?",
+            ],
+        );
+        assert_usage_error(
+            &["testdata/exchange", opt, "RT001,SFP001"],
+            &[
+                "unknown rule selector `SFP001`",
+                "did you mean SPF001 (missing-spf)?",
+            ],
+        );
+        for empty in ["", " ", ",", " , "] {
+            assert_usage_error(
+                &["testdata/exchange", opt, empty],
+                &[&format!("{opt}: an empty rule selector selects nothing")],
+            );
+        }
+    }
+    assert_usage_error(
+        &["testdata/exchange", "--select", "DKM"],
+        &["did you mean DKIM?"],
+    );
+    // The same in maillint.toml, with the line.
+    let tmp = TempDir::new().unwrap();
+    let cfg = tmp.path().join("maillint.toml");
+    fs::write(&cfg, "ignore = [\"DMARC003\"]\nselect = [\"RT999\"]\n").unwrap();
+    assert_usage_error(
+        &["testdata/exchange", "--config", s(&cfg)],
+        &[
+            s(&cfg),
+            "line 2",
+            "unknown rule selector `RT999`",
+            "did you mean RT009",
+        ],
+    );
+    fs::write(&cfg, "select = []\n").unwrap();
+    assert_usage_error(
+        &["testdata/exchange", "--config", s(&cfg)],
+        &[s(&cfg), "line 1", "an empty `select` selects no rule"],
+    );
+    // A selection that enables nothing runs nothing: an error, not a pass.
+    assert_usage_error(
+        &["testdata/exchange", "--select", "RT", "--ignore", "RT"],
+        &["the selection enables no rule", "nothing to run"],
+    );
+}
+
+/// A code of the catalog that this version does not implement: an error when nothing else is
+/// selected, a warning (and the run goes on) when something is.
+#[test]
+fn selecting_a_catalog_rule_not_implemented_says_so() {
+    assert_usage_error(
+        &["testdata/exchange", "--select", "EXIM003"],
+        &[
+            "--select: EXIM003 (open-relay) is in the catalog but not implemented in this version, and nothing else is selected",
+        ],
+    );
+    assert_usage_error(
+        &["testdata/exchange", "--select", "LOG,RT013"],
+        &[
+            "--select: LOG (LOG001 blocklisted-by-receivers, LOG002 script-mail-burst, LOG003 send-limit-hit, LOG004 local-mx-freeze) is in the catalog but not implemented in this version",
+            "--select: RT013 (public-routing-mismatch) is in the catalog but not implemented",
+        ],
+    );
+    let r = run(&[
+        "testdata/exchange",
+        "--select",
+        "RT001,EXIM003",
+        "--format",
+        "concise",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "warning: --select: EXIM003 (open-relay) is in the catalog but not implemented in this version; the other selected rules run\n"
+    );
+    assert!(
+        r.stdout.starts_with("etc/localdomains:3:1: RT001 "),
+        "{}",
+        r.stdout
+    );
+    let r = run(&[
+        "testdata/exchange",
+        "--ignore",
+        "LOG001",
+        "--format",
+        "concise",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "warning: --ignore: LOG001 (blocklisted-by-receivers) is in the catalog but not implemented in this version; ignoring it changes nothing\n"
+    );
+    // In maillint.toml, named with the file.
+    let tmp = TempDir::new().unwrap();
+    let cfg = tmp.path().join("maillint.toml");
+    fs::write(&cfg, "select = [\"CP004\"]\n").unwrap();
+    assert_usage_error(
+        &["testdata/exchange", "--config", s(&cfg)],
+        &[&format!(
+            "select in {}: CP004 (unsafe-permissions) is in the catalog but not implemented in this version, and nothing else is selected",
+            s(&cfg)
+        )],
+    );
+}
+
+/// rules/CATALOG.md, which maillint embeds, is the catalog of RULES.md (codes and names, in
+/// order); the unit tests of `rules::catalog` check it against the registry.
+#[test]
+fn the_embedded_catalog_is_the_one_of_rules_md() {
+    let spec = match std::env::var_os("MAILLINT_SPEC") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("spec"),
+    };
+    let rules_md = fs::read_to_string(spec.join("RULES.md")).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}/RULES.md ({e}); set MAILLINT_SPEC to the spec directory",
+            spec.display()
+        )
+    });
+    let want = maillint::rules::catalog::parse_table(&rules_md);
+    assert!(want.len() >= 70, "{} rules in RULES.md?", want.len());
+    assert_eq!(maillint::rules::catalog::entries(), want.as_slice());
 }
 
 #[test]
@@ -434,6 +751,14 @@ fn unknown_rule_is_a_usage_error() {
     assert_usage_error(
         &["rule", "NOPE"],
         &["unknown rule `NOPE`", "maillint rules"],
+    );
+    assert_usage_error(
+        &["rule", "RT999"],
+        &["unknown rule `RT999`; did you mean RT009?"],
+    );
+    assert_usage_error(
+        &["rule", "exim003"],
+        &["EXIM003 (open-relay) is in the catalog but not implemented in this version"],
     );
 }
 
@@ -1181,6 +1506,174 @@ fn domain_option_keeps_only_that_domain() {
     assert!(r.stdout.starts_with("etc/localdomains:3:1: RT001"));
 }
 
+/// A `--domain` the tree does not name is a usage error (a typo would otherwise report nothing
+/// and pass), with the closest domains as a hint; every domain the tree names is accepted, even
+/// one without findings or one only a routing list names.
+#[test]
+fn domain_naming_no_domain_of_the_tree_is_a_usage_error() {
+    assert_usage_error(
+        &["testdata/exchange", "--domain", "examp1e.com"],
+        &[
+            "--domain `examp1e.com` names no domain of this tree",
+            "did you mean example.com?",
+        ],
+    );
+    assert_usage_error(
+        &[
+            "testdata/exchange",
+            "--domain",
+            "example.org",
+            "--domain",
+            "nothere.invalid",
+        ],
+        &[
+            "--domain `nothere.invalid` names no domain of this tree",
+            "it names 5 domains, such as ",
+            "example.com",
+        ],
+    );
+    assert_usage_error(
+        &["testdata/exchange", "--domain", ""],
+        &["an empty --domain names no domain"],
+    );
+    assert_usage_error(
+        &[
+            "testdata/exchange",
+            "--domain",
+            "nothere.invalid",
+            "--format",
+            "json",
+        ],
+        &["names no domain of this tree"],
+    );
+    assert_usage_error(
+        &[
+            "testdata/exchange",
+            "--domain",
+            "nothere.invalid",
+            "--fix",
+            "--dry-run",
+        ],
+        &["names no domain of this tree"],
+    );
+    // Names the tree has: the host name (etc/localdomains) and a subdomain.
+    for d in [
+        "server.example.net",
+        "shop.example.com",
+        "SHOP.example.com.",
+    ] {
+        let r = run(&["testdata/exchange", "--domain", d]);
+        assert_eq!(r.code, 0, "{d}: {}{}", r.stdout, r.stderr);
+    }
+    // A domain only a routing list names (an orphan entry, RT005) is one too.
+    let (_tmp, root) = copy_of("exchange");
+    let list = fs::read_to_string(root.join("etc/localdomains")).unwrap();
+    write(&root, "etc/localdomains", &format!("{list}gone.example\n"));
+    let r = run(&[s(&root), "--domain", "gone.example", "--format", "concise"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains(" RT005 "), "{}", r.stdout);
+}
+
+/// The server's identity values must be host names, on the command line and in maillint.toml:
+/// `--hostname ''` used to make the RT009 fix append a blank line to etc/localdomains on every
+/// pass. A bad one is a usage error, and nothing is written.
+#[test]
+fn identity_values_must_be_host_names() {
+    let (tmp, root) = copy_of("exchange");
+    let before = tree_state(tmp.path());
+    let backups = TempDir::new().unwrap();
+    for (bad, why) in [
+        ("", "it is empty"),
+        (".", "it is empty"),
+        ("server1.example.net\n", "it holds a newline"),
+        ("server1.example.net\nexample.org", "it holds a newline"),
+        ("server1 example.net", "it holds a space"),
+        ("server1.example.net;", "it holds `;`"),
+        ("-server1.example.net", "starts or ends with a hyphen"),
+        ("server1..example.net", "empty label"),
+        ("192.0.2.10", "IP address"),
+    ] {
+        for extra in [
+            &[][..],
+            &["--fix", "--unsafe-fixes"],
+            &["--fix", "--dry-run"],
+        ] {
+            // `--hostname=VALUE`: a value starting with `-` is not taken for an option.
+            let opt = format!("--hostname={bad}");
+            let mut args = vec![s(&root), "--backup-dir", s(backups.path()), &opt];
+            args.extend_from_slice(extra);
+            assert_usage_error(
+                &args,
+                &[
+                    "--hostname: `",
+                    "is not a valid host name",
+                    why,
+                    "such as server1.example.net",
+                ],
+            );
+        }
+    }
+    assert_same_tree(
+        &tree_state(tmp.path()),
+        &before,
+        "a refused --hostname wrote",
+    );
+    assert_eq!(fs::read_dir(backups.path()).unwrap().count(), 0);
+    // A final dot and upper case are fine: the name is normalised.
+    let r = run(&[
+        s(&root),
+        "--hostname",
+        "Other.Example.NET.",
+        "--select",
+        "RT009",
+        "--format",
+        "concise",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("etc/localdomains:1:1: RT009 [error] the host name other.example.net is not in etc/localdomains"),
+        "{}",
+        r.stdout
+    );
+    // maillint.toml: hostname, nameservers and gateway_mx, with the line.
+    let cfg = tmp.path().join("maillint.toml");
+    for (text, line) in [
+        ("[server]\nhostname = \"\"\n", "line 2"),
+        (
+            "[server]\nhostname = \"server1.example.net\\n\"\n",
+            "line 2",
+        ),
+        (
+            "[server]\nnameservers = [\"ns1.example.net\", \"ns 2.example.net\"]\n",
+            "line 2",
+        ),
+        (
+            "[server]\ngateway_mx = [\"*.filter_host.example\"]\n",
+            "line 2",
+        ),
+    ] {
+        fs::write(&cfg, text).unwrap();
+        assert_usage_error(
+            &[
+                s(&root),
+                "--config",
+                s(&cfg),
+                "--fix",
+                "--unsafe-fixes",
+                "--backup-dir",
+                s(backups.path()),
+            ],
+            &[s(&cfg), line, "is not a valid host name"],
+        );
+    }
+    fs::remove_file(&cfg).unwrap();
+    assert_same_tree(
+        &tree_state(tmp.path()),
+        &before,
+        "a refused configuration wrote",
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // --statistics
 
@@ -1197,9 +1690,19 @@ fn statistics_table_counts_per_code() {
     let doc = json(&["testdata/routing", "--format", "json"]);
     let r = run(&["testdata/routing", "--statistics"]);
     assert_eq!(r.code, 1);
+    // The table, a blank line, the totals of the human formats.
+    let (table, totals) = r
+        .stdout
+        .split_once("\n\n")
+        .expect("a blank line after the table");
+    assert_eq!(
+        totals,
+        "Found 11 errors, 8 warnings and 1 info (48 files, 2 accounts, 20 domains).\n\
+         [*] 4 fixable with --fix (12 more with --unsafe-fixes).\n"
+    );
     let mut got = BTreeMap::new();
     let mut order = Vec::new();
-    for line in r.stdout.lines() {
+    for line in table.lines() {
         let cols: Vec<&str> = line.split('\t').collect();
         assert_eq!(cols.len(), 3, "{line}");
         let count: u64 = cols[0].trim().parse().unwrap();
@@ -1231,7 +1734,12 @@ fn statistics_table_counts_per_code() {
 fn statistics_json() {
     let doc = json(&["testdata/routing", "--format", "json"]);
     let v = json(&["testdata/routing", "--statistics", "--format", "json"]);
-    let rows = v.as_array().unwrap();
+    // The document of --format json, with the counts instead of the findings.
+    assert_eq!(keys(&v), set(&["version", "root", "statistics", "summary"]));
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["root"], "testdata/routing");
+    assert_eq!(v["summary"], doc["summary"]);
+    let rows = v["statistics"].as_array().unwrap();
     let mut got = BTreeMap::new();
     for row in rows {
         assert_eq!(keys(row), set(&["code", "name", "count", "fixable"]));
@@ -1243,6 +1751,24 @@ fn statistics_json() {
     assert_eq!(got, tally(&doc));
     let rt003 = rows.iter().find(|r| r["code"] == "RT003").unwrap();
     assert_eq!(rt003["fixable"], 2);
+    // json-lines: the same rows, one a line.
+    let r = run(&["testdata/routing", "--statistics", "--format", "json-lines"]);
+    let lines: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(&lines, rows);
+    // SARIF has no place for counts.
+    assert_usage_error(
+        &["testdata/routing", "--statistics", "--format", "sarif"],
+        &["--statistics", "SARIF", "--format json"],
+    );
+    // A clean tree: no table, the totals alone.
+    let (_tmp, root) = clean_exchange();
+    let r = run(&[s(&root), "--statistics"]);
+    assert_eq!(r.code, 0);
+    assert_all_passed(&r.stdout);
 }
 
 // ---------------------------------------------------------------------------------------------

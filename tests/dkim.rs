@@ -687,7 +687,7 @@ fn lint_with(domain: &str, dkim: &str, dmarc: &str) -> Vec<maillint::finding::Fi
             assert!(
                 loc.span.end as usize <= len,
                 "{} out of {}",
-                f.code,
+                f.code(),
                 loc.file
             );
         }
@@ -741,7 +741,7 @@ proptest! {
         // good.example signs: its record is judged once, by exactly one of DKIM002/004/005.
         let n = found
             .iter()
-            .filter(|f| f.domain.as_deref() == Some("good.example") && matches!(f.code, "DKIM002" | "DKIM004" | "DKIM005"))
+            .filter(|f| f.domain.as_deref() == Some("good.example") && matches!(f.code(), "DKIM002" | "DKIM004" | "DKIM005"))
             .count();
         prop_assert!(n <= 1, "{value}: {n} findings");
     }

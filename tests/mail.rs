@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use common::{findings, testdata_dir};
 use maillint::model::mail::{Format, Listing, Progress, ProgressHook, Scan};
-use maillint::model::{Options, Server};
+use maillint::model::{Needs, Options, Server};
 use rustix::fs::{CWD, FileType, Mode};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -152,7 +152,12 @@ fn mkfifo(path: &Path) {
 
 fn load(root: &Path, scan: Scan, progress: Option<ProgressHook>) -> Server {
     let mut opts = Options::from_config(&maillint::config::Config::default());
-    opts.mailbox_scan = scan;
+    let without = Needs::ALL.without(Needs::MAILBOXES);
+    opts.needs = match scan {
+        Scan::Usage => Needs::ALL,
+        Scan::Layout => without.with(Needs::MAILBOX_LAYOUT),
+        Scan::Off => without,
+    };
     opts.progress = progress;
     maillint::model::load(Some(root), &opts, &maillint::fix::Overlay::default()).unwrap()
 }

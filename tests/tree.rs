@@ -855,7 +855,24 @@ fn detect_a_var_cpanel_directory() {
 
 #[test]
 fn detect_the_live_server_when_no_path_is_given() {
-    let root = detect(None).unwrap();
+    // PATH omitted is `/`, which must look like a cPanel server, as for `maillint /`.
+    let cpanel_host = Path::new("/var/cpanel").exists() || Path::new("/etc/localdomains").exists();
+    match detect(None) {
+        Ok(root) => {
+            assert!(cpanel_host, "/ is no cPanel server, yet it was accepted");
+            assert_eq!(root.kind, RootKind::Server);
+            assert_eq!(root.display, "/");
+        }
+        Err(e) => {
+            assert!(!cpanel_host, "{e}");
+            assert!(e.message.contains("this host is no cPanel server"), "{e}");
+        }
+    }
+    // The same with a directory standing for `/`.
+    let dir = TempDir::new().unwrap();
+    assert!(maillint::tree::detect_omitted(dir.path(), Default::default()).is_err());
+    mkdir(dir.path(), "var/cpanel");
+    let root = maillint::tree::detect_omitted(dir.path(), Default::default()).unwrap();
     assert_eq!(root.kind, RootKind::Server);
     assert_eq!(root.display, "/");
     assert_eq!(root.tree.stat("").found().unwrap().kind, Kind::Dir);

@@ -254,7 +254,7 @@ pub fn fix_loop<S, E>(
             if let Some(why) = why_blocked(f)
                 && !blocked
                     .iter()
-                    .any(|(b, _)| b.code == f.code && b.message == f.message)
+                    .any(|(b, _)| b.code() == f.code() && b.message == f.message)
             {
                 blocked.push((f.clone(), why));
             }
@@ -264,7 +264,7 @@ pub fn fix_loop<S, E>(
             break;
         }
         if pass == MAX_PASSES {
-            non_converging = chosen.iter().map(|f| f.code.to_string()).collect();
+            non_converging = chosen.iter().map(|f| f.code().to_string()).collect();
             non_converging.sort();
             non_converging.dedup();
             break;
@@ -360,12 +360,12 @@ pub fn write_diff(changes: &[Change<'_>], out: &mut dyn Write) -> io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Fix, Severity};
+    use crate::finding::Fix;
     use crate::source::{SourceFile, Span};
     use std::sync::Arc;
 
     fn finding(fix: Fix) -> Finding {
-        Finding::new("CP003", Severity::Warning, "x").fix(fix)
+        Finding::new(&crate::rules::cp::CP003, "x").fix(fix)
     }
 
     #[test]

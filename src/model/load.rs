@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use crate::finding::Loc;
 use crate::fix::Overlay;
 use crate::model::{
-    Account, AddrSource, DomainInfo, DomainKind, MailFiles, Manual, MxCheck, Options, ParseProblem,
-    Parsed, Server, Sourced,
+    Account, AddrSource, DomainInfo, DomainKind, MailFiles, Manual, MxCheck, Needs, Options,
+    ParseProblem, Parsed, Server, Sourced,
 };
 use crate::parse::keyvalue::{Dialect as KvDialect, KeyValueFile, KvLineKind};
 use crate::parse::{
@@ -273,15 +273,27 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
         s.accounts.insert(account.user.clone(), account);
     }
 
+    // Only what the selected rules need (accounts, domains and the server's identity always).
+    let needs = opts.needs;
     let mut extra_skips = home_entries(&s, &root.tree);
     read_system_files(&mut s, &r, opts);
     index_domains(&mut s);
-    read_mail_files(&mut s, &r);
-    read_forwarders(&mut s, &r);
-    if !opts.mailboxes_only {
+    if needs.contains(Needs::MAIL_ACCOUNTS) {
+        read_mail_files(&mut s, &r);
+    }
+    if needs.contains(Needs::FORWARDERS) {
+        read_forwarders(&mut s, &r);
+    }
+    if needs.contains(Needs::FILTERS) {
         read_filters(&mut s, &r);
+    }
+    if needs.contains(Needs::ZONES) {
         read_zones(&mut s, &r);
+    }
+    if needs.contains(Needs::EXIM) {
         read_exim(&mut s, &r);
+    }
+    if needs.contains(Needs::DKIM_KEYS) {
         read_dkim_keys(&mut s, &r);
     }
     crate::model::mail::load(&mut s, &root.tree, &mut extra_skips);
@@ -421,29 +433,30 @@ fn logical_dir(path: &str) -> Option<String> {
 }
 
 fn read_system_files(s: &mut Server, r: &Reader<'_>, opts: &Options) {
+    let lists = opts.needs.contains(Needs::LISTS);
+    let ownership = opts.needs.contains(Needs::OWNERSHIP);
+    let list = |path: &str| if lists { domain_list(r, path) } else { None };
+    let map = |path: &str, wanted: bool| if wanted { colon_map(r, path) } else { None };
     // `etc/localdomains` and `etc/userdomains` have a line per domain of the server: the two
     // are parsed side by side, with the smaller lists after each.
     let ((local, (remote, secondary)), (userdomains, maps)) = rayon::join(
         || {
             (
-                domain_list(r, "etc/localdomains"),
-                (
-                    domain_list(r, "etc/remotedomains"),
-                    domain_list(r, "etc/secondarymx"),
-                ),
+                list("etc/localdomains"),
+                (list("etc/remotedomains"), list("etc/secondarymx")),
             )
         },
         || {
             (
-                colon_map(r, "etc/userdomains"),
+                map("etc/userdomains", ownership),
                 [
-                    "etc/manualmx",
-                    "etc/trueuserdomains",
-                    "etc/domainusers",
-                    "etc/mailips",
-                    "etc/mailhelo",
+                    ("etc/manualmx", lists),
+                    ("etc/trueuserdomains", ownership),
+                    ("etc/domainusers", ownership),
+                    ("etc/mailips", true),
+                    ("etc/mailhelo", true),
                 ]
-                .map(|path| colon_map(r, path)),
+                .map(|(path, wanted)| map(path, wanted)),
             )
         },
     );
@@ -697,7 +710,8 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
             )
         })
         .collect();
-    let keep_listing = s.options.mailbox_scan != crate::model::mail::Scan::Off;
+    let keep_listing =
+        crate::model::mail::Scan::for_needs(s.options.needs) != crate::model::mail::Scan::Off;
     for (user, domain, passwd, shadow, quota, listing) in outs {
         let mailbox_dirs = listing
             .as_found()

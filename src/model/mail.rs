@@ -38,9 +38,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::model::{ParseProblem, Parsed, Server};
+use crate::model::{Needs, ParseProblem, Parsed, Server};
 use crate::parse::maildirsize::{self, MaildirSize};
-use crate::rules::Selection;
 use crate::tree::{DirEntry, Kind, Lookup, Skip, SkipKind, Tree};
 
 /// At most this many CP006 entries are recorded per mailbox (and per domain directory); the rest
@@ -60,11 +59,12 @@ pub enum Scan {
 }
 
 impl Scan {
-    /// What the selected rules need: sizes for MBX001/MBX002, the layout for the other MBX rules.
-    pub fn for_selection(sel: &Selection) -> Scan {
-        if sel.is_enabled("MBX001") || sel.is_enabled("MBX002") {
+    /// What the selected rules need: sizes ([`Needs::MAILBOXES`]) or the layout alone
+    /// ([`Needs::MAILBOX_LAYOUT`]).
+    pub fn for_needs(needs: Needs) -> Scan {
+        if needs.contains(Needs::MAILBOXES) {
             Scan::Usage
-        } else if sel.any_with_prefix("MBX") {
+        } else if needs.contains(Needs::MAILBOX_LAYOUT) {
             Scan::Layout
         } else {
             Scan::Off
@@ -473,7 +473,7 @@ struct Job {
     mailbox: Mailbox,
 }
 
-/// Reads the mailboxes of every account as `s.options.mailbox_scan` asks, into
+/// Reads the mailboxes of every account as `s.options.needs` asks ([`Scan::for_needs`]), into
 /// [`crate::model::MailFiles::mailboxes`] and [`crate::model::Account::default_mailbox`];
 /// refusals go to `skips`.
 ///
@@ -482,7 +482,7 @@ struct Job {
 /// threads keep more directory reads in flight (`du -s` has one). On a warm cache the extra
 /// threads cost little.
 pub(crate) fn load(s: &mut Server, tree: &Tree, skips: &mut Vec<Skip>) {
-    if s.options.mailbox_scan == Scan::Off {
+    if Scan::for_needs(s.options.needs) == Scan::Off {
         return;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -498,7 +498,7 @@ pub(crate) fn load(s: &mut Server, tree: &Tree, skips: &mut Vec<Skip>) {
 }
 
 fn walk_all(s: &mut Server, tree: &Tree, skips: &mut Vec<Skip>) {
-    let scan = s.options.mailbox_scan;
+    let scan = Scan::for_needs(s.options.needs);
     // The domain directories, in parallel (listed already by the load of the mail account
     // files, when it kept the listing).
     type Domain = (String, String, String, Option<Lookup<Vec<DirEntry>>>);
@@ -707,12 +707,10 @@ mod tests {
     }
 
     #[test]
-    fn scan_follows_the_selection() {
-        use crate::rules::Selector;
-        let sel = |s: &str| Selection::new(&Selector::parse_list(s).unwrap(), &[], &[]);
-        assert_eq!(Scan::for_selection(&Selection::all()), Scan::Usage);
-        assert_eq!(Scan::for_selection(&sel("RT,CP")), Scan::Off);
-        assert_eq!(Scan::for_selection(&sel("MBX003")), Scan::Layout);
-        assert_eq!(Scan::for_selection(&sel("MBX002")), Scan::Usage);
+    fn scan_follows_the_needs() {
+        assert_eq!(Scan::for_needs(Needs::ALL), Scan::Usage);
+        assert_eq!(Scan::for_needs(Needs::LISTS | Needs::ZONES), Scan::Off);
+        assert_eq!(Scan::for_needs(Needs::MAILBOX_LAYOUT), Scan::Layout);
+        assert_eq!(Scan::for_needs(Needs::MAILBOXES), Scan::Usage);
     }
 }

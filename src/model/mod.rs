@@ -23,12 +23,15 @@ use crate::parse::{
 use crate::source::SourceFile;
 use crate::tree::{RootKind, Skip};
 
+pub mod dkim;
 pub mod dns;
 mod load;
 pub mod mail;
+mod needs;
 pub mod spf;
 
 pub use load::load;
+pub use needs::Needs;
 
 /// A parsed file with its source.
 #[derive(Clone, Debug)]
@@ -431,13 +434,10 @@ pub struct Options {
     pub nameservers: Vec<String>,
     pub gateway_mx: Vec<String>,
     pub pop_max_bytes: u64,
-    /// How much of the mail storage to read (only what the selected rules need).
-    pub mailbox_scan: mail::Scan,
+    /// What to load: what the selected rules need.
+    pub needs: Needs,
     /// Told how the mailbox walk advances.
     pub progress: Option<mail::ProgressHook>,
-    /// Only mailbox rules are selected: zones, the Exim configuration, DKIM keys and filters,
-    /// which none of them reads, are not read either.
-    pub mailboxes_only: bool,
 }
 
 impl Options {
@@ -449,9 +449,8 @@ impl Options {
             nameservers: cfg.server.nameservers.clone(),
             gateway_mx: cfg.server.gateway_mx.clone(),
             pop_max_bytes: cfg.mailbox.pop_max_bytes,
-            mailbox_scan: mail::Scan::Off,
+            needs: Needs::ALL,
             progress: None,
-            mailboxes_only: false,
         }
     }
 }

@@ -1,7 +1,9 @@
-//! The `concise` format: `path:line:col: CODE [severity] message`, one finding per line.
+//! The `concise` format: `path:line:col: CODE [severity] message`, one finding per line (text
+//! from the tree escaped: [`crate::report::escape`]).
 
 use std::io::{self, Write};
 
+use crate::report::escape::Esc;
 use crate::report::{Report, write_totals};
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
@@ -12,10 +14,15 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 writeln!(
                     out,
                     "{}:{}:{}: {} [{}] {}",
-                    loc.file, lc.line, lc.column, f.code, f.severity, f.message
+                    Esc(&loc.file),
+                    lc.line,
+                    lc.column,
+                    f.code(),
+                    f.severity,
+                    Esc(&f.message)
                 )?;
             }
-            None => writeln!(out, "-: {} [{}] {}", f.code, f.severity, f.message)?,
+            None => writeln!(out, "-: {} [{}] {}", f.code(), f.severity, Esc(&f.message))?,
         }
     }
     if !report.findings.is_empty() {

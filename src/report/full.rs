@@ -1,5 +1,9 @@
 //! The `full` format: rustc/ruff-style diagnostics rendered with annotate-snippets, each with its
 //! source snippet, notes, related locations and, where a fix exists, an inline preview of it.
+//!
+//! Every piece of text from the tree (messages, paths, labels, notes, snippet lines, fix
+//! contents) goes through [`crate::report::escape`] before annotate-snippets sees it; snippet
+//! spans are mapped through the escapes.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -8,6 +12,7 @@ use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Patch, Renderer, Snippet};
 
 use crate::finding::{Applicability, Edit, Files, Finding, Severity};
+use crate::report::escape::{self, Esc};
 use crate::report::{Report, write_totals};
 use crate::source::{SourceFile, Span};
 
@@ -31,8 +36,17 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 /// of the file size.
 struct Excerpt<'a> {
     text: &'a str,
+    /// The original bytes of `text` when the file is not valid UTF-8.
+    raw: Option<&'a [u8]>,
     offset: usize,
     line_start: usize,
+}
+
+impl<'a> Excerpt<'a> {
+    /// The excerpt's text with its control characters escaped.
+    fn shown(&self) -> escape::Source<'a> {
+        escape::source(self.text, self.raw)
+    }
 }
 
 fn excerpt<'a>(src: &'a SourceFile, spans: impl IntoIterator<Item = Span>) -> Excerpt<'a> {
@@ -51,6 +65,7 @@ fn excerpt<'a>(src: &'a SourceFile, spans: impl IntoIterator<Item = Span>) -> Ex
     let end = src.line_span_with_newline(last).end as usize;
     Excerpt {
         text: &src.text()[start..end],
+        raw: src.had_invalid_utf8().then(|| &src.bytes()[start..end]),
         offset: start,
         line_start: first + 1,
     }
@@ -76,8 +91,8 @@ fn local(span: Span, ex: &Excerpt<'_>) -> std::ops::Range<usize> {
 
 /// Renders one finding (without a trailing newline).
 pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes: bool) -> String {
-    let title = format!("{}{}", f.message, fixable_marker(f, unsafe_fixes));
-    let head = level(f.severity).primary_title(title).id(f.code);
+    let title = format!("{}{}", Esc(&f.message), fixable_marker(f, unsafe_fixes));
+    let head = level(f.severity).primary_title(title).id(f.code());
     let mut pre_notes = Vec::new();
     let mut groups: Vec<Group<'_>> = Vec::new();
     let mut elements = Vec::new();
@@ -110,19 +125,20 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
                 src,
                 std::iter::once(loc.span).chain(near.iter().map(|r| r.loc.span)),
             );
-            let mut primary = AnnotationKind::Primary.span(local(loc.span, &ex));
+            let shown = ex.shown();
+            let mut primary = AnnotationKind::Primary.span(shown.range(local(loc.span, &ex)));
             if let Some(label) = &f.label {
-                primary = primary.label(label.as_ref());
+                primary = primary.label(escape::line(label));
             }
-            let mut snippet = Snippet::source(ex.text)
+            let mut snippet = Snippet::source(shown.text.clone())
                 .line_start(ex.line_start)
-                .path(loc.file.as_str())
+                .path(escape::line(&loc.file))
                 .annotation(primary);
             for r in near {
                 snippet = snippet.annotation(
                     AnnotationKind::Context
-                        .span(local(r.loc.span, &ex))
-                        .label(r.message.as_str()),
+                        .span(shown.range(local(r.loc.span, &ex)))
+                        .label(escape::line(&r.message)),
                 );
             }
             elements.push(snippet);
@@ -136,7 +152,12 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
                 } else {
                     ""
                 };
-                pre_notes.push(format!("at {}:{}:{}{why}", loc.file, lc.line, lc.column));
+                pre_notes.push(format!(
+                    "at {}:{}:{}{why}",
+                    Esc(&loc.file),
+                    lc.line,
+                    lc.column
+                ));
             }
             related_elsewhere.extend(f.related.iter());
         }
@@ -164,7 +185,10 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
                 let lc = files.line_col(&r.loc);
                 group = group.element(Level::NOTE.message(format!(
                     "{}:{}:{}: {}",
-                    r.loc.file, lc.line, lc.column, r.message
+                    Esc(&r.loc.file),
+                    lc.line,
+                    lc.column,
+                    Esc(&r.message)
                 )));
             }
             continue;
@@ -181,31 +205,32 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
         }
         for chunk in chunks {
             let ex = excerpt(src, chunk.iter().map(|r| r.loc.span));
-            let mut snippet = Snippet::source(ex.text)
+            let shown = ex.shown();
+            let mut snippet = Snippet::source(shown.text.clone())
                 .line_start(ex.line_start)
-                .path(file);
+                .path(escape::line(file));
             for r in chunk {
                 snippet = snippet.annotation(
                     AnnotationKind::Context
-                        .span(local(r.loc.span, &ex))
-                        .label(r.message.as_str()),
+                        .span(shown.range(local(r.loc.span, &ex)))
+                        .label(escape::line(&r.message)),
                 );
             }
             group = group.element(snippet);
         }
     }
     for note in &f.notes {
-        group = group.element(Level::NOTE.message(note.as_ref()));
+        group = group.element(Level::NOTE.message(escape::line(note)));
     }
     if let Some(help) = &f.help {
-        group = group.element(Level::HELP.message(help.as_ref()));
+        group = group.element(Level::HELP.message(escape::line(help)));
     }
     groups.push(group);
 
     if let Some(fix) = &f.fix {
         let title = match fix.applicability {
-            Applicability::DisplayOnly => format!("advice: {}", fix.message),
-            a => format!("{} fix: {}", a.as_str(), fix.message),
+            Applicability::DisplayOnly => format!("advice: {}", Esc(&fix.message)),
+            a => format!("{} fix: {}", a.as_str(), Esc(&fix.message)),
         };
         let mut g = Group::with_title(Level::HELP.secondary_title(title));
         // annotate-snippets shows a patch as the text after it: a line that one edit deletes
@@ -238,6 +263,7 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
                 // A file the fix creates.
                 None => Excerpt {
                     text: "",
+                    raw: None,
                     offset: 0,
                     line_start: 1,
                 },
@@ -247,7 +273,8 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
             const MAX_LINE: usize = 1000;
             if ex.text.len() > MAX_PREVIEW || ex.text.lines().any(|l| l.len() > MAX_LINE) {
                 g = g.element(Level::NOTE.message(format!(
-                    "{file}: the preview is left out (the edited lines are too long to show); `--fix --dry-run` prints the change"
+                    "{}: the preview is left out (the edited lines are too long to show); `--fix --dry-run` prints the change",
+                    Esc(file)
                 )));
                 continue;
             }
@@ -262,17 +289,23 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
             } else {
                 ex.text.into()
             };
-            let mut snippet = Snippet::source(text).line_start(ex.line_start).path(file);
+            let shown = escape::source(&text, ex.raw);
+            let mut snippet = Snippet::source(shown.text.clone().into_owned())
+                .line_start(ex.line_start)
+                .path(escape::line(file));
             for e in edits {
-                snippet = snippet.patch(Patch::new(local(e.span, &ex), e.content.as_str()));
+                snippet = snippet.patch(Patch::new(
+                    shown.range(local(e.span, &ex)),
+                    escape::block(&e.content).into_owned(),
+                ));
             }
             g = g.element(snippet);
         }
         for path in &fix.removals {
-            g = g.element(Level::NOTE.message(format!("removes {path}")));
+            g = g.element(Level::NOTE.message(format!("removes {}", Esc(path))));
         }
         for cmd in &fix.commands {
-            g = g.element(Level::NOTE.message(cmd.as_str()));
+            g = g.element(Level::NOTE.message(escape::line(cmd)));
         }
         groups.push(g);
     }

@@ -6,9 +6,12 @@ use std::io::{self, Write};
 use crate::finding::Severity;
 use crate::report::Report;
 
-/// Escapes a message (data part) of a workflow command.
+/// Escapes a message (data part) of a workflow command; control characters of the tree's text
+/// are made visible first ([`crate::report::escape`]): GitHub's log viewer would interpret an
+/// escape sequence.
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
+    crate::report::escape::line(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -25,8 +28,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let name = crate::rules::get(f.code).map_or("", |r| r.name);
-        let title = prop(&format!("{} {name}", f.code));
+        let name = f.rule.name;
+        let title = prop(&format!("{} {name}", f.code()));
         match &f.location {
             Some(loc) => {
                 let s = report.files.line_col(loc);

@@ -80,9 +80,9 @@ fn location<'a>(files: &Files, loc: &'a Loc) -> JsonLocation<'a> {
 }
 
 pub fn finding<'a>(f: &'a Finding, files: &Files) -> JsonFinding<'a> {
-    let name = crate::rules::get(f.code).map_or("", |r| r.name);
+    let name = f.rule.name;
     JsonFinding {
-        code: f.code,
+        code: f.code(),
         name,
         severity: f.severity.as_str(),
         message: &f.message,
@@ -137,13 +137,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .collect(),
         summary: report.summary,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    crate::report::escape::json_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
 
 pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for f in report.findings {
-        serde_json::to_writer(&mut *out, &finding(f, report.files))?;
+        crate::report::escape::json_compact(&mut *out, &finding(f, report.files))?;
         writeln!(out)?;
     }
     Ok(())

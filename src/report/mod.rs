@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::finding::{Counts, Files, Finding};
 
 pub mod concise;
+pub mod escape;
 pub mod full;
 pub mod github;
 pub mod json;

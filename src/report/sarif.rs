@@ -24,7 +24,7 @@ fn region(files: &Files, file: &str, span: Span) -> Value {
 
 fn result(f: &Finding, files: &Files, rule_index: Option<usize>) -> Value {
     let mut r = json!({
-        "ruleId": f.code,
+        "ruleId": f.code(),
         "level": level(f.severity),
         "message": {"text": f.message},
     });
@@ -113,7 +113,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .findings
         .iter()
         .map(|f| {
-            let idx = rules.iter().position(|r| r.code == f.code);
+            let idx = rules.iter().position(|r| r.code == f.code());
             result(f, report.files, idx)
         })
         .collect();
@@ -132,7 +132,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "results": results,
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    crate::report::escape::json_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
 

@@ -1,12 +1,21 @@
-//! `--statistics`: counts per rule instead of findings.
+//! `--statistics`: counts per rule instead of findings, in the form `--format` asks for.
+//!
+//! - `full`, `concise`, `github`: a table, one rule a line, most frequent first
+//!   (`COUNT<tab>CODE<tab>[*] name`, `[*]` when `--fix` can fix some), then the totals lines of
+//!   the human formats.
+//! - `json`: one document `{"version": 1, "root", "statistics": [{code, name, count, fixable}],
+//!   "summary"}` (the summary of the `json` format).
+//! - `json-lines`: one `{code, name, count, fixable}` object per line.
+//! - `sarif` has no place for counts: `check` refuses `--statistics --format sarif`.
+//!
+//! Codes and names come from the registry, never from the tree; nothing here needs escaping.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::finding::Finding;
-use crate::report::Format;
+use crate::report::{Format, Report, Summary, escape, write_totals};
 
 #[derive(Serialize)]
 struct Row<'a> {
@@ -16,17 +25,20 @@ struct Row<'a> {
     fixable: usize,
 }
 
-pub fn write(
-    format: Format,
-    findings: &[Finding],
-    unsafe_fixes: bool,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    root: &'a str,
+    statistics: Vec<Row<'a>>,
+    summary: Summary,
+}
+
+pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut rows: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for f in findings {
-        let e = rows.entry(f.code).or_default();
+    for f in report.findings {
+        let e = rows.entry(f.code()).or_default();
         e.0 += 1;
-        if f.fixable(unsafe_fixes) {
+        if f.fixable(report.unsafe_fixes) {
             e.1 += 1;
         }
     }
@@ -41,11 +53,24 @@ pub fn write(
         .collect();
     rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
     match format {
-        Format::Json | Format::JsonLines | Format::Sarif => {
-            serde_json::to_writer_pretty(&mut *out, &rows)?;
+        Format::Json | Format::Sarif => {
+            let doc = Document {
+                version: 1,
+                root: report.root,
+                statistics: rows,
+                summary: report.summary,
+            };
+            escape::json_pretty(&mut *out, &doc)?;
             writeln!(out)
         }
-        _ => {
+        Format::JsonLines => {
+            for r in &rows {
+                escape::json_compact(&mut *out, r)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        Format::Full | Format::Concise | Format::Github => {
             let width = rows
                 .iter()
                 .map(|r| r.count.to_string().len())
@@ -55,7 +80,10 @@ pub fn write(
                 let mark = if r.fixable > 0 { "[*]" } else { "   " };
                 writeln!(out, "{:>width$}\t{}\t{mark} {}", r.count, r.code, r.name)?;
             }
-            Ok(())
+            if !rows.is_empty() {
+                writeln!(out)?;
+            }
+            write_totals(report, out)
         }
     }
 }

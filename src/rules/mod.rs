@@ -1,37 +1,22 @@
 //! The rule engine: a registry of the rules that really run, rule selection, and the families.
 //!
-//! Each family module exports its [`RuleInfo`]s and one `check` function from the server model to
-//! findings. Rules never read files. A rule's documentation lives in `rules/CODE.md` at the top of
-//! the repository and is embedded in the binary (`maillint rule CODE`).
+//! Each rule is a `static` [`Rule`] in its own file, `src/rules/<family>/<code>_<name>.rs`, next
+//! to the function that checks it. A family's `mod.rs` holds what its rules share (a context
+//! built once per run or per domain), lists its rules in `RULES`, and runs those that are
+//! selected. Rules read the server model only, never files. A rule's documentation lives in
+//! `rules/CODE.md` at the top of the repository and is embedded in the binary
+//! (`maillint rule CODE`).
 
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::Serialize;
-
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::Server;
 
-/// A rule's [`RuleInfo`], its page `rules/CODE.md` embedded; the module that uses it names its
-/// family in a `FAMILY` constant. The severity note is optional.
-macro_rules! rule {
-    ($code:literal, $name:literal, $sev:ident, $fix:ident, $summary:literal) => {
-        rule!($code, $name, $sev, None, $fix, $summary)
-    };
-    ($code:literal, $name:literal, $sev:ident, $note:expr, $fix:ident, $summary:literal) => {
-        $crate::rules::RuleInfo {
-            code: $code,
-            name: $name,
-            family: FAMILY,
-            severity: $crate::finding::Severity::$sev,
-            severity_note: $note,
-            fix: $crate::rules::FixKind::$fix,
-            summary: $summary,
-            doc: include_str!(concat!("../../rules/", $code, ".md")),
-        }
-    };
-}
+#[macro_use]
+mod rule;
 
+pub mod catalog;
 pub mod cp;
 pub mod dkim;
 pub mod dmarc;
@@ -42,59 +27,15 @@ pub mod mx;
 pub mod routing;
 pub mod spf;
 
-/// What kind of fix a rule offers, as the catalog states it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum FixKind {
-    #[serde(rename = "none")]
-    None,
-    #[serde(rename = "safe")]
-    Safe,
-    #[serde(rename = "unsafe")]
-    Unsafe,
-    /// Safe in some cases, unsafe in others (RT003).
-    #[serde(rename = "safe-or-unsafe")]
-    SafeOrUnsafe,
-    #[serde(rename = "display-only")]
-    DisplayOnly,
-}
+pub use rule::{FixKind, Needs, Rule};
 
-impl FixKind {
-    pub fn describe(self) -> &'static str {
-        match self {
-            FixKind::None => "no automatic fix",
-            FixKind::Safe => "safe fix (applied by --fix)",
-            FixKind::Unsafe => "unsafe fix (applied by --fix --unsafe-fixes)",
-            FixKind::SafeOrUnsafe => "safe or unsafe fix, depending on the case",
-            FixKind::DisplayOnly => "advice only (display-only fix)",
-        }
-    }
-}
-
-/// A rule of the registry.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct RuleInfo {
-    pub code: &'static str,
-    pub name: &'static str,
-    /// Family name ("routing", "cpanel data", …).
-    pub family: &'static str,
-    /// The usual severity; some rules lower or raise it case by case (`severity_note` says when).
-    pub severity: Severity,
-    /// When the severity differs from the usual one ("warning when the manual setting is local").
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity_note: Option<&'static str>,
-    pub fix: FixKind,
-    /// One line: what the rule finds.
-    pub summary: &'static str,
-    /// The documentation page (Markdown), embedded from `rules/CODE.md`.
-    #[serde(skip)]
-    pub doc: &'static str,
-}
-
-/// A family of rules with its check function.
+/// A family of rules: its rules, and the function that runs those of them that are selected.
 pub struct Family {
     pub prefix: &'static str,
-    pub rules: &'static [RuleInfo],
-    pub check: fn(&Server, &mut Vec<Finding>),
+    pub rules: &'static [&'static Rule],
+    /// Runs the family's enabled rules (each rule checks `selection.on(&RULE)` before it
+    /// computes anything).
+    pub check: fn(&Server, &Selection, &mut Vec<Finding>),
 }
 
 /// Every family that runs, in catalog order.
@@ -150,19 +91,20 @@ pub fn families() -> &'static [Family] {
 }
 
 /// Every registered rule, in catalog order.
-pub fn all() -> impl Iterator<Item = &'static RuleInfo> {
-    families().iter().flat_map(|f| f.rules.iter())
+pub fn all() -> impl Iterator<Item = &'static Rule> {
+    families().iter().flat_map(|f| f.rules.iter().copied())
 }
 
 /// A rule by code (case-insensitive).
-pub fn get(code: &str) -> Option<&'static RuleInfo> {
+pub fn get(code: &str) -> Option<&'static Rule> {
     all().find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
 /// Family prefixes of the whole catalog (`RULES.md`), including families not implemented yet,
-/// so that a selector such as `SPF` is understood even before its rules run.
+/// so that a selector such as `LOG` is understood even before its rules run (checked against
+/// [`catalog::families`]).
 pub const CATALOG_PREFIXES: &[&str] = &[
-    "RT", "MX", "SPF", "DKIM", "DMARC", "MBX", "FWD", "EXIM", "CP",
+    "RT", "MX", "SPF", "DKIM", "DMARC", "MBX", "FWD", "EXIM", "CP", "DNS", "LOG",
 ];
 
 /// A rule selector: `ALL`, a family prefix (`RT`), a code prefix (`SPF00`) or a code.
@@ -172,14 +114,34 @@ pub struct Selector(String);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SelectorError {
     pub selector: String,
+    /// The closest codes or families ([`catalog::suggest`]).
+    pub suggestions: Vec<String>,
 }
 
 impl fmt::Display for SelectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = crate::report::escape::Esc(&self.selector);
+        if self.selector.is_empty() {
+            f.write_str("an empty rule selector selects nothing")?;
+        } else {
+            write!(
+                f,
+                "unknown rule selector `{shown}`: no rule has this code or prefix"
+            )?;
+        }
+        if let Some((first, rest)) = self.suggestions.split_first() {
+            let name = |c: &str| get(c).map_or(String::new(), |r| format!(" ({})", r.name));
+            write!(f, "; did you mean {first}{}", name(first))?;
+            for s in rest {
+                write!(f, " or {s}{}", name(s))?;
+            }
+            f.write_str("?")?;
+        } else {
+            f.write_str(".")?;
+        }
         write!(
             f,
-            "unknown rule selector `{}`: expected `ALL`, a family prefix ({}), a code prefix such as `RT00`, or a rule code such as `RT001` (see `maillint rules`)",
-            self.selector,
+            " Expected `ALL`, a family ({}), a code prefix such as `RT00`, or a rule code such as `RT001`; `maillint rules` lists every rule.",
             CATALOG_PREFIXES.join(", ")
         )
     }
@@ -190,32 +152,44 @@ impl std::error::Error for SelectorError {}
 impl Selector {
     pub fn parse(text: &str) -> Result<Selector, SelectorError> {
         let s = text.trim().to_ascii_uppercase();
-        let err = || SelectorError {
+        let err = |suggestions| SelectorError {
             selector: text.trim().to_string(),
+            suggestions,
         };
         if s == "ALL" {
             return Ok(Selector(s));
         }
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(err());
+            return Err(err(Vec::new()));
         }
-        // A registered rule's code or prefix, a catalog family (even one not implemented yet),
-        // a prefix of a family name, or a family followed by up to three digits.
-        let known = all().any(|r| r.code.starts_with(&s))
-            || CATALOG_PREFIXES.iter().any(|p| {
-                p.starts_with(&s)
-                    || s.strip_prefix(p)
-                        .is_some_and(|d| d.len() <= 3 && d.bytes().all(|b| b.is_ascii_digit()))
-            });
-        if known { Ok(Selector(s)) } else { Err(err()) }
+        // A registered rule's code or prefix, or one of the catalog's rules not implemented
+        // yet (the caller says so: [`catalog::Resolution::NotImplemented`]).
+        match catalog::resolve(&s) {
+            catalog::Resolution::Unknown(suggestions) => Err(err(suggestions)),
+            _ => Ok(Selector(s)),
+        }
     }
 
-    /// Parses a comma-separated list (`RT,SPF001`); empty items are ignored.
+    /// Parses a comma-separated list (`RT,SPF001`); empty items between commas are ignored,
+    /// but a list with no selector at all is an error (it would select nothing).
     pub fn parse_list(text: &str) -> Result<Vec<Selector>, SelectorError> {
-        text.split(',')
+        let list: Vec<Selector> = text
+            .split(',')
             .filter(|s| !s.trim().is_empty())
             .map(Selector::parse)
-            .collect()
+            .collect::<Result<_, _>>()?;
+        if list.is_empty() {
+            return Err(SelectorError {
+                selector: String::new(),
+                suggestions: Vec::new(),
+            });
+        }
+        Ok(list)
+    }
+
+    /// What this selector names in the catalog.
+    pub fn resolve(&self) -> catalog::Resolution {
+        catalog::resolve(&self.0)
     }
 
     pub fn matches(&self, code: &str) -> bool {
@@ -281,6 +255,18 @@ impl Selection {
         self.enabled.contains(code)
     }
 
+    /// Whether a rule is enabled: rules ask this before they compute anything.
+    pub fn on(&self, rule: &Rule) -> bool {
+        self.enabled.contains(rule.code)
+    }
+
+    /// What the enabled rules need from the model.
+    pub fn needs(&self) -> Needs {
+        all()
+            .filter(|r| self.on(r))
+            .fold(Needs::NONE, |n, r| n.with(r.needs))
+    }
+
     pub fn any_with_prefix(&self, prefix: &str) -> bool {
         self.enabled.iter().any(|c| c.starts_with(prefix))
     }
@@ -290,21 +276,32 @@ impl Selection {
     }
 }
 
-/// Runs every family that has an enabled rule and keeps the findings of enabled rules.
+/// Runs every family that has an enabled rule. Rules check their selection before they run,
+/// so only enabled rules compute anything; a finding of a rule that is not enabled is a bug
+/// (caught in debug builds and tests, dropped in release builds).
 pub fn run(server: &Server, selection: &Selection) -> Vec<Finding> {
     use rayon::prelude::*;
     // Families are independent: they run in parallel, and their findings are concatenated in
     // family order (the report sorts them anyway).
     let families: Vec<_> = families()
         .iter()
-        .filter(|family| family.rules.iter().any(|r| selection.is_enabled(r.code)))
+        .filter(|family| family.rules.iter().any(|r| selection.on(r)))
         .collect();
     let found: Vec<Vec<Finding>> = families
         .par_iter()
         .map(|family| {
             let mut found = Vec::new();
-            (family.check)(server, &mut found);
-            found.retain(|f| selection.is_enabled(f.code));
+            (family.check)(server, selection, &mut found);
+            found.retain(|f| {
+                let ok = selection.on(f.rule) && family.rules.contains(&f.rule);
+                debug_assert!(
+                    ok,
+                    "{} reported a finding of {}, which is not enabled or not one of its rules",
+                    family.prefix,
+                    f.code()
+                );
+                ok
+            });
             found
         })
         .collect();
@@ -349,6 +346,20 @@ mod tests {
         assert!(s.is_enabled("CP001") && s.is_enabled("CP003"));
         let s = Selection::new(&sel("ALL"), &[], &sel("ALL"));
         assert!(!s.is_enabled("CP001"));
+    }
+
+    #[test]
+    fn the_model_loads_what_the_selected_rules_need() {
+        let needs = |s: &str| Selection::new(&sel(s), &[], &[]).needs();
+        assert_eq!(needs("ALL"), Needs::ALL);
+        assert!(!needs("RT,CP002,CP003").contains(Needs::MAILBOX_LAYOUT));
+        assert!(needs("MBX003").contains(Needs::MAILBOX_LAYOUT));
+        assert!(!needs("MBX003").contains(Needs::MAILBOXES));
+        assert!(needs("MBX002").contains(Needs::MAILBOXES));
+        let mbx = needs("MBX");
+        for other in [Needs::ZONES, Needs::EXIM, Needs::DKIM_KEYS, Needs::FILTERS] {
+            assert!(!mbx.contains(other), "{other:?}");
+        }
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub fn detect(path: Option<&Path>) -> Result<Root, RootError> {
 /// Detects the tree for PATH (`None`: the live server, `/`).
 pub fn detect_with(path: Option<&Path>, opts: TreeOptions) -> Result<Root, RootError> {
     let Some(path) = path else {
-        return server(Path::new("/"), "/".to_owned(), opts);
+        return detect_omitted(Path::new("/"), opts);
     };
     let shown = path.display().to_string();
     let err = |message: String| RootError {
@@ -144,6 +144,22 @@ pub fn detect_with(path: Option<&Path>, opts: TreeOptions) -> Result<Root, RootE
     Err(err(format!(
         "{shown} is neither a directory nor a regular file (a FIFO, socket or device); {EXPECTED}"
     )))
+}
+
+/// PATH omitted: the live server at `root` (`/`; another directory only in tests), which must
+/// look like a cPanel server, as `maillint /` requires (PRODUCT.md "The server tree"): a host
+/// that is no cPanel server is a usage error, never an empty run that passes.
+pub fn detect_omitted(root: &Path, opts: TreeOptions) -> Result<Root, RootError> {
+    if root.join("var/cpanel").exists() || root.join("etc/localdomains").exists() {
+        return server(root, "/".to_owned(), opts);
+    }
+    Err(RootError {
+        path: root.to_path_buf(),
+        message: format!(
+            "no PATH was given, so maillint read this host's / as a cPanel server, but / holds \
+             neither var/cpanel nor etc/localdomains: this host is no cPanel server; {EXPECTED}"
+        ),
+    })
 }
 
 fn server(root: &Path, shown: String, opts: TreeOptions) -> Result<Root, RootError> {
@@ -277,6 +293,24 @@ mod tests {
         assert_eq!(archive_user("backup-3.14.2024.tar.gz"), None);
         assert_eq!(archive_user("cpmove-bob.zip"), None);
         assert_eq!(archive_user("bob.tar.gz"), None);
+    }
+
+    #[test]
+    fn omitted_path_needs_a_cpanel_server() {
+        let tmp = std::env::temp_dir().join(format!("maillint-detect-{}", std::process::id()));
+        std::fs::create_dir_all(tmp.join("etc")).unwrap();
+        let err = detect_omitted(&tmp, TreeOptions::default()).unwrap_err();
+        assert!(
+            err.message.contains("no PATH was given")
+                && err.message.contains("this host is no cPanel server")
+                && err.message.contains("pass the root of a server tree"),
+            "{err}"
+        );
+        std::fs::write(tmp.join("etc/localdomains"), "example.com\n").unwrap();
+        let root = detect_omitted(&tmp, TreeOptions::default()).unwrap();
+        assert_eq!(root.kind, RootKind::Server);
+        assert_eq!(root.display, "/");
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 
     #[test]

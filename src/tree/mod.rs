@@ -90,7 +90,7 @@ use std::sync::{Mutex, RwLock};
 
 use crate::source::SourceFile;
 
-pub use detect::{Root, RootError, RootKind, detect, detect_with};
+pub use detect::{Root, RootError, RootKind, detect, detect_omitted, detect_with};
 
 /// Default size cap per file: 16 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 << 20;

@@ -4,21 +4,54 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-/// The shared corpus of real files (`../shared/corpus`, or `$MAILLINT_CORPUS`).
+/// The corpus of real files: `testdata/corpus` (vendored in the repository), or the directory
+/// `$MAILLINT_CORPUS` names when it is set and not empty.
 ///
 /// Tests that need the corpus fail, never skip, when it is not there.
 pub fn corpus_dir() -> PathBuf {
     let dir = match std::env::var_os("MAILLINT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => testdata_dir().join("corpus"),
     };
     assert!(
         dir.join("cpanel").is_dir() && dir.join("exim").is_dir(),
-        "the shared corpus is not at {} (it must hold cpanel/ and exim/); \
-         set MAILLINT_CORPUS to its directory",
+        "the corpus is not at {} (it must hold cpanel/ and exim/): the repository carries it in \
+         testdata/corpus; MAILLINT_CORPUS, when set, must name a directory of that layout",
         dir.display()
     );
     dir
+}
+
+/// Whether a corpus file documents the corpus rather than being test input: its `SOURCES.md`,
+/// the licence notices and texts (`LICENSE`, `COPYING`) and the Exim oracle (`.tsv`).
+pub fn is_corpus_document(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    matches!(name, "SOURCES.md" | "LICENSE" | "COPYING")
+        || path.extension().is_some_and(|e| e == "tsv")
+}
+
+/// The files of corpus directory `dir` (`cpanel`, `exim/cpanel`) that its `SOURCES.md` gives a
+/// provenance for: the `` `names` `` in the first column of its tables, sorted. Tests take the
+/// number of files of a kind from here, never from a constant.
+pub fn corpus_sources(dir: &str) -> Vec<String> {
+    let text = String::from_utf8(corpus_file(&format!("{dir}/SOURCES.md"))).unwrap();
+    let mut names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .flat_map(|row| {
+            let first = row.split('|').next().unwrap_or("");
+            format!("`{first}")
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    assert!(!names.is_empty(), "{dir}/SOURCES.md lists no file");
+    names
 }
 
 /// A file of the corpus, read whole.
@@ -131,9 +164,8 @@ pub fn tool_in(name: &str, package: &str, required: bool) -> Option<PathBuf> {
     found
 }
 
-/// A one-account server (bob, 192.0.2.10) around one zone of the shared corpus,
-/// `cpanel/CORPUS`, for `domain`: read from the corpus at run time, never copied into the
-/// repository.
+/// A one-account server (bob, 192.0.2.10) around one zone of the corpus, `cpanel/CORPUS`, for
+/// `domain`: read from the corpus at run time, never copied into the other bundled trees.
 pub fn corpus_server(root: &Path, domain: &str, corpus: &str) {
     let w = |rel: &str, text: &[u8]| {
         let p = root.join(rel);

@@ -1,0 +1,92 @@
+//! CP002: `etc/userdomains` names another owner than the account data, or lacks a domain.
+
+use crate::finding::{Edit, Finding, Fix, Loc};
+use crate::model::Server;
+
+use super::FAMILY;
+
+rule!(
+    CP002,
+    "ownership-mismatch",
+    Error,
+    None,
+    Unsafe,
+    [OWNERSHIP],
+    "etc/userdomains names another owner than the account, or lacks an account domain."
+);
+
+/// CP002: `etc/userdomains` must name every account domain with its owner.
+pub(super) fn check(server: &Server, out: &mut Vec<Finding>) {
+    let Some(ud) = &server.userdomains else {
+        return;
+    };
+    if server.is_account_backup() {
+        return;
+    }
+    let update = "cPanel rebuilds the file with /usr/local/cpanel/scripts/updateuserdomains";
+    for d in server.domains.values() {
+        match ud.doc.get(&d.name) {
+            Some(e) if e.value == d.user => {}
+            Some(e) => {
+                let mut f = Finding::new(
+                    &CP002,
+                    format!(
+                        "etc/userdomains says {} belongs to {}, but it is a {} of account {}",
+                        d.name,
+                        e.value,
+                        d.kind.describe(),
+                        d.user
+                    ),
+                )
+                .domain(&d.name)
+                .user(&d.user)
+                .at(ud.loc(e.value_span))
+                .label("owner here")
+                .note(format!(
+                    "Exim finds a domain's owner in this file: mail for {} is looked up in {}'s home directory and forwarders, so it goes to the wrong account or is refused",
+                    d.name, e.value
+                ));
+                if let Some(decl) = &d.decl {
+                    f = f.related(decl.clone(), format!("{} declares {} here", d.user, d.name));
+                }
+                out.push(
+                    f.fix(
+                        Fix::unsafe_(format!(
+                            "make {} the owner of {} in etc/userdomains",
+                            d.user, d.name
+                        ))
+                        .edit(Edit::replace(ud.path(), e.value_span, d.user.clone()))
+                        .command(update),
+                    ),
+                );
+            }
+            None => {
+                let mut f = Finding::new(
+                    &CP002,
+                    format!("etc/userdomains lacks {}, a {} of account {}", d.name, d.kind.describe(), d.user),
+                )
+                .domain(&d.name)
+                .user(&d.user)
+                .at(Loc::file_start(ud.path()))
+                .note(format!(
+                    "Exim finds a domain's owner in this file: without a line, mail for {} matches the `*: nobody` default and is refused",
+                    d.name
+                ));
+                if let Some(decl) = &d.decl {
+                    f = f.related(decl.clone(), format!("{} declares {} here", d.user, d.name));
+                }
+                out.push(
+                    f.fix(
+                        Fix::unsafe_(format!("add `{}: {}` to etc/userdomains", d.name, d.user))
+                            .edit(crate::fix::build::append_line(
+                                Some((ud.path(), ud.src.bytes())),
+                                ud.path(),
+                                &format!("{}: {}", d.name, d.user),
+                            ))
+                            .command(update),
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! RT009: the server host name is missing from `etc/localdomains`.
+
+use crate::finding::{Finding, Fix, Loc};
+use crate::fix::build;
+use crate::model::Server;
+
+use super::{FAMILY, LOCAL};
+
+rule!(
+    RT009,
+    "hostname-not-local",
+    Error,
+    None,
+    Safe,
+    [LISTS],
+    "The server host name is missing from etc/localdomains."
+);
+
+/// RT009: the host name must be local.
+pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
+    let Some(h) = &s.identity.hostname else {
+        return;
+    };
+    if s.lists.in_local(&h.value) {
+        return;
+    }
+    let Some(local) = &s.lists.local else {
+        return;
+    };
+    let mut f = Finding::new(
+        &RT009,
+        format!("the host name {} is not in etc/localdomains", h.value),
+    )
+    .domain(&h.value)
+    .at(Loc::file_start(local.path()))
+    .label(format!("{} belongs in this list", h.value))
+    .note(format!(
+        "cPanel's Exim configuration reads local domains from etc/localdomains only, so mail to addresses at {} (root, cPanel's notices, bounces) is treated as foreign and refused",
+        h.value
+    ))
+    .fix(Fix::safe(format!("add {} to etc/localdomains", h.value)).edit(build::list_append(Some(local), LOCAL, &h.value)));
+    if let Some(loc) = &h.loc {
+        f = f.related(loc.clone(), "the host name is set here");
+    }
+    out.push(f);
+}
