@@ -52,6 +52,16 @@ pub enum Command {
     Restore {
         /// A backup directory (var/lib/maillint/backup/<time>/ under the root, or in --backup-dir)
         backup: PathBuf,
+        /// The tree to restore into, for a backup kept outside it (--backup-dir); by default the
+        /// tree the backup lies in
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+        /// Show what would be restored, change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// How long to wait for a lock cPanel holds on a file, in seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+        lock_timeout: f64,
     },
     /// List all rules
     Rules {
@@ -85,6 +95,9 @@ pub struct CheckArgs {
     /// Where --fix copies the originals (default: var/lib/maillint/backup/<UTC time>/ under the root)
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
+    /// With --fix: how long to wait for a lock cPanel holds on a file to write, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub lock_timeout: f64,
 
     /// Rules to enable: codes, prefixes (RT, SPF00) or ALL, comma-separated
     #[arg(long, value_name = "CODES")]
@@ -146,7 +159,18 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         None => check(&cli.check, &mut stdout.lock(), &mut io::stderr()),
         Some(Command::Rule { code }) => rule(&code, &mut stdout.lock()),
         Some(Command::Rules { format }) => list_rules(format, &mut stdout.lock()),
-        Some(Command::Restore { backup }) => restore(&backup, &mut stdout.lock()),
+        Some(Command::Restore {
+            backup,
+            root,
+            dry_run,
+            lock_timeout,
+        }) => restore(
+            &backup,
+            root.as_deref(),
+            dry_run,
+            lock_timeout,
+            &mut stdout.lock(),
+        ),
     };
     match result {
         Ok(code) => code,
@@ -384,30 +408,83 @@ fn use_color(is_terminal: bool) -> bool {
     is_terminal
 }
 
-fn restore(backup: &Path, out: &mut dyn Write) -> Result<i32, RunError> {
-    let report = crate::fix::write::restore(backup).map_err(RunError)?;
-    for p in &report.restored {
-        writeln!(out, "restored {p}")?;
-    }
-    for p in &report.removed {
-        writeln!(out, "removed {p} (maillint had created it)")?;
-    }
-    for (p, why) in &report.skipped {
-        writeln!(out, "skipped {p}: {why}")?;
-    }
+/// `--lock-timeout`: a number of seconds, 0 or more.
+fn lock_timeout(secs: f64) -> Result<std::time::Duration, RunError> {
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| {
+        RunError(format!(
+            "--lock-timeout {secs}: expected a number of seconds, 0 or more"
+        ))
+    })
+}
+
+/// `maillint restore`: shows what it will do, then does it (every file or none).
+fn restore(
+    backup: &Path,
+    root: Option<&Path>,
+    dry_run: bool,
+    timeout: f64,
+    out: &mut dyn Write,
+) -> Result<i32, RunError> {
+    use crate::fix::write::RestoreAction;
+    let timeout = lock_timeout(timeout)?;
+    let plan = crate::fix::write::plan_restore(backup, root).map_err(RunError)?;
     writeln!(
         out,
-        "{} restored, {} removed, {} skipped under {}",
-        report.restored.len(),
-        report.removed.len(),
-        report.skipped.len(),
-        report.root
+        "Restoring {} into {}:",
+        plan.backup.display(),
+        plan.root.display()
     )?;
-    Ok(if report.skipped.is_empty() {
-        EXIT_CLEAN
+    if std::fs::canonicalize(&plan.root).is_ok_and(|r| r.to_string_lossy() != plan.recorded_root) {
+        writeln!(
+            out,
+            "  (the backup was made for {}; it is restored into {})",
+            plan.recorded_root,
+            plan.root.display()
+        )?;
+    }
+    for i in &plan.items {
+        let what = match i.action {
+            RestoreAction::PutBack => "put back",
+            RestoreAction::Remove => "remove (maillint created it)",
+            RestoreAction::Recreate => "put back (maillint removed it)",
+        };
+        match &i.problem {
+            None => writeln!(out, "  {what}: {}", Esc(&i.path))?,
+            Some(why) => writeln!(out, "  {what}: {}: cannot: {}", Esc(&i.path), Esc(why))?,
+        }
+    }
+    if dry_run {
+        writeln!(out, "Nothing changed (--dry-run).")?;
+        return Ok(EXIT_CLEAN);
+    }
+    let report = crate::fix::write::apply_restore(&plan, timeout).map_err(RunError)?;
+    for p in &report.restored {
+        writeln!(out, "restored {}", Esc(p))?;
+    }
+    for p in &report.removed {
+        writeln!(out, "removed {} (maillint had created it)", Esc(p))?;
+    }
+    for (p, why) in &report.skipped {
+        writeln!(out, "cannot restore {}: {}", Esc(p), Esc(why))?;
+    }
+    if report.skipped.is_empty() {
+        writeln!(
+            out,
+            "{} restored, {} removed under {}",
+            report.restored.len(),
+            report.removed.len(),
+            report.root
+        )?;
+        Ok(EXIT_CLEAN)
     } else {
-        EXIT_FINDINGS
-    })
+        writeln!(
+            out,
+            "Nothing restored: a backup is restored whole or not at all; restore these files by \
+             hand from {}",
+            plan.backup.display()
+        )?;
+        Ok(EXIT_FINDINGS)
+    }
 }
 
 /// The progress bar of the mailbox walk, on stderr (created only when stderr is a terminal).
@@ -620,172 +697,264 @@ fn emit(
     Ok(())
 }
 
+/// Where a finding is, as `file:line:col: ` (empty without a location).
+fn at(f: &Finding, files: &finding::Files) -> String {
+    f.location
+        .as_ref()
+        .map(|l| {
+            let lc = files.line_col(l);
+            format!("{}:{}:{}: ", Esc(&l.file), lc.line, lc.column)
+        })
+        .unwrap_or_default()
+}
+
 /// `--fix`, `--fix --dry-run`.
+///
+/// The fix loop runs over the tree; the changes it makes are prepared as one transaction
+/// (`fix::write`). When a file cannot be written (changed since read, immutable, locked by
+/// cPanel beyond the timeout, disk full…), it is blocked and the fix loop runs again without the
+/// fixes that touch it, so that a fix is applied whole or not at all while the others still
+/// apply. Each round blocks at least one more file, so this ends.
 fn fix(
     args: &CheckArgs,
     env: &Env,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, RunError> {
-    let outcome = crate::fix::fix_loop(
-        |overlay| env.lint(args, overlay),
-        |s: &crate::model::Server| &s.files,
-        args.unsafe_fixes,
-        |s: &crate::model::Server, path: &str| {
-            if s.is_archive() {
-                // Shown as a diff only; `--fix` refuses archives as a whole below.
-                return None;
-            }
-            crate::fix::write::writable(s.root_dir(), path, &s.protected_dirs()).err()
-        },
-    )?;
+    use crate::fix::write::{self, CommitError};
+    let timeout = lock_timeout(args.lock_timeout)?;
     // With --dry-run and a machine format, standard error holds the document alone.
     let document_only = args.dry_run && is_machine(args.format);
-    for (f, why) in outcome.blocked.iter().filter(|_| !document_only) {
-        writeln!(
-            err,
-            "not fixable here: {} {}: {}",
-            f.code(),
-            Esc(&f.message),
-            Esc(why)
+    let mut refused: std::collections::BTreeMap<String, String> = Default::default();
+    loop {
+        let outcome = crate::fix::fix_loop(
+            |overlay| env.lint(args, overlay),
+            |s: &crate::model::Server| &s.files,
+            args.unsafe_fixes,
+            |s: &crate::model::Server, path: &str| {
+                if let Some(why) = refused.get(path) {
+                    return Some(why.clone());
+                }
+                if s.is_archive() {
+                    // Shown as a diff only; `--fix` refuses archives as a whole below.
+                    return None;
+                }
+                write::writable(s.root_dir(), path, &s.protected_dirs()).err()
+            },
         )?;
-    }
-    let (original_server, original_findings) = &outcome.initial;
-    let original_files = &original_server.files;
-    let remaining = outcome.remaining();
-    let changes = crate::fix::changes(original_files, &outcome.overlay);
-    let fixed = outcome.fixed.len();
-    if args.dry_run {
-        // The diff is for `patch`: its bytes are exact. Shown on a terminal, it is for a human,
-        // and the tree's control characters are made visible instead (see report::escape).
-        if io::stdout().is_terminal() {
-            let mut diff = Vec::new();
-            crate::fix::write_diff(&changes, &mut diff)?;
-            out.write_all(&escape::terminal_bytes(&diff))?;
-        } else {
-            crate::fix::write_diff(&changes, out)?;
+        outcome.converged().map_err(RunError)?;
+        let (original_server, original_findings) = &outcome.initial;
+        let original_files = &original_server.files;
+        let remaining = outcome.remaining();
+        let changes = crate::fix::changes(original_files, &outcome.overlay);
+        let fixed = outcome.fixed.len();
+        let not_applied = |err: &mut dyn Write| -> Result<(), RunError> {
+            for (f, why) in outcome.blocked.iter().filter(|_| !document_only) {
+                writeln!(
+                    err,
+                    "not applied: {}{} {}: {}",
+                    at(f, original_files),
+                    f.code(),
+                    Esc(&f.message),
+                    Esc(why)
+                )?;
+            }
+            Ok(())
+        };
+        if args.dry_run {
+            // The diff is for `patch`: its bytes are exact. Shown on a terminal, it is for a
+            // human, and the tree's control characters are made visible instead (see
+            // report::escape).
+            if io::stdout().is_terminal() {
+                let mut diff = Vec::new();
+                crate::fix::write_diff(&changes, &mut diff)?;
+                out.write_all(&escape::terminal_bytes(&diff))?;
+            } else {
+                crate::fix::write_diff(&changes, out)?;
+            }
+            emit(
+                args,
+                env,
+                original_server,
+                original_findings,
+                use_color(io::stderr().is_terminal()),
+                err,
+            )?;
+            if document_only {
+                return Ok(exit_code(args, remaining, !changes.is_empty()));
+            }
+            not_applied(err)?;
+            if changes.is_empty() {
+                // Nothing on stdout: say so, and what remains (the findings are above).
+                let n = remaining.len();
+                let rest = match n {
+                    0 => ", and no finding remains".to_string(),
+                    _ => format!(
+                        "; {n} {} {} (above)",
+                        report::plural(n, "finding", "findings"),
+                        report::plural(n, "remains", "remain")
+                    ),
+                };
+                let unsafe_only = remaining
+                    .iter()
+                    .filter(|f| f.fixable(true) && !f.fixable(false))
+                    .count();
+                let hint = if unsafe_only > 0 && !args.unsafe_fixes {
+                    format!(
+                        " ({unsafe_only} {} only an unsafe fix: add --unsafe-fixes)",
+                        report::plural(unsafe_only, "finding has", "findings have")
+                    )
+                } else {
+                    String::new()
+                };
+                writeln!(err, "No diff: nothing to fix{hint}{rest}.")?;
+            } else {
+                writeln!(
+                    err,
+                    "Would fix {fixed} {} in {} {}; {} {} would remain.",
+                    report::plural(fixed, "finding", "findings"),
+                    changes.len(),
+                    report::plural(changes.len(), "file", "files"),
+                    remaining.len(),
+                    report::plural(remaining.len(), "finding", "findings"),
+                )?;
+            }
+            for path in crate::fix::emptied(&changes) {
+                writeln!(
+                    err,
+                    "note: {} becomes empty and stays (Exim needs it to exist): apply this diff with `patch -p1`, not `patch -p1 -E`, which would remove it",
+                    Esc(path)
+                )?;
+            }
+            return Ok(exit_code(args, remaining, !changes.is_empty()));
         }
+        if original_server.is_archive() && !changes.is_empty() {
+            return Err(RunError(
+                "cannot apply fixes inside an archive; unpack it, or use --dry-run to see the diff"
+                    .into(),
+            ));
+        }
+        let opts = write::WriteOptions {
+            root: original_server.root_dir().to_path_buf(),
+            backup_dir: args.backup_dir.clone(),
+            protected: original_server.protected_dirs(),
+            now: crate::clock::Utc::now(),
+            lock_timeout: timeout,
+            fault: write::Fault::from_env(),
+        };
+        if (!changes.is_empty() || args.backup_dir.is_some())
+            && let Some(why) = write::backup_dir_problem(
+                args.backup_dir.as_deref(),
+                original_server.root_dir(),
+                &original_server.protected_dirs(),
+            )
+        {
+            return Err(RunError(match &args.backup_dir {
+                Some(dir) => format!("--backup-dir {}: {why}", dir.display()),
+                None => format!(
+                    "the default backup directory {}: {why}; pass --backup-dir DIR to keep the \
+                     originals elsewhere",
+                    original_server
+                        .root_dir()
+                        .join(write::DEFAULT_BACKUP_DIR)
+                        .display()
+                ),
+            }));
+        }
+        let written = if changes.is_empty() {
+            write::WriteReport::default()
+        } else {
+            let tx = match write::prepare(&changes, &opts) {
+                Ok(tx) => tx,
+                Err(failures) => {
+                    block(&mut refused, failures)?;
+                    continue;
+                }
+            };
+            match tx.commit() {
+                Ok(report) => report,
+                Err(CommitError::Blocked(failures)) => {
+                    block(&mut refused, failures)?;
+                    continue;
+                }
+                Err(e) => {
+                    not_applied(err)?;
+                    for f in &outcome.fixed {
+                        writeln!(
+                            err,
+                            "not applied: {}{} {}: the write was undone",
+                            at(f, original_files),
+                            f.code(),
+                            Esc(&f.message)
+                        )?;
+                    }
+                    return Err(RunError(format!(
+                        "writing the fixes failed, nothing was applied: {e}"
+                    )));
+                }
+            }
+        };
+        for f in &outcome.fixed {
+            writeln!(
+                err,
+                "fixed: {}{} {}",
+                at(f, original_files),
+                f.code(),
+                Esc(&f.message)
+            )?;
+        }
+        not_applied(err)?;
+        if let Some(b) = &written.backup {
+            writeln!(
+                err,
+                "Originals saved in {}; undo with `maillint restore {}`.",
+                b.display(),
+                b.display()
+            )?;
+        }
+        // Report what is really on disk now.
+        let (server, findings) = env.lint(args, &Overlay::default())?;
         emit(
             args,
             env,
-            original_server,
-            original_findings,
-            use_color(io::stderr().is_terminal()),
-            err,
+            &server,
+            &findings,
+            use_color(io::stdout().is_terminal()),
+            out,
         )?;
-        if document_only {
-            return Ok(exit_code(args, remaining, !changes.is_empty()));
+        let files_written = written.modified.len() + written.created.len() + written.removed.len();
+        let blocked = outcome.blocked.len();
+        if fixed == 0 && blocked == 0 {
+            writeln!(err, "No fixes to apply.")?;
+            return Ok(exit_code(args, &findings, false));
         }
-        if changes.is_empty() {
-            // Nothing on stdout: say so, and what remains (the findings are above).
-            let n = remaining.len();
-            let rest = match n {
-                0 => ", and no finding remains".to_string(),
-                _ => format!(
-                    "; {n} {} {} (above)",
-                    report::plural(n, "finding", "findings"),
-                    report::plural(n, "remains", "remain")
-                ),
-            };
-            let unsafe_only = remaining
-                .iter()
-                .filter(|f| f.fixable(true) && !f.fixable(false))
-                .count();
-            let hint = if unsafe_only > 0 && !args.unsafe_fixes {
-                format!(
-                    " ({unsafe_only} {} only an unsafe fix: add --unsafe-fixes)",
-                    report::plural(unsafe_only, "finding has", "findings have")
-                )
-            } else {
-                String::new()
-            };
-            writeln!(err, "No diff: nothing to fix{hint}{rest}.")?;
-        } else {
-            writeln!(
-                err,
-                "Would fix {fixed} {} in {} {}; {} {} would remain.",
-                report::plural(fixed, "finding", "findings"),
-                changes.len(),
-                report::plural(changes.len(), "file", "files"),
-                remaining.len(),
-                report::plural(remaining.len(), "finding", "findings"),
-            )?;
-        }
-        for path in crate::fix::emptied(&changes) {
-            writeln!(
-                err,
-                "note: {} becomes empty and stays (Exim needs it to exist): apply this diff with `patch -p1`, not `patch -p1 -E`, which would remove it",
-                Esc(path)
-            )?;
-        }
-        if outcome.exhausted {
-            writeln!(
-                err,
-                "warning: fixes kept producing new fixes; stopped after {} passes",
-                crate::fix::MAX_PASSES
-            )?;
-        }
-        return Ok(exit_code(args, remaining, !changes.is_empty()));
-    }
-    if original_server.is_archive() && !changes.is_empty() {
-        return Err(RunError(
-            "cannot apply fixes inside an archive; unpack it, or use --dry-run to see the diff"
-                .into(),
-        ));
-    }
-    let opts = crate::fix::write::WriteOptions {
-        root: original_server.root_dir().to_path_buf(),
-        backup_dir: args.backup_dir.clone(),
-        protected: original_server.protected_dirs(),
-        now: crate::clock::Utc::now(),
-    };
-    let written = crate::fix::write::write_changes(&changes, &opts)
-        .map_err(|e| RunError(format!("cannot write the fixes: {e}")))?;
-    for f in &outcome.fixed {
-        let at = f
-            .location
-            .as_ref()
-            .map(|l| {
-                let lc = original_files.line_col(l);
-                format!("{}:{}:{}: ", Esc(&l.file), lc.line, lc.column)
-            })
-            .unwrap_or_default();
-        writeln!(err, "fixed: {at}{} {}", f.code(), Esc(&f.message))?;
-    }
-    for (path, why) in &written.skipped {
-        writeln!(err, "warning: not written: {}: {}", Esc(path), Esc(why))?;
-    }
-    if let Some(b) = &written.backup {
         writeln!(
             err,
-            "Originals saved in {}; undo with `maillint restore {}`.",
-            b.display(),
-            b.display()
+            "Applied {fixed} {} ({files_written} {} written, {blocked} not applied).",
+            report::plural(fixed, "fix", "fixes"),
+            report::plural(files_written, "file", "files"),
         )?;
-    }
-    // Report what is really on disk now (a skipped write leaves its findings in place).
-    let (server, findings) = env.lint(args, &Overlay::default())?;
-    emit(
-        args,
-        env,
-        &server,
-        &findings,
-        use_color(io::stdout().is_terminal()),
-        out,
-    )?;
-    let files_written = written.modified.len() + written.created.len() + written.removed.len();
-    if fixed == 0 && written.skipped.is_empty() {
-        writeln!(err, "No fixes to apply.")?;
         return Ok(exit_code(args, &findings, false));
     }
-    writeln!(
-        err,
-        "Applied {fixed} {} ({files_written} {} written, {} skipped).",
-        report::plural(fixed, "fix", "fixes"),
-        report::plural(files_written, "file", "files"),
-        written.skipped.len()
-    )?;
-    Ok(exit_code(args, &findings, false))
+}
+
+/// Adds files that cannot be written to the blocked set; each round of `fix` must block a new
+/// one, or it would never end.
+fn block(
+    refused: &mut std::collections::BTreeMap<String, String>,
+    failures: Vec<(String, String)>,
+) -> Result<(), RunError> {
+    let before = refused.len();
+    let shown: Vec<String> = failures.iter().map(|(p, w)| format!("{p}: {w}")).collect();
+    refused.extend(failures);
+    if refused.len() == before {
+        return Err(RunError(format!(
+            "internal error: a file left out of the fixes still had to be written ({}); \
+             nothing was written; this is a bug in maillint, please report it",
+            shown.join("; ")
+        )));
+    }
+    Ok(())
 }
 
 /// Whether a tree holds nothing maillint checks: no account, no domain anywhere, no zone, no

@@ -1886,7 +1886,7 @@ fn fix_applies_unsafe_fixes_and_a_second_run_changes_nothing() {
     );
     assert!(
         r.stderr
-            .contains("Applied 1 fix (4 files written, 0 skipped)."),
+            .contains("Applied 1 fix (4 files written, 0 not applied)."),
         "{}",
         r.stderr
     );

@@ -9,12 +9,9 @@ use maillint::fix::Change;
 use maillint::fix::write::{WriteOptions, restore, write_changes};
 
 fn opts(root: &Path) -> WriteOptions {
-    WriteOptions {
-        root: root.to_path_buf(),
-        backup_dir: None,
-        protected: vec!["home/bob".into()],
-        now: Utc::from_unix(1_795_392_000),
-    }
+    let mut o = WriteOptions::new(root, Utc::from_unix(1_795_392_000));
+    o.protected = vec!["home/bob".into()];
+    o
 }
 
 fn write(root: &Path, rel: &str, bytes: &[u8], mode: u32) {
@@ -162,7 +159,7 @@ fn writes_keep_modes_create_files_as_cpanel_does_and_restore_undoes_them() {
         b"a.example\nb.example\n"
     );
 
-    let restored = restore(&backup).unwrap();
+    let restored = restore(&backup, None).unwrap();
     assert!(restored.skipped.is_empty(), "{:?}", restored.skipped);
     assert_eq!(
         fs::read(root.join("etc/localdomains")).unwrap(),
@@ -191,7 +188,7 @@ fn restore_leaves_files_changed_after_the_fix() {
     };
     let report = write_changes(&[change], &opts(root)).unwrap();
     write(root, "etc/localdomains", b"a.example\nnew.example\n", 0o640);
-    let restored = restore(&report.backup.unwrap()).unwrap();
+    let restored = restore(&report.backup.unwrap(), None).unwrap();
     assert_eq!(restored.skipped.len(), 1);
     assert!(
         restored.skipped[0]

@@ -764,7 +764,8 @@ fn fix_does_not_write_through_a_symlinked_directory_and_says_why() {
     let backups = TempDir::new().unwrap();
     let r = fix_unsafe(&fx, &backups);
     assert!(
-        r.stderr.contains("not fixable here: RT001")
+        r.stderr
+            .contains("not applied: etc/localdomains:3:1: RT001")
             && r.stderr.contains(
                 "var/cpanel/users/bob: var/cpanel/users is a symlink; \
                  maillint does not write through symlinks"

@@ -167,29 +167,50 @@ pub fn zone_insertion_point(zone: &Parsed<Zone>) -> usize {
         .unwrap_or(zone.src.len())
 }
 
-/// The next SOA serial: `YYYYMMDDnn` → today's date with the next counter; any other form +1.
-/// The result is always larger than `serial`.
-pub fn next_serial(serial: u64, today: Utc) -> u64 {
+/// Whether serial `a` follows serial `b` in RFC 1982 serial arithmetic: the serial space is
+/// 32 bits, and a serial is greater than the 2^31 - 1 serials before it (modulo 2^32).
+pub fn serial_follows(a: u32, b: u32) -> bool {
+    a != b && a.wrapping_sub(b) < 1 << 31
+}
+
+/// The next SOA serial, always a 32-bit number that secondaries see as an increase (RFC 1982,
+/// [`serial_follows`]):
+/// - `YYYYMMDDnn` with a date before today: today's date with counter 01;
+/// - otherwise +1, modulo 2^32, skipping 0: 4294967295 is followed by 1, as BIND's own
+///   `serial-update-method increment` does (0 is left out because some software treats a zero
+///   serial as "unset"). BIND loads any serial from 0 to 4294967295, and 1 follows 4294967295.
+///
+/// `None` when `serial` is not a 32-bit number (BIND refuses such a zone; no serial can be said
+/// to follow it): no bump is made.
+pub fn next_serial(serial: u64, today: Utc) -> Option<u64> {
+    let current = u32::try_from(serial).ok()?;
     let date = serial / 100;
     let plausible = (19_900_101..=21_001_231).contains(&date)
         && (1..=12).contains(&(date / 100 % 100))
         && (1..=31).contains(&(date % 100));
     let today = today.yyyymmdd();
-    if plausible && date < today {
-        today * 100 + 1
-    } else {
-        serial + 1
+    if plausible
+        && date < today
+        && let Ok(dated) = u32::try_from(today * 100 + 1)
+        && serial_follows(dated, current)
+    {
+        return Some(u64::from(dated));
     }
+    Some(u64::from(match current.wrapping_add(1) {
+        0 => 1,
+        n => n,
+    }))
 }
 
-/// The edit that bumps a zone's SOA serial (`None` without an SOA).
+/// The edit that bumps a zone's SOA serial (`None` without an SOA, or when its serial is not a
+/// 32-bit number).
 pub fn serial_bump(zone: &Parsed<Zone>, today: Utc) -> Option<Edit> {
     let soa = zone.doc.soa()?;
     let (serial, span) = soa.serial;
     Some(Edit::replace(
         zone.path(),
         span,
-        next_serial(serial, today).to_string(),
+        next_serial(serial, today)?.to_string(),
     ))
 }
 
@@ -209,12 +230,41 @@ mod tests {
     #[test]
     fn serials_always_grow() {
         let today = Utc::from_unix(1_795_392_000); // 2026-11-23
-        assert_eq!(next_serial(2026110101, today), 2026112301);
-        assert_eq!(next_serial(2026112301, today), 2026112302);
-        assert_eq!(next_serial(2026112399, today), 2026112400);
-        assert_eq!(next_serial(2030010101, today), 2030010102);
-        assert_eq!(next_serial(42, today), 43);
-        assert_eq!(next_serial(1734349634, today), 1734349635);
+        let next = |s| next_serial(s, today).unwrap();
+        assert_eq!(next(2026110101), 2026112301);
+        assert_eq!(next(2026112301), 2026112302);
+        assert_eq!(next(2026112399), 2026112400);
+        assert_eq!(next(2030010101), 2030010102);
+        assert_eq!(next(42), 43);
+        assert_eq!(next(1734349634), 1734349635);
+        for s in [
+            0u64, 1, 42, 2026110101, 2147483647, 2147483648, 4294967294, 4294967295,
+        ] {
+            let n = next(s);
+            assert!(n <= u64::from(u32::MAX), "{s} -> {n}");
+            assert!(
+                serial_follows(n as u32, s as u32),
+                "{s} -> {n} is no increase"
+            );
+        }
+    }
+
+    #[test]
+    fn serials_wrap_as_rfc_1982_says_and_never_to_zero() {
+        let today = Utc::from_unix(1_795_392_000);
+        assert_eq!(next_serial(4294967295, today), Some(1));
+        assert_eq!(next_serial(4294967294, today), Some(4294967295));
+        assert_eq!(
+            next_serial(4294967296, today),
+            None,
+            "not a serial BIND loads"
+        );
+        assert!(serial_follows(1, 4294967295));
+        assert!(!serial_follows(0, 0));
+        assert!(
+            !serial_follows(2147483648, 0),
+            "2^31 apart is undefined, not an increase"
+        );
     }
 
     fn cpuser(text: &str) -> Parsed<KeyValueFile> {

@@ -13,6 +13,7 @@ use std::io::{self, Write};
 use crate::finding::{Applicability, Edit, Files, Finding};
 
 pub mod build;
+pub mod lock;
 pub mod write;
 
 /// Bound of the fix loop: fixes that keep producing new fixes stop here.
@@ -113,6 +114,13 @@ pub fn choose_where(
 }
 
 /// Applies non-overlapping edits to a text.
+///
+/// Line insertions at the end of a text whose last line has no newline are composed so that
+/// the result has exactly one line break between lines: each such insertion (its content ends
+/// with a newline) starts on a new line, and the newline an edit builder put in front of it to
+/// end the last line is dropped when the text before it already ends a line (another insertion
+/// came first, or the last line was deleted). In-line insertions (no final newline, such as
+/// `=value` after a key) are left as they are.
 pub fn apply_edits(original: &[u8], edits: &[&Edit]) -> Vec<u8> {
     let mut sorted: Vec<&Edit> = edits.to_vec();
     sorted.sort_by(|a, b| {
@@ -120,13 +128,27 @@ pub fn apply_edits(original: &[u8], edits: &[&Edit]) -> Vec<u8> {
     });
     // The same edit made by several fixes is one change.
     sorted.dedup_by(|a, b| a == b);
+    let unterminated = original.last().is_some_and(|&b| b != b'\n');
     let mut out = Vec::with_capacity(original.len() + 64);
     let mut pos = 0usize;
     for e in sorted {
         let start = (e.span.start as usize).clamp(pos, original.len());
         let end = (e.span.end as usize).clamp(start, original.len());
         out.extend_from_slice(&original[pos..start]);
-        out.extend_from_slice(e.content.as_bytes());
+        let mut content = e.content.as_bytes();
+        let line_at_end = unterminated
+            && start == original.len()
+            && start == end
+            && content.last() == Some(&b'\n');
+        if line_at_end {
+            let at_line_start = out.is_empty() || out.last() == Some(&b'\n');
+            match content.first() {
+                Some(b'\n') if at_line_start => content = &content[1..],
+                Some(&c) if c != b'\n' && !at_line_start => out.push(b'\n'),
+                _ => {}
+            }
+        }
+        out.extend_from_slice(content);
         pos = end;
     }
     out.extend_from_slice(&original[pos..]);
@@ -169,14 +191,31 @@ pub struct Outcome<S> {
     pub initial: (S, Vec<Finding>),
     /// The lint after the last pass; `None` when no fix was applied.
     pub last: Option<(S, Vec<Finding>)>,
-    /// Whether the loop stopped at [`MAX_PASSES`] with fixes still pending.
-    pub exhausted: bool,
+    /// When the loop stopped at [`MAX_PASSES`] with fixes still pending: the codes of the rules
+    /// whose fixes kept producing changes (sorted). Such an outcome is a bug, never written
+    /// ([`Outcome::converged`]).
+    pub non_converging: Vec<String>,
     /// Fixes not applied because one of their files cannot be written, with the reason. A fix
     /// is applied whole or not at all.
     pub blocked: Vec<(Finding, String)>,
 }
 
 impl<S> Outcome<S> {
+    /// `Err` with the internal-error message when the loop did not converge: nothing of such an
+    /// outcome may be written or shown as a diff.
+    pub fn converged(&self) -> Result<(), String> {
+        if self.non_converging.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "internal error: the fixes of {} kept producing changes after {MAX_PASSES} passes, so \
+             maillint wrote nothing and shows no diff; this is a bug in maillint, please report \
+             it (run without --fix, or with --ignore {}, meanwhile)",
+            self.non_converging.join(", "),
+            self.non_converging.join(","),
+        ))
+    }
+
     /// The findings that remain after the loop.
     pub fn remaining(&self) -> &[Finding] {
         match &self.last {
@@ -199,7 +238,7 @@ pub fn fix_loop<S, E>(
     let initial = lint(&overlay)?;
     let mut last: Option<(S, Vec<Finding>)> = None;
     let mut fixed = Vec::new();
-    let mut exhausted = false;
+    let mut non_converging: Vec<String> = Vec::new();
     let mut blocked: Vec<(Finding, String)> = Vec::new();
     for pass in 0.. {
         let (state, findings) = last.as_ref().unwrap_or(&initial);
@@ -225,7 +264,9 @@ pub fn fix_loop<S, E>(
             break;
         }
         if pass == MAX_PASSES {
-            exhausted = true;
+            non_converging = chosen.iter().map(|f| f.code().to_string()).collect();
+            non_converging.sort();
+            non_converging.dedup();
             break;
         }
         let before = overlay.clone();
@@ -241,7 +282,7 @@ pub fn fix_loop<S, E>(
         fixed,
         initial,
         last,
-        exhausted,
+        non_converging,
         blocked,
     })
 }
@@ -437,5 +478,73 @@ mod tests {
         assert_eq!(passes, 2);
         assert_eq!(out.fixed.len(), 1);
         assert_eq!(out.overlay.get("new"), Some(&Some(b"x\n".to_vec())));
+    }
+    #[test]
+    fn lines_appended_to_a_text_without_final_newline_are_one_line_each() {
+        // Two fixes append to a list whose last line has no newline, each ending that line
+        // itself (as build::append_line does): one line each, no blank line.
+        let a = Edit::insert("f", 9, "\nb.example\n");
+        let b = Edit::insert("f", 9, "\nc.example\n");
+        assert_eq!(
+            apply_edits(b"a.example", &[&a, &b]),
+            b"a.example\nb.example\nc.example\n"
+        );
+        // The unterminated last line is deleted and a line appended.
+        let del = Edit::delete("f", Span::new(10, 19));
+        let append = Edit::insert("f", 19, "\nb.example\n");
+        assert_eq!(
+            apply_edits(b"a.example\nx.example", &[&del, &append]),
+            b"a.example\nb.example\n"
+        );
+        // A line inserted at the end without a leading newline does not join the last line.
+        let rec = Edit::insert("f", 9, "_dmarc\tTXT\n");
+        assert_eq!(
+            apply_edits(b"a.example", &[&rec]),
+            b"a.example\n_dmarc\tTXT\n"
+        );
+        // In-line insertions are left alone.
+        let value = Edit::insert("f", 3, "=1");
+        assert_eq!(apply_edits(b"KEY", &[&value]), b"KEY=1");
+        // A terminated text is not touched.
+        assert_eq!(
+            apply_edits(b"a\n", &[&Edit::insert("f", 2, "\nb\n")]),
+            b"a\n\nb\n"
+        );
+    }
+
+    #[test]
+    fn a_loop_that_never_converges_is_reported_with_its_rules_and_not_written() {
+        static FILES: std::sync::LazyLock<Files> = std::sync::LazyLock::new(Files::new);
+        let mut passes = 0;
+        let out = fix_loop::<_, ()>(
+            |ov| {
+                passes += 1;
+                // Every pass proposes one more line: the text never stops changing.
+                let at = match ov.get("f") {
+                    Some(Some(b)) => b.len(),
+                    _ => 0,
+                };
+                Ok((
+                    (),
+                    vec![finding(
+                        Fix::safe("more").edit(Edit::insert("f", at, "x\n")),
+                    )],
+                ))
+            },
+            |_| &FILES,
+            false,
+            |_, _| None,
+        )
+        .unwrap();
+        assert_eq!(passes, MAX_PASSES + 1);
+        assert_eq!(out.non_converging, ["CP003"]);
+        let err = out.converged().unwrap_err();
+        assert!(
+            err.starts_with(
+                "internal error: the fixes of CP003 kept producing changes after 10 passes"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("wrote nothing"), "{err}");
     }
 }

@@ -251,7 +251,7 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
     };
     let mut s = Server {
         root: root.display.clone(),
-        root_dir: path.unwrap_or(Path::new("/")).to_path_buf(),
+        root_dir: root.dir.clone(),
         root_kind: Some(root.kind),
         backup_user: root.user.clone(),
         options: opts.clone(),

@@ -32,6 +32,10 @@ pub struct Root {
     pub user: Option<String>,
     /// The root as given on the command line (`/` when omitted).
     pub display: String,
+    /// The directory on disk that display paths are relative to: the server root (two levels
+    /// above a `…/var/cpanel` argument), the account backup directory, or the archive file.
+    /// Fixes are written relative to it.
+    pub dir: PathBuf,
     pub tree: Tree,
 }
 
@@ -41,6 +45,7 @@ impl fmt::Debug for Root {
             .field("kind", &self.kind)
             .field("user", &self.user)
             .field("display", &self.display)
+            .field("dir", &self.dir)
             .finish_non_exhaustive()
     }
 }
@@ -115,6 +120,7 @@ pub fn detect_with(path: Option<&Path>, opts: TreeOptions) -> Result<Root, RootE
                 kind: RootKind::AccountDir,
                 user: Some(user),
                 display: shown,
+                dir: path.to_path_buf(),
                 tree,
             });
         }
@@ -165,6 +171,7 @@ fn server(root: &Path, shown: String, opts: TreeOptions) -> Result<Root, RootErr
         kind: RootKind::Server,
         user: None,
         display: shown,
+        dir: root.to_path_buf(),
         tree,
     })
 }
@@ -264,6 +271,7 @@ fn open_archive(path: &Path, shown: String, opts: TreeOptions) -> Result<Root, S
         kind: RootKind::AccountArchive,
         user: Some(user),
         display: shown,
+        dir: path.to_path_buf(),
         tree,
     })
 }
