@@ -209,7 +209,7 @@ fn whole_model(c: &mut Criterion) {
     g.sample_size(10);
     let opts = maillint::model::Options::default();
     let overlay = maillint::fix::Overlay::default();
-    let selection = maillint::rules::Selection::all();
+    let selection = maillint::rules::select_all();
     g.bench_function("load", |b| {
         b.iter(|| black_box(maillint::model::load(Some(root), &opts, &overlay).unwrap()))
     });

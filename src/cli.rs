@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::Config;
+use crate::config::{Config, Placed};
+use crate::escape::{self, Esc};
 use crate::finding::{self, Finding, Severity};
 use crate::fix::Overlay;
-use crate::report::escape::{self, Esc};
 use crate::report::{self, Format, Report, Summary};
 use crate::rules::{self, Selection, Selector};
 
@@ -311,7 +311,7 @@ fn selection(
 ) -> Result<(Selection, Vec<String>), RunError> {
     let parse = |opt: &str, s: &Option<String>| -> Result<Option<Vec<Selector>>, RunError> {
         s.as_deref()
-            .map(Selector::parse_list)
+            .map(rules::selectors)
             .transpose()
             .map_err(|e| RunError(format!("{opt}: {e}")))
     };
@@ -322,25 +322,30 @@ fn selection(
         Some(p) => format!("{key} in {}", p.display()),
         None => key.to_string(),
     };
-    // Where each selector comes from, for the messages.
-    let mut origins: Vec<(String, &[Selector], bool)> = Vec::new();
-    if let Some(s) = &cli_select {
-        origins.push(("--select".into(), s, true));
+    // Where each selector comes from, for the messages: the command line's were checked as
+    // they were parsed; the file's are checked here, against the rules, with their line.
+    let cli_list = |v: &Option<Vec<Selector>>| -> Vec<Placed> {
+        v.iter().flatten().cloned().map(Placed::new).collect()
+    };
+    let (cli_select_placed, cli_extend_placed, cli_ignore_placed) = (
+        cli_list(&cli_select),
+        cli_list(&cli_extend),
+        cli_list(&cli_ignore),
+    );
+    let mut origins: Vec<(String, &[Placed], bool)> = Vec::new();
+    if cli_select.is_some() {
+        origins.push(("--select".into(), &cli_select_placed, true));
     } else if let Some(s) = &cfg.select {
         origins.push((in_file("select"), s, true));
     }
     if let Some(s) = &cfg.extend_select {
         origins.push((in_file("extend-select"), s, true));
     }
-    if let Some(s) = &cli_extend {
-        origins.push(("--extend-select".into(), s, true));
-    }
+    origins.push(("--extend-select".into(), &cli_extend_placed, true));
     if let Some(s) = &cfg.ignore {
         origins.push((in_file("ignore"), s, false));
     }
-    if let Some(s) = &cli_ignore {
-        origins.push(("--ignore".into(), s, false));
-    }
+    origins.push(("--ignore".into(), &cli_ignore_placed, false));
     for d in &cfg.ignore_domain {
         origins.push((
             in_file(&format!(
@@ -354,8 +359,14 @@ fn selection(
     let mut unimplemented = Vec::new();
     let mut warnings = Vec::new();
     for (origin, sels, selects) in &origins {
-        for sel in sels.iter() {
-            if let rules::catalog::Resolution::NotImplemented(entries) = sel.resolve() {
+        for placed in sels.iter() {
+            let sel = &placed.selector;
+            let origin = match placed.line {
+                0 => origin.clone(),
+                n => format!("{origin}, line {n}"),
+            };
+            rules::known(sel).map_err(|e| RunError(format!("{origin}: {e}")))?;
+            if let rules::catalog::Resolution::NotImplemented(entries) = rules::resolve(sel) {
                 let what = format!(
                     "{origin}: {} is in the catalog but not implemented in this version",
                     rules::catalog::describe(sel.as_str(), &entries)
@@ -369,16 +380,20 @@ fn selection(
         }
     }
 
-    let all = vec![Selector::parse("ALL").expect("ALL")];
+    let from_file = |v: &Option<Vec<Placed>>| -> Option<Vec<Selector>> {
+        v.as_ref()
+            .map(|v| v.iter().map(|p| p.selector.clone()).collect())
+    };
+    let all = vec![Selector::all()];
     let select = cli_select
         .clone()
-        .or_else(|| cfg.select.clone())
+        .or_else(|| from_file(&cfg.select))
         .unwrap_or(all);
-    let mut extend = cfg.extend_select.clone().unwrap_or_default();
+    let mut extend = from_file(&cfg.extend_select).unwrap_or_default();
     extend.extend(cli_extend.unwrap_or_default());
-    let mut ignore = cfg.ignore.clone().unwrap_or_default();
+    let mut ignore = from_file(&cfg.ignore).unwrap_or_default();
     ignore.extend(cli_ignore.unwrap_or_default());
-    let selection = Selection::new(&select, &extend, &ignore);
+    let selection = rules::selection(&select, &extend, &ignore);
     if selection.codes().next().is_none() {
         let why = if unimplemented.is_empty() {
             "the selection enables no rule (everything selected is also ignored)".to_string()
@@ -520,6 +535,20 @@ impl crate::model::mail::Progress for MailboxBar {
     }
 }
 
+/// What the model takes from the configuration, and the day of the run (rules never read the
+/// clock; `MAILLINT_NOW`, Unix seconds, fixes it for tests).
+fn model_options(cfg: &Config) -> crate::model::Options {
+    crate::model::Options {
+        config_ips: cfg.server.ips.clone(),
+        hostname: cfg.server.hostname.clone(),
+        nameservers: cfg.server.nameservers.clone(),
+        gateway_mx: cfg.server.gateway_mx.clone(),
+        pop_max_bytes: cfg.mailbox.pop_max_bytes,
+        today: crate::clock::Utc::now(),
+        ..crate::model::Options::default()
+    }
+}
+
 /// Everything `check` needs besides the arguments.
 struct Env {
     cfg: Config,
@@ -537,10 +566,10 @@ impl Env {
     fn new(args: &CheckArgs) -> Result<Env, RunError> {
         let (cfg, cfg_path) = load_config(args)?;
         let (selection, warnings) = selection(args, &cfg, cfg_path.as_deref())?;
-        let mut opts = crate::model::Options::from_config(&cfg);
+        let mut opts = model_options(&cfg);
         // The model loads only what the selected rules need (`--select MBX`, the mailbox
         // audit, reads no zones, no Exim configuration, no DKIM keys).
-        opts.needs = selection.needs();
+        opts.needs = rules::needs(&selection);
         if !args.no_progress && io::stderr().is_terminal() {
             opts.progress = Some(crate::model::mail::ProgressHook(std::sync::Arc::new(
                 MailboxBar::default(),

@@ -5,14 +5,13 @@
 //! when a report is rendered, from the [`Files`] the model read, so rules never deal with them.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::rules::Rule;
-use crate::source::{LineCol, SourceFile, Span};
+use crate::source::Span;
+pub use crate::source::{Files, Loc};
 
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -60,27 +59,6 @@ impl Applicability {
             Applicability::Unsafe => "unsafe",
             Applicability::DisplayOnly => "display-only",
         }
-    }
-}
-
-/// A place in a file: its display path and a byte span (possibly empty).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Loc {
-    pub file: String,
-    pub span: Span,
-}
-
-impl Loc {
-    pub fn new(file: impl Into<String>, span: Span) -> Loc {
-        Loc {
-            file: file.into(),
-            span,
-        }
-    }
-
-    /// The start of a file (for findings about a file as a whole).
-    pub fn file_start(file: impl Into<String>) -> Loc {
-        Loc::new(file, Span::at(0))
     }
 }
 
@@ -309,71 +287,6 @@ impl Finding {
                 Applicability::DisplayOnly => false,
             },
             _ => false,
-        }
-    }
-}
-
-/// The files a run read, by display path, so reports can show line, column and source text.
-#[derive(Clone, Debug, Default)]
-pub struct Files {
-    files: BTreeMap<Arc<str>, Arc<SourceFile>>,
-    /// Files whose text must never be shown (mail `shadow` files hold password hashes).
-    sensitive: std::collections::BTreeSet<String>,
-}
-
-impl Files {
-    pub fn new() -> Files {
-        Files::default()
-    }
-
-    pub fn insert(&mut self, file: Arc<SourceFile>) {
-        self.files.insert(file.shared_path(), file);
-    }
-
-    pub fn get(&self, path: &str) -> Option<&Arc<SourceFile>> {
-        self.files.get(path)
-    }
-
-    /// Marks a file whose contents reports must not show.
-    pub fn mark_sensitive(&mut self, path: &str) {
-        self.sensitive.insert(path.to_string());
-    }
-
-    pub fn is_sensitive(&self, path: &str) -> bool {
-        self.sensitive.contains(path)
-    }
-
-    /// A file whose text may be shown in a report.
-    pub fn showable(&self, path: &str) -> Option<&Arc<SourceFile>> {
-        if self.is_sensitive(path) {
-            None
-        } else {
-            self.files.get(path)
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
-        self.files.values()
-    }
-
-    /// Line and column of a location; `1:1` when the file is unknown (a file that does not exist
-    /// yet, such as one a fix creates).
-    pub fn line_col(&self, loc: &Loc) -> LineCol {
-        self.line_col_at(&loc.file, loc.span.start as usize)
-    }
-
-    pub fn line_col_at(&self, file: &str, offset: usize) -> LineCol {
-        match self.files.get(file) {
-            Some(f) => f.line_col(offset),
-            None => LineCol { line: 1, column: 1 },
         }
     }
 }

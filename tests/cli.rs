@@ -688,7 +688,7 @@ fn selecting_a_catalog_rule_not_implemented_says_so() {
     assert_usage_error(
         &["testdata/exchange", "--config", s(&cfg)],
         &[&format!(
-            "select in {}: CP004 (unsafe-permissions) is in the catalog but not implemented in this version, and nothing else is selected",
+            "select in {}, line 1: CP004 (unsafe-permissions) is in the catalog but not implemented in this version, and nothing else is selected",
             s(&cfg)
         )],
     );

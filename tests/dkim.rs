@@ -680,7 +680,7 @@ fn lint_with(domain: &str, dkim: &str, dmarc: &str) -> Vec<maillint::finding::Fi
     overlay.set(&path, Some(text.clone().into_bytes()));
     let server =
         maillint::model::load(Some(&root), &maillint::model::Options::default(), &overlay).unwrap();
-    let found = maillint::rules::run(&server, &maillint::rules::Selection::all());
+    let found = maillint::rules::run(&server, &maillint::rules::select_all());
     for f in &found {
         for loc in f.location.iter().chain(f.related.iter().map(|r| &r.loc)) {
             let len = server.files.get(&loc.file).map_or(0, |s| s.len());
@@ -703,7 +703,7 @@ fn lint_with(domain: &str, dkim: &str, dmarc: &str) -> Vec<maillint::finding::Fi
 /// Writes arbitrary bytes as one quoted TXT string (`\DDD` escapes), or as cPanel's strings.
 fn as_txt(value: &[u8], cpanel: bool) -> String {
     match std::str::from_utf8(value) {
-        Ok(v) if cpanel => maillint::fix::build::txt_rdata(v),
+        Ok(v) if cpanel => maillint::rules::edit::txt_rdata(v),
         _ => format!(
             "\"{}\"",
             value
@@ -737,7 +737,7 @@ proptest! {
         sep in "; ?|;;| ",
     ) {
         let value = tags.join(&sep);
-        let found = lint_with("good.example", &maillint::fix::build::txt_rdata(&value), "\"v=DMARC1\\; p=reject\\;\"");
+        let found = lint_with("good.example", &maillint::rules::edit::txt_rdata(&value), "\"v=DMARC1\\; p=reject\\;\"");
         // good.example signs: its record is judged once, by exactly one of DKIM002/004/005.
         let n = found
             .iter()

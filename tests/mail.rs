@@ -151,7 +151,7 @@ fn mkfifo(path: &Path) {
 }
 
 fn load(root: &Path, scan: Scan, progress: Option<ProgressHook>) -> Server {
-    let mut opts = Options::from_config(&maillint::config::Config::default());
+    let mut opts = Options::default();
     let without = Needs::ALL.without(Needs::MAILBOXES);
     opts.needs = match scan {
         Scan::Usage => Needs::ALL,

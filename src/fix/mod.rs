@@ -11,37 +11,13 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use crate::finding::{Applicability, Edit, Files, Finding};
+pub use crate::tree::Overlay;
 
-pub mod build;
 pub mod lock;
 pub mod write;
 
 /// Bound of the fix loop: fixes that keep producing new fixes stop here.
 pub const MAX_PASSES: usize = 10;
-
-/// New contents of files, by display path: `Some(bytes)` written, `None` removed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Overlay {
-    files: BTreeMap<String, Option<Vec<u8>>>,
-}
-
-impl Overlay {
-    pub fn get(&self, path: &str) -> Option<&Option<Vec<u8>>> {
-        self.files.get(path)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Option<Vec<u8>>)> {
-        self.files.iter()
-    }
-
-    pub fn set(&mut self, path: &str, content: Option<Vec<u8>>) {
-        self.files.insert(path.to_string(), content);
-    }
-}
 
 /// Whether two edits of the same file overlap. Touching ranges do not; two insertions at the
 /// same offset do not either (they are applied in content order, so lines appended to a list
@@ -482,7 +458,7 @@ mod tests {
     #[test]
     fn lines_appended_to_a_text_without_final_newline_are_one_line_each() {
         // Two fixes append to a list whose last line has no newline, each ending that line
-        // itself (as build::append_line does): one line each, no blank line.
+        // itself (as rules::edit::append_line does): one line each, no blank line.
         let a = Edit::insert("f", 9, "\nb.example\n");
         let b = Edit::insert("f", 9, "\nc.example\n");
         assert_eq!(

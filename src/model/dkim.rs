@@ -9,12 +9,12 @@
 //! text: split in strings, folded with spaces, or as a bare PKCS#1 key).
 
 use crate::der::{self, PublicKey};
-use crate::finding::Loc;
 use crate::model::dns::ZoneRecord;
 use crate::model::{self, Parsed, Server};
 use crate::parse::dkim::{self as dkimp, KeyType};
 use crate::parse::txt::TxtText;
 use crate::parse::zone::{RData, RType, Txt, Zone};
+use crate::source::Loc;
 use crate::source::Span;
 
 /// cPanel's selector (`$Cpanel::DKIM::DKIM_SELECTOR`; Exim's `dkim_selector = default`).

@@ -7,9 +7,9 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::finding::Loc;
 use crate::model::{Parsed, Server};
 use crate::parse::zone::{RData, RType, Record, Zone};
+use crate::source::Loc;
 
 /// Most CNAMEs followed while resolving one name.
 pub const MAX_CNAME_HOPS: usize = 8;

@@ -12,8 +12,6 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::finding::Loc;
-use crate::fix::Overlay;
 use crate::model::{
     Account, AddrSource, DomainInfo, DomainKind, MailFiles, Manual, MxCheck, Needs, Options,
     ParseProblem, Parsed, RoutingList, Server, Sourced,
@@ -23,8 +21,9 @@ use crate::parse::{
     SyntaxError, colonmap, domainlist, exim, filter, iplist, keyvalue, mailacct, userdata,
     valiases, zone,
 };
+use crate::source::Loc;
 use crate::source::SourceFile;
-use crate::tree::{self, Tree};
+use crate::tree::{self, Overlay, Tree};
 
 /// Reads through the tree, with files of the overlay (fixes applied in memory) in place of the
 /// files on disk.

@@ -15,12 +15,13 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::finding::{Files, Loc};
+use crate::clock::Utc;
 use crate::parse::{
     SyntaxError, colonmap::ColonMap, filter::Filter, iplist::IpList, keyvalue::KeyValueFile,
     mailacct, userdata, valiases::Aliases,
 };
 use crate::source::SourceFile;
+use crate::source::{Files, Loc};
 use crate::tree::{RootKind, Skip};
 
 pub mod dkim;
@@ -439,8 +440,11 @@ impl Server {
     }
 }
 
+/// The default POP mailbox limit (MBX001): 100 MiB.
+pub const DEFAULT_POP_MAX_BYTES: u64 = 100 * 1024 * 1024;
+
 /// What the model takes from the configuration and the command line.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Addresses added to what the tree says: `[server] ips`, then `--server-ip`.
     pub config_ips: Vec<IpAddr>,
@@ -454,19 +458,25 @@ pub struct Options {
     pub needs: Needs,
     /// Told how the mailbox walk advances.
     pub progress: Option<mail::ProgressHook>,
+    /// The day of the run: fixes write it into SOA serials (`YYYYMMDDnn`). Rules never read the
+    /// clock; the command line sets this once.
+    pub today: Utc,
 }
 
-impl Options {
-    pub fn from_config(cfg: &crate::config::Config) -> Options {
+/// Everything loaded, no identity beyond the tree, the 100 MiB POP threshold, and the Unix
+/// epoch as "today" (the command line sets the real day).
+impl Default for Options {
+    fn default() -> Options {
         Options {
-            config_ips: cfg.server.ips.clone(),
+            config_ips: Vec::new(),
             server_ips: Vec::new(),
-            hostname: cfg.server.hostname.clone(),
-            nameservers: cfg.server.nameservers.clone(),
-            gateway_mx: cfg.server.gateway_mx.clone(),
-            pop_max_bytes: cfg.mailbox.pop_max_bytes,
+            hostname: None,
+            nameservers: Vec::new(),
+            gateway_mx: Vec::new(),
+            pop_max_bytes: DEFAULT_POP_MAX_BYTES,
             needs: Needs::ALL,
             progress: None,
+            today: Utc::from_unix(0),
         }
     }
 }

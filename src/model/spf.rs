@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
-use crate::finding::Loc;
 use crate::model::dns::Resolution;
 use crate::model::{Parsed, Server};
 use crate::parse::spf::{
@@ -19,6 +18,7 @@ use crate::parse::spf::{
 };
 use crate::parse::txt::TxtText;
 use crate::parse::zone::{RData, RType, Record, Zone};
+use crate::source::Loc;
 use crate::source::Span;
 
 /// RFC 7208 §4.6.4: at most 10 terms that query DNS.

@@ -1,9 +1,9 @@
 //! The `concise` format: `path:line:col: CODE [severity] message`, one finding per line (text
-//! from the tree escaped: [`crate::report::escape`]).
+//! from the tree escaped: [`crate::escape`]).
 
 use std::io::{self, Write};
 
-use crate::report::escape::Esc;
+use crate::escape::Esc;
 use crate::report::{Report, write_totals};
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {

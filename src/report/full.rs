@@ -2,7 +2,7 @@
 //! source snippet, notes, related locations and, where a fix exists, an inline preview of it.
 //!
 //! Every piece of text from the tree (messages, paths, labels, notes, snippet lines, fix
-//! contents) goes through [`crate::report::escape`] before annotate-snippets sees it; snippet
+//! contents) goes through [`crate::escape`] before annotate-snippets sees it; snippet
 //! spans are mapped through the escapes.
 
 use std::collections::BTreeMap;
@@ -11,8 +11,8 @@ use std::io::{self, Write};
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Patch, Renderer, Snippet};
 
+use crate::escape::{self, Esc};
 use crate::finding::{Applicability, Edit, Files, Finding, Severity};
-use crate::report::escape::{self, Esc};
 use crate::report::{Report, write_totals};
 use crate::source::{SourceFile, Span};
 

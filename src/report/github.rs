@@ -7,10 +7,10 @@ use crate::finding::Severity;
 use crate::report::Report;
 
 /// Escapes a message (data part) of a workflow command; control characters of the tree's text
-/// are made visible first ([`crate::report::escape`]): GitHub's log viewer would interpret an
+/// are made visible first ([`crate::escape`]): GitHub's log viewer would interpret an
 /// escape sequence.
 fn data(s: &str) -> String {
-    crate::report::escape::line(s)
+    crate::escape::line(s)
         .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")

@@ -137,13 +137,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .collect(),
         summary: report.summary,
     };
-    crate::report::escape::json_pretty(&mut *out, &doc)?;
+    crate::escape::json_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
 
 pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for f in report.findings {
-        crate::report::escape::json_compact(&mut *out, &finding(f, report.files))?;
+        crate::escape::json_compact(&mut *out, &finding(f, report.files))?;
         writeln!(out)?;
     }
     Ok(())

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::finding::{Counts, Files, Finding};
 
 pub mod concise;
-pub mod escape;
+pub use crate::escape;
 pub mod full;
 pub mod github;
 pub mod json;

@@ -132,7 +132,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "results": results,
         }],
     });
-    crate::report::escape::json_pretty(&mut *out, &doc)?;
+    crate::escape::json_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
 

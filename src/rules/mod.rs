@@ -7,7 +7,6 @@
 //! `rules/CODE.md` at the top of the repository and is embedded in the binary
 //! (`maillint rule CODE`).
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::finding::Finding;
@@ -26,6 +25,8 @@ pub mod mbx;
 pub mod mx;
 pub mod routing;
 pub mod spf;
+
+pub mod edit;
 
 pub use rule::{FixKind, Needs, Rule};
 
@@ -107,10 +108,9 @@ pub const CATALOG_PREFIXES: &[&str] = &[
     "RT", "MX", "SPF", "DKIM", "DMARC", "MBX", "FWD", "EXIM", "CP", "DNS", "LOG",
 ];
 
-/// A rule selector: `ALL`, a family prefix (`RT`), a code prefix (`SPF00`) or a code.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Selector(String);
+pub use crate::select::{Selection, Selector};
 
+/// A selector that names no rule of the catalog.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SelectorError {
     pub selector: String,
@@ -120,7 +120,7 @@ pub struct SelectorError {
 
 impl fmt::Display for SelectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown = crate::report::escape::Esc(&self.selector);
+        let shown = crate::escape::Esc(&self.selector);
         if self.selector.is_empty() {
             f.write_str("an empty rule selector selects nothing")?;
         } else {
@@ -149,131 +149,54 @@ impl fmt::Display for SelectorError {
 
 impl std::error::Error for SelectorError {}
 
-impl Selector {
-    pub fn parse(text: &str) -> Result<Selector, SelectorError> {
-        let s = text.trim().to_ascii_uppercase();
-        let err = |suggestions| SelectorError {
-            selector: text.trim().to_string(),
+/// What a selector names: registered rules, rules of the catalog this version does not
+/// implement, or nothing (with the closest codes).
+pub fn resolve(selector: &Selector) -> catalog::Resolution {
+    catalog::resolve(selector.as_str())
+}
+
+/// Parses selectors and checks that each names a rule of the catalog (registered or not).
+pub fn selectors(text: &str) -> Result<Vec<Selector>, SelectorError> {
+    let list = Selector::parse_list(text).map_err(|e| SelectorError {
+        selector: e.text,
+        suggestions: Vec::new(),
+    })?;
+    for s in &list {
+        known(s)?;
+    }
+    Ok(list)
+}
+
+/// Whether a selector names a rule of the catalog.
+pub fn known(selector: &Selector) -> Result<(), SelectorError> {
+    match resolve(selector) {
+        catalog::Resolution::Unknown(suggestions) => Err(SelectorError {
+            selector: selector.as_str().to_string(),
             suggestions,
-        };
-        if s == "ALL" {
-            return Ok(Selector(s));
-        }
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(err(Vec::new()));
-        }
-        // A registered rule's code or prefix, or one of the catalog's rules not implemented
-        // yet (the caller says so: [`catalog::Resolution::NotImplemented`]).
-        match catalog::resolve(&s) {
-            catalog::Resolution::Unknown(suggestions) => Err(err(suggestions)),
-            _ => Ok(Selector(s)),
-        }
-    }
-
-    /// Parses a comma-separated list (`RT,SPF001`); empty items between commas are ignored,
-    /// but a list with no selector at all is an error (it would select nothing).
-    pub fn parse_list(text: &str) -> Result<Vec<Selector>, SelectorError> {
-        let list: Vec<Selector> = text
-            .split(',')
-            .filter(|s| !s.trim().is_empty())
-            .map(Selector::parse)
-            .collect::<Result<_, _>>()?;
-        if list.is_empty() {
-            return Err(SelectorError {
-                selector: String::new(),
-                suggestions: Vec::new(),
-            });
-        }
-        Ok(list)
-    }
-
-    /// What this selector names in the catalog.
-    pub fn resolve(&self) -> catalog::Resolution {
-        catalog::resolve(&self.0)
-    }
-
-    pub fn matches(&self, code: &str) -> bool {
-        self.0 == "ALL" || code.starts_with(&self.0)
-    }
-
-    /// How specific the selector is: `ALL` < `RT` < `RT0` < `RT001`.
-    fn specificity(&self) -> usize {
-        if self.0 == "ALL" { 0 } else { self.0.len() }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+        }),
+        _ => Ok(()),
     }
 }
 
-impl fmt::Display for Selector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// The registered rules the selectors enable.
+pub fn selection(
+    select: &[Selector],
+    extend_select: &[Selector],
+    ignore: &[Selector],
+) -> Selection {
+    Selection::new(all().map(|r| r.code), select, extend_select, ignore)
 }
 
-/// Which rules run. Built from the configuration file and the command line, ruff-style:
-/// the command line's `--select` replaces the file's `select`; `extend-select` and `ignore` of
-/// both add up. A rule is enabled when its most specific matching selector is a select; on a tie
-/// the ignore wins (`--select RT --ignore RT001` disables RT001; `--select RT001 --ignore RT`
-/// enables it).
-#[derive(Clone, Debug)]
-pub struct Selection {
-    enabled: BTreeSet<&'static str>,
+/// Every registered rule.
+pub fn select_all() -> Selection {
+    selection(&[Selector::all()], &[], &[])
 }
 
-impl Selection {
-    pub fn new(select: &[Selector], extend_select: &[Selector], ignore: &[Selector]) -> Selection {
-        let best = |sels: &[Selector], code: &str| {
-            sels.iter()
-                .filter(|s| s.matches(code))
-                .map(Selector::specificity)
-                .max()
-        };
-        let mut enabled = BTreeSet::new();
-        for rule in all() {
-            let sel = best(select, rule.code).max(best(extend_select, rule.code));
-            let ign = best(ignore, rule.code);
-            let on = match (sel, ign) {
-                (Some(s), Some(i)) => s > i,
-                (Some(_), None) => true,
-                _ => false,
-            };
-            if on {
-                enabled.insert(rule.code);
-            }
-        }
-        Selection { enabled }
-    }
-
-    /// Every rule.
-    pub fn all() -> Selection {
-        Selection::new(&[Selector("ALL".into())], &[], &[])
-    }
-
-    pub fn is_enabled(&self, code: &str) -> bool {
-        self.enabled.contains(code)
-    }
-
-    /// Whether a rule is enabled: rules ask this before they compute anything.
-    pub fn on(&self, rule: &Rule) -> bool {
-        self.enabled.contains(rule.code)
-    }
-
-    /// What the enabled rules need from the model.
-    pub fn needs(&self) -> Needs {
-        all()
-            .filter(|r| self.on(r))
-            .fold(Needs::NONE, |n, r| n.with(r.needs))
-    }
-
-    pub fn any_with_prefix(&self, prefix: &str) -> bool {
-        self.enabled.iter().any(|c| c.starts_with(prefix))
-    }
-
-    pub fn codes(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.enabled.iter().copied()
-    }
+/// What the enabled rules need from the model.
+pub fn needs(selection: &Selection) -> Needs {
+    all()
+        .filter(|r| selection.on(r))
+        .fold(Needs::NONE, |n, r| n.with(r.needs))
 }
 
 /// Runs every family that has an enabled rule. Rules check their selection before they run,
@@ -317,40 +240,39 @@ mod tests {
     }
 
     #[test]
-    fn selectors_accept_codes_prefixes_and_all() {
-        assert!(Selector::parse("ALL").is_ok());
-        assert!(Selector::parse("cp").is_ok());
-        assert!(Selector::parse("CP00").is_ok());
-        assert!(Selector::parse("CP003").is_ok());
-        assert!(
-            Selector::parse("SPF").is_ok(),
-            "catalog family, even before it runs"
-        );
-        let err = Selector::parse("XYZ9").unwrap_err();
+    fn selectors_must_name_rules_of_the_catalog() {
+        for ok in ["ALL", "cp", "CP00", "CP003", "LOG", "EXIM003"] {
+            assert!(selectors(ok).is_ok(), "{ok}");
+        }
+        let err = selectors("XYZ9").unwrap_err();
         assert!(err.to_string().contains("unknown rule selector `XYZ9`"));
-        assert!(Selector::parse("").is_err());
-        assert!(Selector::parse("RT-1").is_err());
+        assert!(selectors("").is_err());
+        assert!(selectors("RT-1").is_err());
+        assert!(matches!(
+            resolve(&Selector::parse("EXIM003").unwrap()),
+            catalog::Resolution::NotImplemented(_)
+        ));
     }
 
     #[test]
     fn more_specific_selector_wins_and_ignore_wins_ties() {
-        let s = Selection::new(&sel("CP"), &[], &sel("CP003"));
+        let s = selection(&sel("CP"), &[], &sel("CP003"));
         assert!(s.is_enabled("CP001"));
         assert!(!s.is_enabled("CP003"));
-        let s = Selection::new(&sel("CP003"), &[], &sel("CP"));
+        let s = selection(&sel("CP003"), &[], &sel("CP"));
         assert!(s.is_enabled("CP003"));
         assert!(!s.is_enabled("CP001"));
-        let s = Selection::new(&sel("CP001"), &[], &[]);
+        let s = selection(&sel("CP001"), &[], &[]);
         assert!(s.is_enabled("CP001") && !s.is_enabled("CP003"));
-        let s = Selection::new(&sel("CP001"), &sel("CP003"), &[]);
+        let s = selection(&sel("CP001"), &sel("CP003"), &[]);
         assert!(s.is_enabled("CP001") && s.is_enabled("CP003"));
-        let s = Selection::new(&sel("ALL"), &[], &sel("ALL"));
+        let s = selection(&sel("ALL"), &[], &sel("ALL"));
         assert!(!s.is_enabled("CP001"));
     }
 
     #[test]
     fn the_model_loads_what_the_selected_rules_need() {
-        let needs = |s: &str| Selection::new(&sel(s), &[], &[]).needs();
+        let needs = |s: &str| super::needs(&selection(&sel(s), &[], &[]));
         assert_eq!(needs("ALL"), Needs::ALL);
         assert!(!needs("RT,CP002,CP003").contains(Needs::MAILBOX_LAYOUT));
         assert!(needs("MBX003").contains(Needs::MAILBOX_LAYOUT));
@@ -384,7 +306,7 @@ mod tests {
 
     #[test]
     fn codes_are_unique_and_well_formed() {
-        let mut seen = BTreeSet::new();
+        let mut seen = std::collections::BTreeSet::new();
         for rule in all() {
             assert!(seen.insert(rule.code), "duplicate {}", rule.code);
             let prefix = rule.code.trim_end_matches(|c: char| c.is_ascii_digit());

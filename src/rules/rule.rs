@@ -78,6 +78,13 @@ impl PartialEq for Rule {
 
 impl Eq for Rule {}
 
+/// A rule stands for its code (so that `selection.on(&RT001)` asks about RT001).
+impl AsRef<str> for Rule {
+    fn as_ref(&self) -> &str {
+        self.code
+    }
+}
+
 /// Declares a rule as a `pub static` named by its code, with its page `rules/CODE.md` embedded.
 /// The module that uses it names its family in a `FAMILY` constant.
 ///

@@ -903,3 +903,29 @@ mod tests {
         );
     }
 }
+
+/// New contents of files, by display path: `Some(bytes)` written, `None` removed. The fix
+/// loop lints again over an overlay of the fixes it applied in memory; the model reads through
+/// it, so nothing is written before the loop ends.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overlay {
+    files: std::collections::BTreeMap<String, Option<Vec<u8>>>,
+}
+
+impl Overlay {
+    pub fn get(&self, path: &str) -> Option<&Option<Vec<u8>>> {
+        self.files.get(path)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Option<Vec<u8>>)> {
+        self.files.iter()
+    }
+
+    pub fn set(&mut self, path: &str, content: Option<Vec<u8>>) {
+        self.files.insert(path.to_string(), content);
+    }
+}

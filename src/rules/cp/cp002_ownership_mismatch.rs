@@ -78,7 +78,7 @@ pub(super) fn check(server: &Server, out: &mut Vec<Finding>) {
                 out.push(
                     f.fix(
                         Fix::unsafe_(format!("add `{}: {}` to etc/userdomains", d.name, d.user))
-                            .edit(crate::fix::build::append_line(
+                            .edit(crate::rules::edit::append_line(
                                 Some((ud.path(), ud.src.bytes())),
                                 ud.path(),
                                 &format!("{}: {}", d.name, d.user),

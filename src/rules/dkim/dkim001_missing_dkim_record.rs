@@ -1,8 +1,8 @@
 //! DKIM001: Exim signs a domain's mail with a key that its zone does not publish.
 
 use crate::finding::{Finding, Fix, Loc};
-use crate::fix::build;
 use crate::model::dkim::{Local, SELECTOR, key_file_loc};
+use crate::rules::edit;
 
 use super::{Dom, FAMILY, RELOAD};
 
@@ -25,11 +25,11 @@ pub(super) fn check(dom: &Dom<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let d = &st.domain;
-    let edits = build::zone_add_record(
+    let edits = edit::zone_add_record(
         zone,
         &st.name,
         "TXT",
-        &build::txt_rdata(&local.record_value()),
+        &edit::txt_rdata(&local.record_value()),
         dom.today,
     );
     out.push(

@@ -1,8 +1,8 @@
 //! DKIM002: the DKIM record holds another key than the one Exim signs with (or revokes it).
 
 use crate::finding::{Finding, Fix};
-use crate::fix::build;
 use crate::model::dkim::{Local, key_file_loc, local_key_path};
+use crate::rules::edit;
 
 use super::{Dom, FAMILY, RELOAD};
 
@@ -67,10 +67,10 @@ pub(super) fn check(dom: &Dom<'_>, out: &mut Vec<Finding>) {
                     "publish the server's key: replace the record's data with {}",
                     local_key_path(l)
                 ))
-                .edits(build::zone_replace_rdata(
+                .edits(edit::zone_replace_rdata(
                     zone,
                     r.at.record,
-                    &build::txt_rdata(&l.record_value()),
+                    &edit::txt_rdata(&l.record_value()),
                     dom.today,
                 ))
                 .command(RELOAD),

@@ -1,10 +1,10 @@
 //! DKIM004: a DKIM record verifiers cannot read, or several records at the selector.
 
 use crate::finding::{Edit, Finding, Fix};
-use crate::fix::build;
 use crate::model::Parsed;
 use crate::model::dkim::{KeyRecord, Local, local_key_path};
 use crate::parse::zone::Zone;
+use crate::rules::edit;
 
 use super::{Dom, FAMILY, RELOAD};
 
@@ -88,20 +88,20 @@ fn malformed(dom: &Dom<'_>, r: &KeyRecord<'_>, out: &mut Vec<Finding>) {
                     "rewrite the record from the server's key ({}), as cPanel writes it",
                     local_key_path(l)
                 ))
-                .edits(build::zone_replace_rdata(
+                .edits(edit::zone_replace_rdata(
                     zone,
                     r.at.record,
-                    &build::txt_rdata(&l.record_value()),
+                    &edit::txt_rdata(&l.record_value()),
                     dom.today,
                 )),
             ),
             // Only the quoting is wrong: quote the same value again.
             None if only_split && std::str::from_utf8(&r.text.bytes).is_ok() => Some(
                 Fix::unsafe_("quote the record's value again, in 255-byte strings").edits(
-                    build::zone_replace_rdata(
+                    edit::zone_replace_rdata(
                         zone,
                         r.at.record,
-                        &build::txt_rdata(r.text.text()),
+                        &edit::txt_rdata(r.text.text()),
                         dom.today,
                     ),
                 ),
@@ -163,12 +163,12 @@ fn several(dom: &Dom<'_>, zone: &Parsed<Zone>, out: &mut Vec<Finding>) {
                 None if i == 0 => edits.push(Edit::replace(
                     zone.path(),
                     r.at.record.rdata_span,
-                    build::txt_rdata(&l.record_value()),
+                    edit::txt_rdata(&l.record_value()),
                 )),
                 _ => edits.extend(record_removal(zone, r)),
             }
         }
-        edits.extend(build::serial_bump(zone, dom.today));
+        edits.extend(edit::serial_bump(zone, dom.today));
         let message = match keep {
             Some(_) => "keep the record that holds the server's key and remove the others",
             None => "keep one record, rewritten from the server's key, and remove the others",
@@ -186,6 +186,6 @@ fn several(dom: &Dom<'_>, zone: &Parsed<Zone>, out: &mut Vec<Finding>) {
 /// The edit that removes a record with all its lines.
 fn record_removal(zone: &Parsed<Zone>, r: &KeyRecord<'_>) -> Option<Edit> {
     let rec = r.at.record;
-    build::zone_item_span(zone, rec.owner.span.unwrap_or(rec.rtype_span))
+    edit::zone_item_span(zone, rec.owner.span.unwrap_or(rec.rtype_span))
         .map(|item| Edit::delete(zone.path(), item))
 }

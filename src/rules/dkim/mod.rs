@@ -71,7 +71,7 @@ impl Dom<'_> {
 }
 
 pub fn check(s: &Server, sel: &Selection, out: &mut Vec<Finding>) {
-    let today = Utc::now();
+    let today = s.options.today;
     for d in s.mail_domains() {
         let dom = Dom {
             st: s.dkim(&d),

@@ -2,10 +2,10 @@
 
 use crate::clock::Utc;
 use crate::finding::{Finding, Fix, Loc};
-use crate::fix::build;
 use crate::model::Parsed;
 use crate::model::dns::ZoneRecord;
 use crate::parse::zone::Zone;
+use crate::rules::edit;
 
 use super::{Dom, FAMILY, RELOAD};
 
@@ -51,11 +51,11 @@ pub(super) fn check(dom: &Dom<'_>, others: &[ZoneRecord<'_>], out: &mut Vec<Find
 
 fn add_default(zone: &Parsed<Zone>, name: &str, today: Utc) -> Fix {
     Fix::safe("add cPanel's default DMARC record, `v=DMARC1; p=none;` (reports only)")
-        .edits(build::zone_add_record(
+        .edits(edit::zone_add_record(
             zone,
             name,
             "TXT",
-            &build::txt_rdata(DEFAULT_RECORD),
+            &edit::txt_rdata(DEFAULT_RECORD),
             today,
         ))
         .command(RELOAD)

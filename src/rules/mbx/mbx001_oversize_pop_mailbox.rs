@@ -1,7 +1,7 @@
 //! MBX001: an inbox larger than POP3 copes with (a legacy-mbox/POP heuristic).
 
-use crate::config::DEFAULT_POP_MAX_BYTES;
 use crate::finding::{Finding, Fix, Severity};
+use crate::model::DEFAULT_POP_MAX_BYTES;
 use crate::model::Server;
 use crate::model::mail::{Format, human};
 

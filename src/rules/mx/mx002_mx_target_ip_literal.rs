@@ -2,10 +2,9 @@
 
 use std::net::IpAddr;
 
-use crate::clock::Utc;
 use crate::finding::{Edit, Finding, Fix};
-use crate::fix::build;
 use crate::model::dns::ZoneRecord;
+use crate::rules::edit;
 
 use super::{Dom, FAMILY};
 
@@ -62,14 +61,14 @@ fn ip_literal(
         format!("{host}."),
     ));
     if r.zone.doc.records_at(&host).next().is_none() {
-        let at = build::zone_insertion_point(r.zone);
+        let at = edit::zone_insertion_point(r.zone);
         fix = fix.edit(Edit::insert(
             r.zone.path(),
             at,
-            build::record_line(r.zone, &host, "A", &v4.to_string()),
+            edit::record_line(r.zone, &host, "A", &v4.to_string()),
         ));
     }
-    if let Some(bump) = build::serial_bump(r.zone, Utc::now()) {
+    if let Some(bump) = edit::serial_bump(r.zone, dom.s.options.today) {
         fix = fix.edit(bump);
     }
     f.fix(fix.command("then reload the zone: rndc reload (cPanel: /scripts/restartsrv_named)"))

@@ -8,10 +8,10 @@
 //! no routing lists.
 
 use crate::finding::{Edit, Finding, Fix, Loc};
-use crate::fix::build;
 use crate::model::dns::{Detection, Routing};
 use crate::model::{Account, Manual, RoutingList, RoutingLists, Server, lists};
 use crate::parse::valiases::DestKind;
+use crate::rules::edit;
 use crate::rules::{Rule, Selection};
 
 /// The family of these rules in `maillint rules` (used by `rule!`).
@@ -145,8 +145,8 @@ fn routing_fix(
     ] {
         let present = lists::list_contains(list.as_ref(), domain);
         match (want, present, list) {
-            (false, true, Some(list)) => edits.extend(build::list_remove(list, domain)),
-            (true, false, _) => edits.push(build::list_append(list.as_deref(), path, domain)),
+            (false, true, Some(list)) => edits.extend(edit::list_remove(list, domain)),
+            (true, false, _) => edits.push(edit::list_append(list.as_deref(), path, domain)),
             _ => {}
         }
     }
@@ -159,14 +159,14 @@ fn routing_fix(
             ManualWrite::Value(v) => Some(Some(v)),
         };
         if let Some(v) = value {
-            let e = build::cpuser_set(cp, &key, v);
+            let e = edit::cpuser_set(cp, &key, v);
             cpuser_edited = !e.is_empty();
             edits.extend(e);
         }
     }
     let mut fix = fix.edits(edits);
     if cpuser_edited {
-        fix = build::with_cpuser_cache(fix, account);
+        fix = edit::with_cpuser_cache(fix, account);
     }
     let mxcheck = match manual {
         ManualWrite::Keep => match account.manual(domain) {

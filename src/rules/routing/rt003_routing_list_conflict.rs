@@ -1,8 +1,8 @@
 //! RT003: a domain in routing lists that contradict each other.
 
 use crate::finding::{Finding, Fix};
-use crate::fix::build;
 use crate::model::Server;
+use crate::rules::edit;
 
 use super::{FAMILY, REMOTE};
 
@@ -32,7 +32,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
                     .maybe_user(owner(&e.domain))
                     .at(remote.loc(e.key))
                     .note("Exim reads only etc/localdomains and delivers locally; cPanel's tools read the pair as contradictory and may undo either on their next change")
-                    .fix(Fix::safe("remove it from etc/remotedomains (Exim does not read that file, so delivery does not change)").edits(build::list_remove(remote, &e.domain))),
+                    .fix(Fix::safe("remove it from etc/remotedomains (Exim does not read that file, so delivery does not change)").edits(edit::list_remove(remote, &e.domain))),
                 );
             }
         }
@@ -49,7 +49,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
                     .maybe_user(owner(&e.domain))
                     .at(sec.loc(e.key))
                     .note("local delivery wins, but Exim also applies the backup-MX retry rules of etc/secondarymx to it")
-                    .fix(Fix::unsafe_("remove it from etc/secondarymx").edits(build::list_remove(sec, &e.domain))),
+                    .fix(Fix::unsafe_("remove it from etc/secondarymx").edits(edit::list_remove(sec, &e.domain))),
                 );
             } else if !l.in_remote(&e.domain) {
                 out.push(
@@ -61,7 +61,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
                     .maybe_user(owner(&e.domain))
                     .at(sec.loc(e.key))
                     .note("Exim relays it as a backup MX, but cPanel does not count it as one: its routing page and tools show no routing for it")
-                    .fix(Fix::safe("add it to etc/remotedomains, as cPanel records a backup MX (Exim does not read that file)").edit(build::list_append(l.remote.as_deref(), REMOTE, &e.domain))),
+                    .fix(Fix::safe("add it to etc/remotedomains, as cPanel records a backup MX (Exim does not read that file)").edit(edit::list_append(l.remote.as_deref(), REMOTE, &e.domain))),
                 );
             }
         }

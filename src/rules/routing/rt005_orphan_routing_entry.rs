@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use crate::finding::{Finding, Fix};
-use crate::fix::build;
 use crate::model::Server;
+use crate::rules::edit;
 
 use super::{FAMILY, LOCAL, REMOTE, SECONDARY};
 
@@ -61,7 +61,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
                 .domain(d)
                 .at(list.loc(e.key))
                 .note(consequence)
-                .fix(fix.edits(build::list_remove(list, d))),
+                .fix(fix.edits(edit::list_remove(list, d))),
             );
         }
     }

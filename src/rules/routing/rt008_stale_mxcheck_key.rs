@@ -1,8 +1,8 @@
 //! RT008: an `MXCHECK-` line for a domain the account does not own.
 
 use crate::finding::{Finding, Fix};
-use crate::fix::build;
 use crate::model::Server;
+use crate::rules::edit;
 
 use super::{FAMILY, UPDATE};
 
@@ -26,7 +26,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
             let key = format!("MXCHECK-{}", m.domain);
             let mut fix = Fix::safe(format!("remove the line {key}"));
             if let Some(cp) = &a.cpuser {
-                fix = build::with_cpuser_cache(fix.edits(build::cpuser_set(cp, &key, None)), a);
+                fix = edit::with_cpuser_cache(fix.edits(edit::cpuser_set(cp, &key, None)), a);
             }
             // cPanel looks the key up with the domain in lower case.
             let not_lower = m.domain.bytes().any(|b| b.is_ascii_uppercase());

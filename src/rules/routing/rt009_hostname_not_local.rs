@@ -1,8 +1,8 @@
 //! RT009: the server host name is missing from `etc/localdomains`.
 
 use crate::finding::{Finding, Fix, Loc};
-use crate::fix::build;
 use crate::model::Server;
+use crate::rules::edit;
 
 use super::{FAMILY, LOCAL, misread_lines};
 
@@ -38,7 +38,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
         "cPanel's Exim configuration reads local domains from etc/localdomains only, so mail to addresses at {} (root, cPanel's notices, bounces) is treated as foreign and refused",
         h.value
     ))
-    .fix(Fix::safe(format!("add {} to etc/localdomains", h.value)).edit(build::list_append(Some(&local.file), LOCAL, &h.value)));
+    .fix(Fix::safe(format!("add {} to etc/localdomains", h.value)).edit(edit::list_append(Some(&local.file), LOCAL, &h.value)));
     f = misread_lines(s, &h.value, f);
     if let Some(loc) = &h.loc {
         f = f.related(loc.clone(), "the host name is set here");

@@ -1,8 +1,8 @@
 //! RT012: `etc/manualmx` sends a local or account domain's mail to another host.
 
 use crate::finding::{Finding, Fix};
-use crate::fix::build;
 use crate::model::Server;
+use crate::rules::edit;
 
 use super::FAMILY;
 
@@ -42,7 +42,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
             .maybe_user(account.map(|i| i.user.clone()))
             .at(mm.loc(e.key_span.join(e.value_span)))
             .note("Exim's manualmx router sends the domain's mail to that host without looking at its MX; a live transfer writes these lines on the source server and they are easily left behind")
-            .fix(Fix::unsafe_(format!("remove the etc/manualmx line for {d}")).edits(build::colon_remove(mm, d))),
+            .fix(Fix::unsafe_(format!("remove the etc/manualmx line for {d}")).edits(edit::colon_remove(mm, d))),
         );
     }
 }

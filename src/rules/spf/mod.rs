@@ -29,7 +29,7 @@
 //!
 //! Every fix edits the zone file in place when it can (a term inserted, replaced or removed
 //! inside one quoted string that stays within 255 bytes) and otherwise rewrites the record data
-//! the way cPanel writes TXT records ([`build::txt_rdata`]); each bumps the SOA serial.
+//! the way cPanel writes TXT records ([`edit::txt_rdata`]); each bumps the SOA serial.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -37,13 +37,13 @@ use std::ops::Range;
 
 use crate::clock::Utc;
 use crate::finding::{Edit, Finding, Loc};
-use crate::fix::build;
 use crate::model::spf::SpfAt;
 use crate::model::{Parsed, Server};
 use crate::parse::spf::{self as spfp, Mechanism, Modifier, SpfRecord, SpfTerm, TermKind};
 use crate::parse::txt::TxtText;
 use crate::parse::zone::{RData, RType, Record, Zone};
 use crate::providers;
+use crate::rules::edit;
 use crate::rules::{Rule, Selection};
 use crate::source::Span;
 
@@ -91,7 +91,7 @@ pub fn check(s: &Server, sel: &Selection, out: &mut Vec<Finding>) {
     let ctx = Ctx {
         s,
         sel,
-        today: Utc::now(),
+        today: s.options.today,
         smarthost: smarthost(s),
     };
     // The zones that hold mail domains, each with its mail domains.
@@ -578,7 +578,7 @@ fn txt_edits(rec: &SpfAt<'_>, changes: &[(Range<usize>, String)], today: Utc) ->
         .zip(&grow)
         .all(|(r, g)| r.len() as i64 + g <= MAX_STRING_BYTES as i64);
     if plain && fits && !in_place.is_empty() {
-        in_place.extend(build::serial_bump(zone, today));
+        in_place.extend(edit::serial_bump(zone, today));
         return Some(in_place);
     }
     let mut bytes = Vec::with_capacity(text.len() + 32);
@@ -590,10 +590,10 @@ fn txt_edits(rec: &SpfAt<'_>, changes: &[(Range<usize>, String)], today: Utc) ->
     }
     bytes.extend_from_slice(text.bytes.get(pos..)?);
     let value = String::from_utf8(bytes).ok()?;
-    Some(build::zone_replace_rdata(
+    Some(edit::zone_replace_rdata(
         zone,
         rec.record,
-        &build::txt_rdata(&value),
+        &edit::txt_rdata(&value),
         today,
     ))
 }
@@ -795,7 +795,7 @@ mod tests {
             "{HEAD}_dmarc IN TXT \"v=DMARC1\"\nexample.com. IN SPF \"v=spf1 a ~all\"\n\tIN TXT \"keep\"\nwww IN A 192.0.2.1\n"
         ));
         let spf = z.doc.records().find(|r| r.rtype == RType::Spf).unwrap();
-        let edits = build::zone_delete_records(&z, &[spf]);
+        let edits = edit::zone_delete_records(&z, &[spf]);
         let fixed = apply(&z, &edits);
         assert!(
             fixed.ends_with(

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use crate::finding::{Finding, Fix, Loc};
-use crate::fix::build;
+use crate::rules::edit;
 
 use super::*;
 
@@ -84,11 +84,11 @@ pub(super) fn check(c: &Ctx<'_>, dom: &Dom<'_>, out: &mut Vec<Finding>) {
     let fix = Fix::unsafe_(format!(
         "add cPanel's default SPF record for {d}: `{value}`"
     ))
-    .edits(build::zone_add_record(
+    .edits(edit::zone_add_record(
         zone,
         d,
         "TXT",
-        &build::txt_rdata(&value),
+        &edit::txt_rdata(&value),
         c.today,
     ))
     .command(

@@ -1,10 +1,10 @@
 //! SPF002: more than one SPF record at a domain; the fix merges them into the first.
 
 use crate::finding::{Edit, Finding, Fix};
-use crate::fix::build;
 use crate::model::spf::SpfAt;
 use crate::parse::spf::{Mechanism, Modifier, TermKind};
 use crate::parse::zone::Record;
+use crate::rules::edit;
 
 use super::*;
 
@@ -48,12 +48,12 @@ pub(super) fn check(c: &Ctx<'_>, dom: &Dom<'_>, records: &[SpfAt<'_>], out: &mut
         edits.push(Edit::replace(
             zone.path(),
             first.record.rdata_span,
-            build::txt_rdata(&merged.text),
+            edit::txt_rdata(&merged.text),
         ));
     }
     let others: Vec<&Record> = records[1..].iter().map(|r| r.record).collect();
-    edits.extend(build::zone_delete_records(zone, &others));
-    edits.extend(build::serial_bump(zone, c.today));
+    edits.extend(edit::zone_delete_records(zone, &others));
+    edits.extend(edit::serial_bump(zone, c.today));
     let mut message = format!("merge them into one record: `{}`", merged.text);
     if merged.added.is_empty() {
         message.push_str(" (the first record already holds every term of the others)");

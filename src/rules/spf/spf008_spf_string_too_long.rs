@@ -1,9 +1,9 @@
 //! SPF008: a character string of an SPF TXT record over 255 bytes.
 
 use crate::finding::{Finding, Fix};
-use crate::fix::build;
 use crate::model::spf::SpfAt;
 use crate::parse::zone::Txt;
+use crate::rules::edit;
 
 use super::*;
 
@@ -66,10 +66,10 @@ pub(super) fn check(
             Fix::safe(format!(
                 "split the value into strings of at most {MAX_STRING_BYTES} bytes, as cPanel writes them (receivers read the same record)"
             ))
-            .edits(build::zone_replace_rdata(
+            .edits(edit::zone_replace_rdata(
                 rec.zone,
                 rec.record,
-                &build::txt_rdata(value),
+                &edit::txt_rdata(value),
                 c.today,
             ))
             .command(RELOAD),

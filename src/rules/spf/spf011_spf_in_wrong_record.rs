@@ -3,11 +3,11 @@
 use std::ops::Range;
 
 use crate::finding::{Edit, Finding, Fix};
-use crate::fix::build;
 use crate::model::Parsed;
 use crate::model::spf::SpfAt;
 use crate::parse::spf::SpfTerm;
 use crate::parse::zone::{Record, Zone};
+use crate::rules::edit;
 use crate::source::Span;
 
 use super::*;
@@ -62,8 +62,8 @@ pub(super) fn stray_terms(c: &Ctx<'_>, dom: &Dom<'_>, rec: &SpfAt<'_>, out: &mut
         .map(|r| (r, String::new()))
         .collect();
     let fix = if remains_blank(&rec.spf.text, &changes) {
-        let mut edits = build::zone_delete_records(rec.zone, &[rec.record]);
-        edits.extend(build::serial_bump(rec.zone, c.today));
+        let mut edits = edit::zone_delete_records(rec.zone, &[rec.record]);
+        edits.extend(edit::serial_bump(rec.zone, c.today));
         Some(
             Fix::unsafe_(format!(
                 "delete the record: it holds nothing but {}",
@@ -118,11 +118,11 @@ pub(super) fn type99(
             "{owner} has no TXT record starting with `v=spf1`, so receivers see no SPF policy at all"
         ));
         let mut edits = vec![Edit::replace(zone.path(), record.rtype_span, "TXT")];
-        edits.extend(build::serial_bump(zone, c.today));
+        edits.extend(edit::serial_bump(zone, c.today));
         Fix::unsafe_("publish it as a TXT record: change its type from SPF to TXT").edits(edits)
     } else {
-        let mut edits = build::zone_delete_records(zone, &[record]);
-        edits.extend(build::serial_bump(zone, c.today));
+        let mut edits = edit::zone_delete_records(zone, &[record]);
+        edits.extend(edit::serial_bump(zone, c.today));
         let why = if has_txt {
             "the TXT record is the one receivers read"
         } else {
