@@ -478,3 +478,226 @@ fn fixing_every_routing_combination_leaves_the_promised_state() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+fn finding<'a>(doc: &'a serde_json::Value, code: &str, domain: &str) -> &'a serde_json::Value {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code && f["domain"] == domain)
+        .unwrap_or_else(|| panic!("no {code} for {domain}: {doc:#}"))
+}
+
+/// Domains behind a known filtering gateway, and a lookalike of one.
+fn gateway_server(root: &Path) {
+    let mx = |d: &str, records: &str| Some(zone(d, &format!("{d}. IN A {SERVER_IP}\n{records}")));
+    let domains = vec![
+        (
+            "gw-auto.example".to_string(),
+            Manual::Auto,
+            Some(Routing::Local),
+            mx(
+                "gw-auto.example",
+                "gw-auto.example. IN MX 10 mx1-us1.ppe-hosted.com.\ngw-auto.example. IN MX 10 mx2-us1.ppe-hosted.com.\n",
+            ),
+        ),
+        (
+            "gw-remote.example".to_string(),
+            Manual::Remote,
+            Some(Routing::Local),
+            mx(
+                "gw-remote.example",
+                "gw-remote.example. IN MX 10 eu-smtp-inbound-1.mimecast.com.\n",
+            ),
+        ),
+        // This server as the gateway's fallback: detection says secondary.
+        (
+            "gw-backup.example".to_string(),
+            Manual::Auto,
+            Some(Routing::Local),
+            mx(
+                "gw-backup.example",
+                "gw-backup.example. IN MX 10 mx.spamexperts.com.\ngw-backup.example. IN MX 20 gw-backup.example.\n",
+            ),
+        ),
+        (
+            "gw-local.example".to_string(),
+            Manual::Local,
+            Some(Routing::Local),
+            mx(
+                "gw-local.example",
+                "gw-local.example. IN MX 10 mx1-us1.ppe-hosted.com.\n",
+            ),
+        ),
+        (
+            "lookalike.example".to_string(),
+            Manual::Auto,
+            Some(Routing::Local),
+            mx(
+                "lookalike.example",
+                "lookalike.example. IN MX 10 mx1.ppe-hosted.com.evil.example.\n",
+            ),
+        ),
+        // A gateway and another host at the lowest preference: not only a gateway.
+        (
+            "mixed.example".to_string(),
+            Manual::Auto,
+            Some(Routing::Local),
+            mx(
+                "mixed.example",
+                "mixed.example. IN MX 10 mx1-us1.ppe-hosted.com.\nmixed.example. IN MX 10 mx.provider.example.org.\n",
+            ),
+        ),
+    ];
+    server(root, &domains);
+}
+
+#[test]
+fn a_known_gateway_mx_keeps_the_domain_local() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    gateway_server(root);
+    let doc = report(root, &[]);
+    let codes: Vec<(String, String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["domain"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, String)> = [
+        ("RT001", "gw-auto.example", "warning"),
+        ("RT001", "gw-remote.example", "warning"),
+        ("RT001", "gw-backup.example", "warning"),
+        ("RT001", "gw-local.example", "warning"),
+        ("RT001", "lookalike.example", "error"),
+        ("RT001", "mixed.example", "error"),
+    ]
+    .iter()
+    .map(|(c, d, s)| (c.to_string(), d.to_string(), s.to_string()))
+    .collect();
+    let mut got_sorted = codes.clone();
+    got_sorted.sort();
+    let mut want_sorted = want.clone();
+    want_sorted.sort();
+    assert_eq!(got_sorted, want_sorted);
+
+    // The gateway fix pins the domain local (MXCHECK-<d>=0) and leaves the lists alone; the
+    // message proposes the gateway_mx pattern.
+    for d in ["gw-auto.example", "gw-backup.example"] {
+        let f = finding(&doc, "RT001", d);
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("an inbound filtering gateway"),
+            "{f:#}"
+        );
+        let edits = f["fix"]["edits"].as_array().unwrap();
+        assert_eq!(edits.len(), 1, "{f:#}");
+        assert_eq!(edits[0]["file"], "var/cpanel/users/u");
+        assert_eq!(edits[0]["content"], format!("MXCHECK-{d}=0\n"));
+    }
+    let remote = finding(&doc, "RT001", "gw-remote.example");
+    let edits = remote["fix"]["edits"].as_array().unwrap();
+    assert_eq!(edits.len(), 1, "{remote:#}");
+    assert_eq!(edits[0]["content"], "0", "MXCHECK-…=remote becomes 0");
+    // Already pinned: nothing to fix, the warning asks to confirm the gateway.
+    assert!(finding(&doc, "RT001", "gw-local.example")["fix"].is_null());
+    // Not gateways: the usual fix routes them remotely.
+    for d in ["lookalike.example", "mixed.example"] {
+        let f = finding(&doc, "RT001", d);
+        assert!(
+            f["fix"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("route {d} remotely")),
+            "{f:#}"
+        );
+    }
+
+    // The full output proposes the pattern.
+    let full = maillint(&[
+        root.to_str().unwrap(),
+        "--select",
+        "RT001",
+        "--format",
+        "full",
+    ]);
+    let text = String::from_utf8(full.stdout).unwrap();
+    assert!(
+        text.contains("[server] gateway_mx = [\"*.ppe-hosted.com\"]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[server] gateway_mx = [\"*.mimecast.com\"]"),
+        "{text}"
+    );
+
+    // After --fix, the gateway domains are local and pinned; the warnings remain, without a fix,
+    // until the gateway is declared.
+    let out = maillint(&[
+        root.to_str().unwrap(),
+        "--select",
+        "RT",
+        "--fix",
+        "--unsafe-fixes",
+    ]);
+    assert!(matches!(out.status.code(), Some(0 | 1)));
+    for d in ["gw-auto.example", "gw-remote.example", "gw-backup.example"] {
+        assert_eq!(
+            state(root, d),
+            (Some(Routing::Local), Some("0".to_string())),
+            "{d}"
+        );
+    }
+    assert_eq!(
+        state(root, "lookalike.example"),
+        (Some(Routing::Remote), Some("remote".to_string()))
+    );
+    let after = report(root, &[]);
+    for f in after["findings"].as_array().unwrap() {
+        assert!(f["fix"].is_null(), "{f:#}");
+        assert_eq!(f["severity"], "warning", "{f:#}");
+    }
+}
+
+#[test]
+fn a_declared_gateway_is_this_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    gateway_server(root);
+    write(
+        root,
+        "etc/maillint.toml",
+        "[server]\ngateway_mx = [\"*.ppe-hosted.com\", \"*.mimecast.com\", \"*.spamexperts.com\"]\n",
+    );
+    let doc = report(root, &[]);
+    let mut got: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["domain"].as_str().unwrap()))
+        .collect();
+    got.sort();
+    // Declared gateways count as this server: detection says local, no RT001. The lookalike does
+    // not match `*.ppe-hosted.com`. mixed.example's other primary MX is still another host, but
+    // with one primary MX that is this server, detection says local. gw-remote.example is now
+    // listed local as detection says, and only its manual setting (Remote) disagrees: RT006.
+    assert_eq!(
+        got,
+        [
+            ("RT001", "lookalike.example"),
+            ("RT006", "gw-remote.example")
+        ]
+    );
+    assert_eq!(
+        finding(&doc, "RT006", "gw-remote.example")["fix"]["edits"][0]["content"],
+        "0"
+    );
+}
