@@ -701,3 +701,241 @@ fn a_declared_gateway_is_this_server() {
         "0"
     );
 }
+
+/// A server without `etc/wwwacct.conf` (its domain main.example routed correctly), with
+/// `etc/localdomains` listing `listed` after main.example, and the given files.
+fn hostless_server(root: &Path, listed: &[&str], files: &[(&str, &str)]) {
+    server(root, &[]);
+    std::fs::remove_file(root.join("etc/wwwacct.conf")).unwrap();
+    let mut local = "main.example\n".to_string();
+    for l in listed {
+        local.push_str(l);
+        local.push('\n');
+    }
+    write(root, "etc/localdomains", &local);
+    for (rel, text) in files {
+        write(root, rel, text);
+    }
+}
+
+/// A cPanel-like `etc/exim.conf`: the main section, then routers.
+fn exim_conf(main: &str) -> String {
+    format!(
+        "#!!# cPanel Exim 4 Config\n\n# primary_hostname =\n{main}domainlist local_domains = lsearch;/etc/localdomains\n\nbegin routers\n\n# primary_hostname = router.example.net\nlookuphost:\n  driver = dnslookup\n  domains = ! +local_domains\n  transport = remote_smtp\n"
+    )
+}
+
+fn host_report(root: &Path) -> serde_json::Value {
+    let out = maillint(&[
+        root.to_str().unwrap(),
+        "--format",
+        "json",
+        "--select",
+        "RT005,RT009",
+    ]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn codes_domains(doc: &serde_json::Value) -> Vec<(String, String)> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["domain"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn without_wwwacct_the_host_name_comes_from_the_other_places_cpanel_states_it() {
+    /// Files of the tree, the host name, where RT009 says it was taken from, and how.
+    type HostCase = (
+        Vec<(&'static str, String)>,
+        &'static str,
+        &'static str,
+        &'static str,
+    );
+    let cases: Vec<HostCase> = vec![
+        (
+            vec![(
+                "etc/exim.conf",
+                exim_conf("primary_hostname = Mail.Example.NET\n"),
+            )],
+            "mail.example.net",
+            "etc/exim.conf:4",
+            "Exim's primary_hostname",
+        ),
+        // Quoted, with `hide`; a later default HELO and etc/hostname do not win.
+        (
+            vec![
+                (
+                    "etc/exim.conf",
+                    exim_conf("hide primary_hostname = \"quoted.example.net\"\n"),
+                ),
+                ("etc/mailhelo", "*: helo.example.net\n".to_string()),
+                ("etc/hostname", "kernel.example.net\n".to_string()),
+            ],
+            "quoted.example.net",
+            "etc/exim.conf:4",
+            "Exim's primary_hostname",
+        ),
+        // cPanel's own exim.conf leaves primary_hostname unset (and an expansion is no name):
+        // the default line of etc/mailhelo.
+        (
+            vec![
+                (
+                    "etc/exim.conf",
+                    exim_conf("primary_hostname = ${lookup{x}lsearch{/etc/x}}\n"),
+                ),
+                (
+                    "etc/mailhelo",
+                    "main.example: mail.main.example\n*: helo.example.net\n".to_string(),
+                ),
+                ("etc/hostname", "kernel.example.net\n".to_string()),
+            ],
+            "helo.example.net",
+            "etc/mailhelo:2",
+            "the default HELO name of etc/mailhelo",
+        ),
+        (
+            vec![("etc/hostname", "Kernel.Example.Net\n".to_string())],
+            "kernel.example.net",
+            "etc/hostname:1",
+            "etc/hostname",
+        ),
+        // etc/wwwacct.conf without HOST counts as missing.
+        (
+            vec![
+                (
+                    "etc/wwwacct.conf",
+                    "ADDR 192.0.2.10\nNS ns1.example.net\n".to_string(),
+                ),
+                ("etc/hostname", "kernel.example.net\n".to_string()),
+            ],
+            "kernel.example.net",
+            "etc/hostname:1",
+            "etc/hostname",
+        ),
+    ];
+    for (files, host, at, source) in &cases {
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        // Not in etc/localdomains: RT009 names the host name and where it was taken from.
+        let dir = tempfile::tempdir().unwrap();
+        hostless_server(dir.path(), &[], &files);
+        let doc = host_report(dir.path());
+        assert_eq!(
+            codes_domains(&doc),
+            [("RT009".to_string(), host.to_string())],
+            "{host}"
+        );
+        let related = &doc["findings"][0]["related"][0];
+        assert_eq!(
+            format!("{}:{}", related["file"].as_str().unwrap(), related["line"]),
+            *at,
+            "{host}"
+        );
+        let message = related["message"].as_str().unwrap();
+        assert!(
+            message.contains(source) && message.contains("etc/wwwacct.conf states no HOST"),
+            "{host}: {message}"
+        );
+        // Listed: neither RT009 nor RT005 (the host name is no orphan).
+        let dir = tempfile::tempdir().unwrap();
+        hostless_server(dir.path(), &[host], &files);
+        assert_eq!(codes_domains(&host_report(dir.path())), [], "{host}");
+    }
+}
+
+#[test]
+fn no_host_name_stated_anywhere_is_never_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // No etc/wwwacct.conf, no primary_hostname, no default HELO, a short etc/hostname.
+    hostless_server(
+        root,
+        &[
+            "server1.example.net",
+            "localhost",
+            "localhost.localdomain",
+            "localhost4.localdomain4",
+            "ip6-localhost",
+        ],
+        &[
+            ("etc/exim.conf", &exim_conf("")),
+            ("etc/mailhelo", "main.example: mail.main.example\n"),
+            ("etc/hostname", "server1\n"),
+        ],
+    );
+    let doc = host_report(root);
+    // The entry that may be the host name is reported, without a fix; localhost names are not.
+    assert_eq!(
+        codes_domains(&doc),
+        [("RT005".to_string(), "server1.example.net".to_string())]
+    );
+    assert!(
+        doc["findings"][0]["fix"].is_null(),
+        "{:#}",
+        doc["findings"][0]
+    );
+    let full = maillint(&[
+        root.to_str().unwrap(),
+        "--select",
+        "RT005",
+        "--format",
+        "full",
+    ]);
+    let text = String::from_utf8(full.stdout).unwrap();
+    assert!(
+        text.contains("maillint does not know this server's host name"),
+        "{text}"
+    );
+    // --fix leaves etc/localdomains alone.
+    let before = std::fs::read(root.join("etc/localdomains")).unwrap();
+    maillint(&[
+        root.to_str().unwrap(),
+        "--select",
+        "RT005",
+        "--fix",
+        "--unsafe-fixes",
+    ]);
+    assert_eq!(
+        std::fs::read(root.join("etc/localdomains")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn every_stated_host_name_stays_in_localdomains() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // wwwacct says one name, Exim's primary_hostname another, etc/hostname a third: the first is
+    // the host name; none of them is an orphan of etc/localdomains. A name nobody states is.
+    server(root, &[]);
+    write(
+        root,
+        "etc/localdomains",
+        &format!("{HOST}\nmain.example\nexim.example.net\nkernel.example.net\nold.example.net\n"),
+    );
+    write(
+        root,
+        "etc/exim.conf",
+        &exim_conf("primary_hostname = exim.example.net\n"),
+    );
+    write(root, "etc/hostname", "kernel.example.net\n");
+    let doc = host_report(root);
+    assert_eq!(
+        codes_domains(&doc),
+        [("RT005".to_string(), "old.example.net".to_string())]
+    );
+    // The RT005 fix is still offered for an entry nobody states, now that the host name is known.
+    assert!(!doc["findings"][0]["fix"].is_null());
+}
