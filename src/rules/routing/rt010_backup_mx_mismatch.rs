@@ -14,7 +14,7 @@ rule!(
     Some("error when configured remote while this server is a backup MX"),
     Unsafe,
     [LISTS, ZONES],
-    "The backup-MX lists disagree with the MX records: a backup MX that is the primary or no MX, or a backup MX routed remote."
+    "Backup-MX routing that disagrees with the MX records (primary or no MX listed as backup, or backup listed remote)."
 );
 
 pub(super) fn check(c: &Ctx<'_>, out: &mut Vec<Finding>) {
