@@ -12,7 +12,7 @@
 //! | remote | local | RT002 |
 //! | remote | secondary | RT010 (error) |
 //! | secondary | local or remote | RT010 |
-//! | agree with detection, or detection undecided | | RT006 when the manual setting disagrees with the lists |
+//! | local, remote or secondary | the same, or undecided | RT006 if the manual setting differs |
 //!
 //! RT001, RT002, RT004 and RT010 name a manual setting that disagrees (a related location on
 //! its `MXCHECK-` line) instead of a separate RT006, and their fixes leave the lists, the MX
