@@ -87,10 +87,13 @@ fn routing_tree_has_every_rt_problem_and_no_near_miss() {
             ("RT009", "host.example.net", "etc/localdomains:1:1"),
             ("RT001", "beta.example", "etc/localdomains:2:1"),
             ("RT001", "gamma.example", "etc/localdomains:3:1"),
+            ("RT001", "kappa.example", "etc/localdomains:6:1"),
             ("RT005", "orphan.example", "etc/localdomains:9:1"),
+            ("RT001", "phi.example", "etc/localdomains:14:1"),
             ("RT012", "alpha.example", "etc/manualmx:1:1"),
             ("RT002", "epsilon.example", "etc/remotedomains:1:1"),
             ("RT003", "eta.example", "etc/remotedomains:3:1"),
+            ("RT010", "psi.example", "etc/remotedomains:8:1"),
             ("RT003", "theta.example", "etc/secondarymx:1:1"),
             ("RT010", "nu.example", "etc/secondarymx:2:1"),
             ("RT010", "xi.example", "etc/secondarymx:3:1"),
@@ -99,9 +102,9 @@ fn routing_tree_has_every_rt_problem_and_no_near_miss() {
             ("RT004", "rho.example", "var/cpanel/users/alice:16:7"),
             ("RT004", "iota.example", "var/cpanel/users/alice:25:6"),
             ("RT008", "gone.example", "var/cpanel/users/alice:41:1"),
-            ("RT006", "kappa.example", "var/cpanel/users/alice:42:23"),
             ("RT007", "lambda.example", "var/cpanel/users/alice:43:24"),
             ("RT007", "mu.example", "var/cpanel/users/alice:44:20"),
+            ("RT006", "upsilon.example", "var/cpanel/users/carol:24:25"),
             ("RT011", "pi.example", "var/named/pi.example.db:10:1"),
             ("MX005", "sigma.example", "var/named/sigma.example.db:13:30"),
         ])
@@ -132,9 +135,56 @@ fn routing_tree_has_every_rt_problem_and_no_near_miss() {
             .map(|f| f["severity"].as_str().unwrap().to_string())
             .unwrap()
     };
-    // RT001 is an error on Automatically Detect, a warning when set to local by hand.
+    // RT001 is an error on Automatically Detect, a warning when set to local by hand or when
+    // the MX is a known filtering gateway (phi.example, Proofpoint Essentials).
     assert_eq!(sev("RT001", "beta.example"), "error");
     assert_eq!(sev("RT001", "gamma.example"), "warning");
+    assert_eq!(sev("RT001", "phi.example"), "warning");
+    // kappa.example is set to Remote by hand but listed local with its MX elsewhere: mail is lost
+    // now, so it is RT001 (error), which names the manual setting, not an RT006 warning.
+    assert_eq!(sev("RT001", "kappa.example"), "error");
+    let find = |code: &str, domain: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code && f["domain"] == domain)
+            .unwrap()
+            .clone()
+    };
+    let kappa = find("RT001", "kappa.example");
+    assert!(
+        kappa["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["file"] == "var/cpanel/users/alice"
+                && r["line"] == 42
+                && r["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("set to Remote Mail Exchanger by hand")),
+        "{}",
+        kappa["related"]
+    );
+    // phi.example is already pinned local (MXCHECK=0): nothing left to fix, only to confirm.
+    assert!(find("RT001", "phi.example")["fix"].is_null());
+    // psi.example is only in etc/remotedomains while this server is its backup MX: Exim refuses
+    // the backup deliveries (error); the fix adds it to etc/secondarymx and keeps remotedomains.
+    assert_eq!(sev("RT010", "psi.example"), "error");
+    let psi = find("RT010", "psi.example");
+    let files: Vec<&str> = psi["fix"]["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["etc/secondarymx"]);
+    // upsilon.example: the lists and the MX agree (remote), the manual setting (Local) is the odd
+    // one out: RT006, whose fix corrects the setting, not the lists.
+    let upsilon = find("RT006", "upsilon.example");
+    assert_eq!(upsilon["fix"]["edits"][0]["file"], "var/cpanel/users/carol");
+    assert_eq!(upsilon["fix"]["edits"][0]["content"], "remote");
     // RT007: legacy values warn, others are errors.
     assert_eq!(sev("RT007", "lambda.example"), "warning");
     assert_eq!(sev("RT007", "mu.example"), "error");

@@ -14,8 +14,8 @@ use rayon::prelude::*;
 
 use crate::model::txt::TxtIndex;
 use crate::model::{
-    Account, AddrSource, DomainInfo, DomainKind, MailFiles, Manual, MxCheck, Needs, Options,
-    ParseProblem, Parsed, RoutingList, Server, Sourced,
+    Account, AddrSource, DomainInfo, DomainKind, HostnameSource, MailFiles, Manual, MxCheck, Needs,
+    Options, ParseProblem, Parsed, RoutingList, Server, Sourced,
 };
 use crate::parse::keyvalue::{Dialect as KvDialect, KeyValueFile, KvLineKind};
 use crate::parse::{
@@ -500,10 +500,10 @@ fn read_system_files(s: &mut Server, r: &Reader<'_>, opts: &Options) {
     s.address_files.ips = s.take(ip_list(r, "etc/ips", iplist::Dialect::Ips));
     s.address_files.remotemail = s.take(ip_list(r, "etc/ips.remotemail", iplist::Dialect::List));
     s.address_files.cpnat = s.take(ip_list(r, "var/cpanel/cpnat", iplist::Dialect::Cpnat));
-    build_identity(s, opts);
+    build_identity(s, r, opts);
 }
 
-fn build_identity(s: &mut Server, opts: &Options) {
+fn build_identity(s: &mut Server, r: &Reader<'_>, opts: &Options) {
     let mut addrs: BTreeMap<IpAddr, Vec<AddrSource>> = BTreeMap::new();
     let mut add = |ip: IpAddr, src: AddrSource| addrs.entry(ip).or_default().push(src);
     for list in [
@@ -539,22 +539,13 @@ fn build_identity(s: &mut Server, opts: &Options) {
     s.identity.addresses = addrs;
     s.identity.main_ip = s.address_files.mainip.as_ref().and_then(|m| m.doc.first());
 
+    let stated = hostname(s, r, opts);
+    if let Some((h, src)) = stated.first() {
+        s.identity.hostname = Some(h.clone());
+        s.identity.hostname_source = Some(*src);
+    }
+    s.identity.stated_hostnames = stated;
     let www = s.wwwacct.as_ref();
-    s.identity.hostname = match &opts.hostname {
-        Some(h) => Some(Sourced {
-            value: h.clone(),
-            loc: None,
-        }),
-        None => www.and_then(|w| {
-            let e = w.doc.get("HOST")?;
-            let (span, v) = e.value.as_ref()?;
-            let v = v.trim().trim_end_matches('.').to_ascii_lowercase();
-            (!v.is_empty()).then(|| Sourced {
-                value: v,
-                loc: Some(w.loc(*span)),
-            })
-        }),
-    };
     let mut ns = Vec::new();
     if let Some(w) = www {
         for e in w.doc.entries() {
@@ -581,6 +572,169 @@ fn build_identity(s: &mut Server, opts: &Options) {
     }
     s.identity.nameservers = ns;
     s.identity.gateway_mx = opts.gateway_mx.clone();
+}
+
+/// The server's host name, from the first place that states it (RULES.md "Terms"; cpanel.md
+/// §3.1, §6):
+///
+/// 1. `--hostname`, `maillint.toml [server] hostname`;
+/// 2. `etc/wwwacct.conf` `HOST`, which WHM's Change Hostname writes (with the kernel host name);
+/// 3. Exim's `primary_hostname`, when `etc/exim.conf` sets it in its main section (cPanel's
+///    generated configuration leaves it commented out, so Exim uses the kernel host name; an
+///    administrator sets it through `etc/exim.conf.local`);
+/// 4. the default line `*: name` of `etc/mailhelo` (cPanel writes the host name there unless a
+///    custom HELO is configured);
+/// 5. `etc/hostname`, the kernel host name that cPanel's own code reads (through `uname`) when
+///    it needs the host name.
+///
+/// cPanel keeps no other file with the host name: `var/cpanel/hostname` does not exist (its
+/// `var/cpanel/hostname_resolves` is a cache of whether the name resolves). The fallbacks (3 to
+/// 5) give the host name only when the ones before say nothing, and only a fully qualified host
+/// name is taken from them (a short `etc/hostname` is not what cPanel uses). With the list rules
+/// selected every place is read, and every name they state is returned (the first is the host
+/// name): RT005 never offers to remove any of them from `etc/localdomains`. `etc/exim.conf` is
+/// read cheaply, as one file: no includes, macros or conditionals.
+fn hostname(
+    s: &mut Server,
+    r: &Reader<'_>,
+    opts: &Options,
+) -> Vec<(Sourced<String>, HostnameSource)> {
+    // RT005 must not offer to remove from etc/localdomains a name any of these places states,
+    // so with the list rules every place is read; otherwise the first that states one.
+    let all = opts.needs.contains(Needs::LISTS);
+    let mut stated: Vec<(Sourced<String>, HostnameSource)> = Vec::new();
+    let add = |stated: &mut Vec<(Sourced<String>, HostnameSource)>,
+               h: Option<Sourced<String>>,
+               src: HostnameSource| {
+        if let Some(h) = h
+            && !stated.iter().any(|(s, _)| s.value == h.value)
+        {
+            stated.push((h, src));
+        }
+        !all && !stated.is_empty()
+    };
+    let configured = opts.hostname.as_ref().map(|h| Sourced {
+        value: h.clone(),
+        loc: None,
+    });
+    if add(&mut stated, configured, HostnameSource::Configured) {
+        return stated;
+    }
+    let www = s.wwwacct.as_ref().and_then(|w| {
+        let e = w.doc.get("HOST")?;
+        let (span, v) = e.value.as_ref()?;
+        let v = v.trim().trim_end_matches('.').to_ascii_lowercase();
+        (!v.is_empty()).then(|| Sourced {
+            value: v,
+            loc: Some(w.loc(*span)),
+        })
+    });
+    if add(&mut stated, www, HostnameSource::Wwwacct) {
+        return stated;
+    }
+    let exim = r.read("etc/exim.conf").and_then(|src| {
+        let (span, value) = exim_primary_hostname(&src)?;
+        let src = Arc::new(src);
+        let loc = Loc::new(src.path(), span);
+        s.add_file(src);
+        Some(Sourced {
+            value,
+            loc: Some(loc),
+        })
+    });
+    if add(&mut stated, exim, HostnameSource::EximPrimaryHostname) {
+        return stated;
+    }
+    let helo = s.mailhelo.as_ref().and_then(|m| {
+        let e = m.doc.default_entry()?;
+        let value = fqdn(&e.value)?;
+        Some(Sourced {
+            value,
+            loc: Some(m.loc(e.value_span)),
+        })
+    });
+    if add(&mut stated, helo, HostnameSource::MailHelo) {
+        return stated;
+    }
+    let etc = r.read("etc/hostname").and_then(|src| {
+        let text = src.text();
+        let (span, value) = crate::parse::line_spans(text)
+            .map(|span| {
+                let raw = &text[span.start as usize..span.end as usize];
+                let lead = raw.len() - raw.trim_start().len();
+                let body = raw.trim();
+                let start = span.start as usize + lead;
+                (crate::source::Span::new(start, start + body.len()), body)
+            })
+            .find(|(_, body)| !body.is_empty() && !body.starts_with('#'))
+            .and_then(|(span, body)| Some((span, fqdn(body)?)))?;
+        let src = Arc::new(src);
+        let loc = Loc::new(src.path(), span);
+        s.add_file(src);
+        Some(Sourced {
+            value,
+            loc: Some(loc),
+        })
+    });
+    add(&mut stated, etc, HostnameSource::EtcHostname);
+    stated
+}
+
+/// The first `primary_hostname` setting of the main section of an Exim configuration file (the
+/// statements before the first `begin`), with the statement's span, when its value is a fully
+/// qualified host name (an expansion or a macro is not).
+fn exim_primary_hostname(src: &SourceFile) -> Option<(crate::source::Span, String)> {
+    let file = exim::parse(src);
+    for st in &file.statements {
+        let text = st.text(src);
+        let t = text.trim_start();
+        let word = t
+            .split(|c: char| c.is_ascii_whitespace() || c == '=')
+            .next()
+            .unwrap_or("");
+        if word == "begin" {
+            return None;
+        }
+        let t = match t.strip_prefix("hide") {
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_whitespace()) => rest.trim_start(),
+            _ => t,
+        };
+        let Some(rest) = t.strip_prefix("primary_hostname") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        // Exim takes the first setting (a second one is an error): no looking further.
+        return fqdn(value).map(|v| (st.span(), v));
+    }
+    None
+}
+
+/// A fully qualified host name (RFC 1123 labels, at least two, not all-numeric at the end),
+/// lower-cased and without a final dot; `None` otherwise.
+fn fqdn(text: &str) -> Option<String> {
+    let name = text.trim();
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let labels: Vec<&str> = name.split('.').collect();
+    let ok = name.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && !labels
+            .last()
+            .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()));
+    ok.then(|| name.to_ascii_lowercase())
 }
 
 /// Builds the index of account domains: userdata `main` says which kind each domain is; the

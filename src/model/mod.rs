@@ -327,6 +327,38 @@ pub struct Sourced<T> {
     pub loc: Option<Loc>,
 }
 
+/// Where the server's host name was taken from. maillint looks in this order and takes the
+/// first it finds (`load::build_identity`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostnameSource {
+    /// `--hostname` or `maillint.toml [server] hostname`.
+    Configured,
+    /// `etc/wwwacct.conf` `HOST`, which WHM's Change Hostname writes.
+    Wwwacct,
+    /// Exim's `primary_hostname` in the main section of `etc/exim.conf` (set through
+    /// `etc/exim.conf.local`; cPanel's generated file leaves it unset by default).
+    EximPrimaryHostname,
+    /// The default line `*: name` of `etc/mailhelo`: the name Exim greets other servers with,
+    /// which cPanel sets to the host name unless a custom HELO is configured.
+    MailHelo,
+    /// `etc/hostname`: the kernel host name, which cPanel itself reads (through `uname`) when it
+    /// needs the host name.
+    EtcHostname,
+}
+
+impl HostnameSource {
+    /// Where the host name was read, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            HostnameSource::Configured => "the configuration",
+            HostnameSource::Wwwacct => "HOST in etc/wwwacct.conf",
+            HostnameSource::EximPrimaryHostname => "Exim's primary_hostname in etc/exim.conf",
+            HostnameSource::MailHelo => "the default HELO name of etc/mailhelo",
+            HostnameSource::EtcHostname => "etc/hostname",
+        }
+    }
+}
+
 /// The server's identity: its addresses, host name, name servers and mail gateways.
 #[derive(Clone, Debug, Default)]
 pub struct Identity {
@@ -334,6 +366,11 @@ pub struct Identity {
     /// `var/cpanel/mainip`.
     pub main_ip: Option<IpAddr>,
     pub hostname: Option<Sourced<String>>,
+    /// Where [`Identity::hostname`] comes from.
+    pub hostname_source: Option<HostnameSource>,
+    /// Every name the tree states as the host name, in the order of [`HostnameSource`] (the
+    /// first is [`Identity::hostname`]); the later places are read only with the list rules.
+    pub stated_hostnames: Vec<(Sourced<String>, HostnameSource)>,
     /// `etc/wwwacct.conf` `NS`, `NS2`… and `[server] nameservers`, lower-cased, no final dot.
     pub nameservers: Vec<Sourced<String>>,
     /// `[server] gateway_mx` patterns (`*.mailfilter.example`).
@@ -357,6 +394,12 @@ impl Identity {
 
     pub fn is_hostname(&self, name: &str) -> bool {
         self.hostname.as_ref().is_some_and(|h| h.value == name)
+    }
+
+    /// Whether any place of the tree states `name` as the server's host name (see
+    /// [`Identity::stated_hostnames`]).
+    pub fn states_hostname(&self, name: &str) -> bool {
+        self.is_hostname(name) || self.stated_hostnames.iter().any(|(h, _)| h.value == name)
     }
 }
 

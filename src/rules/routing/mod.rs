@@ -2,15 +2,29 @@
 //! that cPanel's "Automatically Detect" would read (RULES.md, cpanel.md §2).
 //!
 //! Rules that compare configuration with detection judge only domains whose zone is in the tree
-//! and whose detection is decided. Each problem is reported once: a manual setting that disagrees
-//! with the lists is RT006, not also RT001/RT002/RT010; a domain in no list is RT004, not also
-//! RT006. The list rules need `etc/localdomains`; they do not run on account backups, which carry
-//! no routing lists.
+//! and whose detection is decided. Each problem is reported once, whatever the manual setting
+//! says:
+//!
+//! | lists (configured) | detection | finding |
+//! |---|---|---|
+//! | none | any | RT004 |
+//! | local | remote or secondary | RT001 |
+//! | remote | local | RT002 |
+//! | remote | secondary | RT010 (error) |
+//! | secondary | local or remote | RT010 |
+//! | local, remote or secondary | the same, or undecided | RT006 if the manual setting differs |
+//!
+//! RT001, RT002, RT004 and RT010 name a manual setting that disagrees (a related location on
+//! its `MXCHECK-` line) instead of a separate RT006, and their fixes leave the lists, the MX
+//! records and the manual setting in agreement, so that one fix leaves no other routing finding
+//! behind. The list rules need `etc/localdomains`; they do not run on account backups, which
+//! carry no routing lists.
 
 use crate::finding::{Edit, Finding, Fix, Loc};
 use crate::model::dns::{Detection, Routing};
 use crate::model::{Account, Manual, RoutingList, RoutingLists, Server, lists};
 use crate::parse::valiases::DestKind;
+use crate::providers::{self, Gateway};
 use crate::rules::edit;
 use crate::rules::{Rule, Selection};
 
@@ -204,10 +218,34 @@ fn manual_name(m: Manual) -> &'static str {
     }
 }
 
-/// Settings that detection-based rules treat as "automatic" (legacy and invalid values are read
-/// as auto by cPanel's live code).
-fn is_auto(m: Manual) -> bool {
-    matches!(m, Manual::Auto | Manual::Legacy | Manual::Invalid)
+/// The routing a manual setting asks for: `None` for Automatically Detect, and for legacy and
+/// invalid values, which cPanel's live code reads as Automatically Detect.
+fn manual_routing(m: Manual) -> Option<Routing> {
+    match m {
+        Manual::Local => Some(Routing::Local),
+        Manual::Remote => Some(Routing::Remote),
+        Manual::Secondary => Some(Routing::Secondary),
+        Manual::Auto | Manual::Legacy | Manual::Invalid => None,
+    }
+}
+
+/// The `MXCHECK-` value cPanel writes for a routing (`0` for local).
+fn manual_value(r: Routing) -> &'static str {
+    match r {
+        Routing::Local => "0",
+        Routing::Remote => "remote",
+        Routing::Secondary => "secondary",
+    }
+}
+
+/// The manual-setting write of a fix that routes a domain as `target`: a manual setting that
+/// asks for something else is replaced with `target`'s; Automatically Detect, and a setting that
+/// already asks for `target`, are kept.
+fn manual_follows(m: Manual, target: Routing) -> ManualWrite {
+    match manual_routing(m) {
+        Some(r) if r != target => ManualWrite::Value(manual_value(target)),
+        _ => ManualWrite::Keep,
+    }
 }
 
 struct Ctx<'a> {
@@ -224,6 +262,47 @@ impl Ctx<'_> {
 
     fn configured(&self) -> Option<Routing> {
         self.s.lists.configured(self.domain)
+    }
+
+    /// Related location: the `MXCHECK-` line of a manual setting (Local, Remote or Backup Mail
+    /// Exchanger), with what it means, for the findings that name it.
+    fn with_manual(&self, f: Finding, meaning: &str) -> Finding {
+        let m = self.manual();
+        let Some(entry) = self.account.mxcheck.get(self.domain) else {
+            return f;
+        };
+        if manual_routing(m).is_none() {
+            return f;
+        }
+        f.related(
+            entry.value_loc.clone(),
+            format!("set to {} by hand: {meaning}", manual_name(m)),
+        )
+    }
+
+    /// The inbound filtering gateways that are all of the lowest-preference MX targets, or none
+    /// when any of them is not a known gateway (or is this server).
+    fn primary_gateways(&self) -> Vec<Gateway> {
+        let Some(first) = self.det.mx.first() else {
+            return Vec::new();
+        };
+        let mut out: Vec<Gateway> = Vec::new();
+        for m in self
+            .det
+            .mx
+            .iter()
+            .filter(|m| m.preference == first.preference)
+        {
+            if m.local || m.record.is_none() {
+                return Vec::new();
+            }
+            match providers::gateway_by_mx(&m.target) {
+                Some(g) if !out.contains(&g) => out.push(g),
+                Some(_) => {}
+                None => return Vec::new(),
+            }
+        }
+        out
     }
 
     fn finding(&self, rule: &'static Rule, message: String) -> Finding {

@@ -1,10 +1,12 @@
 //! RT004: an account domain in none of the routing lists: Exim treats it as foreign.
 
 use crate::finding::{Finding, Fix, Severity};
-use crate::model::Manual;
 use crate::model::dns::Routing;
 
-use super::{Ctx, FAMILY, ManualWrite, misread_lines, routing_fix};
+use super::{
+    Ctx, FAMILY, ManualWrite, manual_follows, manual_name, manual_routing, misread_lines,
+    routing_fix,
+};
 
 rule!(
     RT004,
@@ -27,27 +29,18 @@ pub(super) fn check(c: &Ctx<'_>, out: &mut Vec<Finding>) {
     } else {
         Severity::Warning
     };
-    let (target, why) = match c.manual() {
-        Manual::Local => (
+    // What the MX records say, when they decide; else the manual setting, which cPanel applies;
+    // else cPanel's default when detection fails.
+    let manual = c.manual();
+    let (target, why) = match (detected, manual_routing(manual)) {
+        (Some(r), _) => (r, format!("its MX records ({})", r.as_str())),
+        (None, Some(r)) => (r, format!("its manual setting ({})", manual_name(manual))),
+        (None, None) => (
             Routing::Local,
-            "its manual setting (Local Mail Exchanger)".to_string(),
+            "cPanel's default when detection fails (local)".to_string(),
         ),
-        Manual::Remote => (
-            Routing::Remote,
-            "its manual setting (Remote Mail Exchanger)".to_string(),
-        ),
-        Manual::Secondary => (
-            Routing::Secondary,
-            "its manual setting (Backup Mail Exchanger)".to_string(),
-        ),
-        _ => match detected {
-            Some(r) => (r, format!("its MX records ({})", r.as_str())),
-            None => (
-                Routing::Local,
-                "cPanel's default when detection fails (local)".to_string(),
-            ),
-        },
     };
+    let write = manual_follows(manual, target);
     let kind = c.s.domains.get(d).map_or("domain", |i| i.kind.describe());
     let mut f = c.finding(
         &RT004,
@@ -64,14 +57,22 @@ pub(super) fn check(c: &Ctx<'_>, out: &mut Vec<Finding>) {
     if detected.is_some() {
         f = c.with_mx(f);
     }
+    if let ManualWrite::Value(v) = write {
+        f = f.note(format!(
+            "{d} is set to {} by hand, but its MX records say {}: the fix sets MXCHECK-{d}={v} too, or cPanel's next routing rebuild would route it against its MX records",
+            manual_name(manual),
+            target.as_str()
+        ));
+        f = c.with_manual(f, "it disagrees with the MX records");
+    }
     let fix = routing_fix(
         c.s,
         c.account,
         d,
         target,
-        ManualWrite::Keep,
+        write,
         // For a remote domain only etc/remotedomains changes, which Exim never reads.
-        if target == Routing::Remote {
+        if target == Routing::Remote && write == ManualWrite::Keep {
             Fix::safe(format!(
                 "record {d} as remote in etc/remotedomains, following {why} (Exim does not read that file: no mail changes path)"
             ))

@@ -29,8 +29,8 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
         for (_, _, e) in list.entries() {
             let d = e.domain.as_str();
             if s.domains.contains_key(d)
-                || s.identity.is_hostname(d)
-                || matches!(d, "localhost" | "localhost.localdomain")
+                || s.identity.states_hostname(d)
+                || is_localhost(d)
                 || !seen.insert(d)
             {
                 continue;
@@ -50,19 +50,37 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
             } else {
                 Fix::unsafe_(format!("remove {d} from {}", list.path()))
             };
-            out.push(
-                Finding::new(
-                    &RT005,
-                    format!(
-                        "{d} in {} belongs to no account and is not the host name",
-                        list.path()
-                    ),
-                )
-                .domain(d)
-                .at(list.loc(e.key))
-                .note(consequence)
-                .fix(fix.edits(edit::list_remove(list, d))),
-            );
+            let mut f = Finding::new(
+                &RT005,
+                format!(
+                    "{d} in {} belongs to no account and is not the host name",
+                    list.path()
+                ),
+            )
+            .domain(d)
+            .at(list.loc(e.key))
+            .note(consequence);
+            // Without the host name, any entry of etc/localdomains may be it: never offer to
+            // remove the line Exim needs for the server's own mail.
+            if s.identity.hostname.is_none() && list.path() == LOCAL {
+                f = f.note(format!(
+                    "maillint does not know this server's host name (etc/wwwacct.conf has no HOST, and neither Exim's primary_hostname in etc/exim.conf, the default line of etc/mailhelo nor etc/hostname states one): if {d} is the host name, keep the line; tell maillint the host name with --hostname or [server] hostname in maillint.toml"
+                ));
+            } else {
+                f = f.fix(fix.edits(edit::list_remove(list, d)));
+            }
+            out.push(f);
         }
     }
+}
+
+/// Names of the local host that systems put in their host tables (`localhost`,
+/// `localhost.localdomain`, Red Hat's `localhost4`/`localhost6` with `.localdomain4`/`6`,
+/// Debian's `ip6-localhost`, `ip6-loopback`): never an account's domain, never an orphan.
+fn is_localhost(d: &str) -> bool {
+    let first = d.split('.').next().unwrap_or(d);
+    matches!(
+        first,
+        "localhost" | "localhost4" | "localhost6" | "ip6-localhost" | "ip6-loopback"
+    )
 }

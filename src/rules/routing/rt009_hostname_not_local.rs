@@ -1,7 +1,7 @@
 //! RT009: the server host name is missing from `etc/localdomains`.
 
 use crate::finding::{Finding, Fix, Loc};
-use crate::model::Server;
+use crate::model::{HostnameSource, Server};
 use crate::rules::edit;
 
 use super::{FAMILY, LOCAL, misread_lines};
@@ -41,7 +41,20 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
     .fix(Fix::safe(format!("add {} to etc/localdomains", h.value)).edit(edit::list_append(Some(&local.file), LOCAL, &h.value)));
     f = misread_lines(s, &h.value, f);
     if let Some(loc) = &h.loc {
-        f = f.related(loc.clone(), "the host name is set here");
+        f = f.related(loc.clone(), hostname_here(s));
     }
     out.push(f);
+}
+
+/// The related message at the place the host name was taken from.
+pub(super) fn hostname_here(s: &Server) -> String {
+    match s.identity.hostname_source {
+        None | Some(HostnameSource::Configured | HostnameSource::Wwwacct) => {
+            "the host name is set here".to_string()
+        }
+        Some(src) => format!(
+            "the host name, taken from {} (etc/wwwacct.conf states no HOST)",
+            src.describe()
+        ),
+    }
 }
