@@ -43,7 +43,9 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 cargo build --release --quiet --bin maillint --example gen-server
-MAILLINT=$PWD/target/release/maillint
+# MAILLINT_BIN measures another build (an older revision, to compare two of them on the same
+# trees; bench/identical.sh keeps the binaries of the revisions it built).
+MAILLINT=${MAILLINT_BIN:-$PWD/target/release/maillint}
 GEN=$PWD/target/release/examples/gen-server
 mkdir -p "$BENCH_DIR"
 BENCH_DIR=$(cd "$BENCH_DIR" && pwd)

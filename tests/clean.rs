@@ -102,7 +102,7 @@ fn the_clean_server_has_no_warning_and_exits_0() {
         let zone = fs::read_to_string(root.join(format!("var/named/{d}.db"))).unwrap();
         assert!(!zone.contains("p=none"), "{d}");
     }
-    snapshot!("clean.full", run("testdata/clean", &[]).1);
+    snapshot!("tree.clean.full", run("testdata/clean", &[]).1);
     // Nothing to fix.
     let (code, _) = run(
         "testdata/clean",

@@ -1774,20 +1774,12 @@ fn statistics_json() {
 // ---------------------------------------------------------------------------------------------
 // Snapshots of the human formats
 
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots")}, {
-            insta::assert_snapshot!($name, $value);
-        })
-    };
-}
-
 #[test]
 fn full_output_of_exchange() {
     let r = run(&["testdata/exchange"]);
     assert_eq!(r.code, 1);
     assert_eq!(r.stderr, "");
-    snapshot!("exchange_full", r.stdout);
+    snapshot!("cli.exchange_full", r.stdout);
 }
 
 #[test]
@@ -1795,13 +1787,13 @@ fn concise_output_of_exchange() {
     let r = run(&["testdata/exchange", "--format", "concise"]);
     assert_eq!(r.code, 1);
     assert_eq!(r.stderr, "");
-    snapshot!("exchange_concise", r.stdout);
+    snapshot!("cli.exchange_concise", r.stdout);
 }
 
 #[test]
 fn concise_output_of_routing() {
     let r = run(&["testdata/routing", "--format", "concise"]);
-    snapshot!("routing_concise", r.stdout);
+    snapshot!("cli.routing_concise", r.stdout);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1830,7 +1822,7 @@ fn dry_run_prints_only_the_diff_and_writes_nothing() {
         &before,
         "--dry-run changed the tree",
     );
-    snapshot!("exchange_dry_run_diff", r.stdout);
+    snapshot!("cli.exchange_dry_run_diff", r.stdout);
 }
 
 #[test]

@@ -358,8 +358,8 @@ fn dkim_tree_has_every_problem_and_no_near_miss() {
     ] {
         assert!(full.contains(note), "{note}");
     }
-    snapshot!("dkim.json", String::from_utf8(out.stdout).unwrap());
-    snapshot!("dkim.full", full);
+    snapshot!("tree.dkim.json", String::from_utf8(out.stdout).unwrap());
+    snapshot!("tree.dkim.full", full);
 }
 
 /// The keys of the fixture are what the cases say: sizes, and which records hold which key.

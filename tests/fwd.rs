@@ -291,8 +291,8 @@ fn fwd_tree_has_every_fwd_problem_and_no_near_miss() {
             .contains("expected `endif` to close this `if`, found end of file")
     );
 
-    snapshot!("fwd.json", out);
-    snapshot!("fwd.full", text);
+    snapshot!("tree.fwd.json", out);
+    snapshot!("tree.fwd.full", text);
 }
 
 #[test]
@@ -436,7 +436,7 @@ fn dry_run_diff_applies_with_patch_and_a_second_fix_changes_nothing() {
     ]);
     let diff3 = String::from_utf8(only.stdout).unwrap();
     let diff3 = diff3.replace(s(&patched), "ROOT");
-    snapshot!("fwd_fwd003_dry_run_diff", diff3);
+    snapshot!("cli.fwd003_dry_run_diff", diff3);
 
     let out = maillint(&[s(&patched), "--fix", "--unsafe-fixes", "--dry-run"]);
     assert_eq!(out.status.code(), Some(1));

@@ -270,8 +270,8 @@ fn mail_tree_has_every_mbx_case_and_no_near_miss() {
     assert!(full.contains(
         "at home/dana/etc/example.com/shadow:5:1 (contents not shown: the file holds password hashes)"
     ));
-    snapshot!("mail.json", out.stdout);
-    snapshot!("mail.full", full);
+    snapshot!("tree.mail.json", out.stdout);
+    snapshot!("tree.mail.full", full);
 }
 
 #[test]
@@ -482,7 +482,7 @@ fn big_mbox_is_an_error_and_big_mdbox_a_warning() {
     assert_eq!(f[1]["fix"]["applicability"], "display-only");
     assert!(f[1]["fix"]["edits"].as_array().unwrap().is_empty());
     let full = run(&fx.root, &["--domain", "legacy.example"]).stdout;
-    snapshot!("mail_big_mbox.full", full);
+    snapshot!("tree.mail_big_mbox.full", full);
 }
 
 #[test]

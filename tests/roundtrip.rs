@@ -91,7 +91,11 @@ fn every_testdata_file_round_trips() {
         if !tree.is_dir() || tree.ends_with("corpus") {
             continue;
         }
-        for file in files_under(&tree) {
+        // The rule cases' case.toml files describe a case; the trees beside them are read.
+        for file in files_under(&tree)
+            .into_iter()
+            .filter(|f| !f.ends_with("case.toml"))
+        {
             let rel = file
                 .strip_prefix(&tree)
                 .unwrap()

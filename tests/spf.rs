@@ -332,9 +332,9 @@ fn severities_messages_and_fixes_say_what_the_catalog_says() {
 #[test]
 fn snapshots_of_the_spf_tree() {
     let out = maillint(&[TREE, "--select", "SPF", "--format", "json"]);
-    snapshot!("spf.json", String::from_utf8(out.stdout).unwrap());
+    snapshot!("tree.spf.json", String::from_utf8(out.stdout).unwrap());
     let out = maillint(&[TREE, "--select", "SPF"]);
-    snapshot!("spf.full", String::from_utf8(out.stdout).unwrap());
+    snapshot!("tree.spf.full", String::from_utf8(out.stdout).unwrap());
 }
 
 /// Copies the bundled tree, files 0644 and directories 0755.

@@ -72,8 +72,8 @@ fn exchange_story_is_one_rt001_with_its_evidence() {
             .unwrap()
             .contains("uapi --user=bob Email set_always_accept domain=example.org mxcheck=remote")
     );
-    snapshot!("exchange.json", json);
-    snapshot!("exchange.full", run("testdata/exchange", "full").1);
+    snapshot!("tree.exchange.json", json);
+    snapshot!("tree.exchange.full", run("testdata/exchange", "full").1);
 }
 
 #[test]
@@ -138,8 +138,8 @@ fn routing_tree_has_every_rt_problem_and_no_near_miss() {
     // RT007: legacy values warn, others are errors.
     assert_eq!(sev("RT007", "lambda.example"), "warning");
     assert_eq!(sev("RT007", "mu.example"), "error");
-    snapshot!("routing.json", json);
-    snapshot!("routing.full", run("testdata/routing", "full").1);
+    snapshot!("tree.routing.json", json);
+    snapshot!("tree.routing.full", run("testdata/routing", "full").1);
 }
 
 #[test]
@@ -199,8 +199,8 @@ fn mx_tree_has_every_mx_problem_and_no_near_miss() {
         !got.iter()
             .any(|(_, d, _)| d == "implicit.example" || d == "good.example")
     );
-    snapshot!("mx.json", json);
-    snapshot!("mx.full", run("testdata/mx", "full").1);
+    snapshot!("tree.mx.json", json);
+    snapshot!("tree.mx.full", run("testdata/mx", "full").1);
 }
 
 /// The cPanel-data and Exim tree: unparseable files (CP001), routing-list lines Exim will not
@@ -215,8 +215,8 @@ fn cp_tree_has_every_cp_and_exim_problem() {
     for c in ["CP001", "CP003", "CP006", "EXIM001", "EXIM007"] {
         assert!(codes.contains(c), "{c} missing: {codes:?}");
     }
-    snapshot!("cp.json", json);
-    snapshot!("cp.full", run("testdata/cp", "full").1);
+    snapshot!("tree.cp.json", json);
+    snapshot!("tree.cp.full", run("testdata/cp", "full").1);
 }
 
 /// Routing-list lines as Exim reads them (tests/exim_membership.rs holds the verified table): a
@@ -311,8 +311,8 @@ fn lists_tree_judges_membership_as_exim_does() {
     }
     // No fix touches the line hidden by the NUL byte (removing it would unhide the next one).
     assert!(find("CP003", "after.example")["fix"].is_null());
-    snapshot!("lists.json", json);
-    snapshot!("lists.full", run("testdata/lists", "full").1);
+    snapshot!("tree.lists.json", json);
+    snapshot!("tree.lists.full", run("testdata/lists", "full").1);
 }
 
 /// `MXCHECK-` lines read as cPanel's cpuser reader reads them: split at the first `=`, white space
@@ -392,8 +392,8 @@ fn mxcheck_tree_reads_values_as_cpanel_does() {
         !after.iter().any(|(_, d, _)| d == "crlf.example"),
         "{after:?}"
     );
-    snapshot!("mxcheck.json", json);
-    snapshot!("mxcheck.full", run("testdata/mxcheck", "full").1);
+    snapshot!("tree.mxcheck.json", json);
+    snapshot!("tree.mxcheck.full", run("testdata/mxcheck", "full").1);
 }
 
 #[test]

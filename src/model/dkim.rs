@@ -72,8 +72,8 @@ pub struct Problem {
 pub struct KeyRecord<'a> {
     pub at: ZoneRecord<'a>,
     pub txt: &'a Txt,
-    pub text: TxtText,
-    pub key: dkimp::DkimKey,
+    pub text: &'a TxtText,
+    pub key: &'a dkimp::DkimKey,
     /// Why verifiers cannot read it (DKIM004), in file order; empty when it is well-formed.
     pub problems: Vec<Problem>,
 }
@@ -215,7 +215,10 @@ fn analyse<'a>(s: &'a Server, domain: &str) -> DkimState<'a> {
         s.records_of(&name, RType::Txt)
             .into_iter()
             .filter_map(|at| match &at.record.data {
-                RData::Txt(txt) => Some(key_record(at, txt)),
+                RData::Txt(txt) => {
+                    let reading = s.txt.get(at.record)?;
+                    Some(key_record(at, txt, &reading.text, reading.dkim.as_ref()?))
+                }
                 _ => None,
             })
             .collect()
@@ -253,9 +256,12 @@ fn local_key(k: &model::DkimKey) -> Local<'_> {
     }
 }
 
-fn key_record<'a>(at: ZoneRecord<'a>, txt: &'a Txt) -> KeyRecord<'a> {
-    let text = TxtText::from_txt(txt, &at.zone.src);
-    let key = dkimp::parse(text.text());
+fn key_record<'a>(
+    at: ZoneRecord<'a>,
+    txt: &'a Txt,
+    text: &'a TxtText,
+    key: &'a dkimp::DkimKey,
+) -> KeyRecord<'a> {
     let mut problems = Vec::new();
     if let Some(tail) = txt.unquoted_tail() {
         problems.push(Problem {
@@ -281,7 +287,7 @@ fn key_record<'a>(at: ZoneRecord<'a>, txt: &'a Txt) -> KeyRecord<'a> {
         });
     }
     if errors.is_empty() {
-        value_problems(&key, &text, &mut problems);
+        value_problems(key, text, &mut problems);
     }
     problems.sort_by_key(|p| p.span.start);
     KeyRecord {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::model::txt::TxtIndex;
 use crate::model::{
     Account, AddrSource, DomainInfo, DomainKind, MailFiles, Manual, MxCheck, Needs, Options,
     ParseProblem, Parsed, RoutingList, Server, Sourced,
@@ -785,7 +786,9 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
             (!origin.is_empty()).then_some((n, origin))
         })
         .collect();
-    let outs: Vec<(String, Option<Out<zone::Zone>>)> = names
+    // Each zone's TXT records are read (SPF, DKIM, DMARC) in the worker that parsed it.
+    type ZoneOut = (String, Option<(Out<zone::Zone>, TxtIndex)>);
+    let outs: Vec<ZoneOut> = names
         .par_iter()
         .map(|(file, origin)| {
             let out = parsed(
@@ -793,12 +796,18 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
                 "zone file",
                 |src| zone::parse(src, origin),
                 |z| z.errors().cloned().collect(),
-            );
+            )
+            .map(|out| {
+                let txt = TxtIndex::of_zone(&out.parsed.doc, &out.parsed.src);
+                (out, txt)
+            });
             (origin.clone(), out)
         })
         .collect();
     for (origin, out) in outs {
-        let Some(out) = out else { continue };
+        let Some((out, txt)) = out else {
+            continue;
+        };
         // A zone with a syntax error is unusable (see `Server::unusable_zones`).
         let unusable = !out.problems.is_empty();
         if let Some(p) = s.take(Some(out)) {
@@ -806,6 +815,7 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
                 s.unusable_zones.insert(origin, p);
             } else {
                 s.zones.insert(origin, p);
+                s.txt.extend(txt);
             }
         }
     }

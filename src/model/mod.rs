@@ -33,6 +33,7 @@ mod load;
 pub mod mail;
 mod needs;
 pub mod spf;
+pub mod txt;
 
 pub use lists::RoutingList;
 pub use load::load;
@@ -386,8 +387,8 @@ pub struct Server {
     /// What the tree refused to read.
     pub skipped: Vec<Skip>,
     pub options: Options,
-    /// SPF records parsed so far ([`Server::spf_records`]).
-    pub spf_memo: spf::SpfMemo,
+    /// The TXT records of the local zones, read when the zones were loaded.
+    pub txt: txt::TxtIndex,
 
     pub lists: RoutingLists,
     pub manualmx: Option<Parsed<ColonMap>>,

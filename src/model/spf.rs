@@ -7,9 +7,8 @@
 //! *unknown*, and the verdict says which names made it so and what the result would be if those
 //! terms did not match.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::model::dns::Resolution;
 use crate::model::{Parsed, Server};
@@ -52,20 +51,6 @@ pub struct SpfAt<'a> {
     /// The joined value with its map back to the file.
     pub text: Arc<TxtText>,
     pub spf: Arc<SpfRecord>,
-}
-
-/// The SPF records already read, by the address of their zone record: SPF evaluation, lookup
-/// counting and the rules ask for the same names many times, and a record is parsed once.
-#[derive(Default)]
-pub struct SpfMemo(Mutex<HashMap<usize, Option<ParsedSpf>>>);
-
-/// A TXT record's joined value and its SPF reading, shared by every [`SpfAt`] of the record.
-type ParsedSpf = (Arc<TxtText>, Arc<SpfRecord>);
-
-impl std::fmt::Debug for SpfMemo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SpfMemo")
-    }
 }
 
 impl SpfAt<'_> {
@@ -162,31 +147,12 @@ impl Server {
             self.records_of(name, RType::Txt)
                 .into_iter()
                 .filter_map(|r| {
-                    let RData::Txt(txt) = &r.record.data else {
-                        return None;
-                    };
-                    let key = std::ptr::from_ref(r.record) as usize;
-                    let cached = self.spf_memo.0.lock().ok()?.get(&key).cloned();
-                    let parsed = match cached {
-                        Some(p) => p,
-                        None => {
-                            let text = TxtText::from_txt(txt, &r.zone.src);
-                            let p = spf::is_spf(text.text()).then(|| {
-                                let spf = Arc::new(spf::parse(text.text()));
-                                (Arc::new(text), spf)
-                            });
-                            if let Ok(mut memo) = self.spf_memo.0.lock() {
-                                memo.insert(key, p.clone());
-                            }
-                            p
-                        }
-                    };
-                    let (text, spf) = parsed?;
+                    let reading = self.txt.get(r.record).filter(|t| t.is_spf)?;
                     Some(SpfAt {
                         zone: r.zone,
                         record: r.record,
-                        text,
-                        spf,
+                        text: reading.text.clone(),
+                        spf: reading.spf.clone(),
                     })
                 })
                 .collect(),

@@ -106,7 +106,9 @@ pub fn findings(json: &[u8]) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Runs insta assertions with snapshots in the top-level `snapshots/` directory.
+/// Runs insta assertions with snapshots in the top-level `snapshots/` directory. The one naming
+/// scheme: `tree.<tree>.<format>` for a whole testdata tree, `rule.<CODE>` for one rule alone
+/// (tests/rules.rs), `cli.<case>` for command-line behaviour.
 #[macro_export]
 macro_rules! snapshot {
     ($name:expr, $value:expr) => {

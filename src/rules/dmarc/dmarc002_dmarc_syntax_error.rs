@@ -33,7 +33,7 @@ pub(super) fn check(dom: &Dom<'_>, r: &DmarcAt<'_>, alone: bool, out: &mut Vec<F
     for e in rest {
         f = f.related(r.loc(e.span), e.message.clone());
     }
-    f = f.note(consequence(&r.rec, alone));
+    f = f.note(consequence(r.rec, alone));
     for n in r.tag_notes() {
         f = f.note(n);
     }

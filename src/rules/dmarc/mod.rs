@@ -33,7 +33,7 @@ use crate::model::Server;
 use crate::model::dns::ZoneRecord;
 use crate::parse::dmarc::{self as dmarcp, DmarcRecord, Policy};
 use crate::parse::txt::TxtText;
-use crate::parse::zone::{RData, RType};
+use crate::parse::zone::RType;
 use crate::rules::{Rule, Selection};
 
 /// The family of these rules in `maillint rules` (used by `rule!`).
@@ -96,7 +96,7 @@ pub fn check(s: &Server, sel: &Selection, out: &mut Vec<Finding>) {
             [] if meant.is_empty() => match covering_parent(s, &dom.name) {
                 Some((parent, recs)) => {
                     if let [rec] = recs.as_slice()
-                        && applied(&rec.rec)
+                        && applied(rec.rec)
                         && sel.on(&DMARC004)
                     {
                         let tag = if rec.rec.sp().is_some() { "sp" } else { "p" };
@@ -126,7 +126,7 @@ pub fn check(s: &Server, sel: &Selection, out: &mut Vec<Finding>) {
                 } else if r.rec.p() == Some(Policy::None) && sel.on(&DMARC003) {
                     dmarc003_dmarc_policy_none::check(&dom, r, out);
                 }
-                if applied(&r.rec) && sel.on(&DMARC004) {
+                if applied(r.rec) && sel.on(&DMARC004) {
                     dmarc004_dmarc_enforced_without_alignment::check(
                         &dom,
                         r,
@@ -149,8 +149,8 @@ pub fn check(s: &Server, sel: &Selection, out: &mut Vec<Finding>) {
 /// A TXT record at `_dmarc.<domain>` that reads as DMARC.
 pub(super) struct DmarcAt<'a> {
     pub(super) at: ZoneRecord<'a>,
-    text: TxtText,
-    pub(super) rec: DmarcRecord,
+    text: &'a TxtText,
+    pub(super) rec: &'a DmarcRecord,
 }
 
 impl DmarcAt<'_> {
@@ -231,12 +231,11 @@ fn records_at<'a>(s: &'a Server, name: &str) -> Option<(Vec<DmarcAt<'a>>, Vec<Zo
     let mut dmarc = Vec::new();
     let mut other = Vec::new();
     for at in s.records_of(&owner, RType::Txt) {
-        let RData::Txt(txt) = &at.record.data else {
+        let Some((text, Some(rec))) = s.txt.get(at.record).map(|t| (&*t.text, t.dmarc.as_ref()))
+        else {
             continue;
         };
-        let text = TxtText::from_txt(txt, &at.zone.src);
-        let rec = dmarcp::parse(text.text());
-        if reads_as_dmarc(text.text(), &rec) {
+        if reads_as_dmarc(text.text(), rec) {
             dmarc.push(DmarcAt { at, text, rec });
         } else {
             other.push(at);

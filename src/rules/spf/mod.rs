@@ -39,8 +39,7 @@ use crate::clock::Utc;
 use crate::finding::{Edit, Finding, Loc};
 use crate::model::spf::SpfAt;
 use crate::model::{Parsed, Server};
-use crate::parse::spf::{self as spfp, Mechanism, Modifier, SpfRecord, SpfTerm, TermKind};
-use crate::parse::txt::TxtText;
+use crate::parse::spf::{Mechanism, Modifier, SpfRecord, SpfTerm, TermKind};
 use crate::parse::zone::{RData, RType, Record, Zone};
 use crate::providers;
 use crate::rules::edit;
@@ -197,19 +196,12 @@ impl Ctx<'_> {
             .records_of(d, RType::Txt)
             .into_iter()
             .filter_map(|r| {
-                let RData::Txt(txt) = &r.record.data else {
-                    return None;
-                };
-                let text = TxtText::from_txt(txt, &r.zone.src);
-                if spfp::is_spf(text.text()) {
-                    return None;
-                }
-                let spf = spfp::parse(text.text());
-                meant_as_spf(text.text(), &spf).then_some(SpfAt {
+                let reading = self.s.txt.get(r.record).filter(|t| !t.is_spf)?;
+                meant_as_spf(reading.text.text(), &reading.spf).then(|| SpfAt {
                     zone: r.zone,
                     record: r.record,
-                    text: text.into(),
-                    spf: spf.into(),
+                    text: reading.text.clone(),
+                    spf: reading.spf.clone(),
                 })
             })
             .collect()
@@ -328,15 +320,16 @@ impl Ctx<'_> {
             let dom = self.dom(d);
             match &record.data {
                 RData::Txt(txt) => {
-                    let text = TxtText::from_txt(txt, &zone.src);
-                    let spf = spfp::parse(text.text());
+                    let Some(reading) = self.s.txt.get(record) else {
+                        continue;
+                    };
                     let rec = SpfAt {
                         zone,
                         record,
-                        text: text.into(),
-                        spf: spf.into(),
+                        text: reading.text.clone(),
+                        spf: reading.spf.clone(),
                     };
-                    if spfp::is_spf(rec.text.text()) || starts_with_version(rec.text.text()) {
+                    if reading.is_spf || starts_with_version(rec.text.text()) {
                         if self.sel.on(&SPF008) {
                             spf008_spf_string_too_long::check(self, &dom, &rec, txt, out);
                         }
@@ -602,6 +595,8 @@ fn txt_edits(rec: &SpfAt<'_>, changes: &[(Range<usize>, String)], today: Utc) ->
 mod tests {
     use super::spf002_multiple_spf_records::merge;
     use super::*;
+    use crate::parse::spf as spfp;
+    use crate::parse::txt::TxtText;
     use crate::source::SourceFile;
     use std::sync::Arc;
 

@@ -1,0 +1,182 @@
+//! Every rule, alone, on the tree its case names: `testdata/rules/<CODE>/case.toml`.
+//!
+//! One table-driven test over the registry: each registered rule must have its case directory,
+//! report exactly the domains (and domainless files) the case lists, stay silent on the case's
+//! near misses, and its output is pinned by the snapshot `rule.<CODE>`. Adding a rule means
+//! adding its case directory; a case directory for a code that is not registered is an error.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    /// A directory of testdata/ (a shared tree), or "." for the case directory itself.
+    tree: String,
+    /// The domains the rule reports: exactly these.
+    report: Vec<String>,
+    /// Files of the findings that concern no domain: exactly these.
+    #[serde(default)]
+    report_files: Vec<String>,
+    /// Domains of the tree where the rule must stay silent.
+    quiet: Vec<String>,
+}
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules")
+}
+
+fn case(code: &str) -> (Case, PathBuf) {
+    let dir = cases_dir().join(code);
+    let path = dir.join("case.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{code} is registered but has no case ({}: {e}): add testdata/rules/{code}/case.toml",
+            path.display()
+        )
+    });
+    let case: Case = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let tree = match case.tree.as_str() {
+        "." => dir,
+        shared => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .join(shared),
+    };
+    assert!(tree.is_dir(), "{code}: no tree at {}", tree.display());
+    (case, tree)
+}
+
+/// The account domains and zones a tree holds (for near misses that name something real).
+fn tree_domains(tree: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if let Ok(text) = std::fs::read_to_string(tree.join("etc/userdomains")) {
+        for line in text.lines() {
+            if let Some((d, _)) = line.split_once(':')
+                && d.trim() != "*"
+            {
+                out.insert(d.trim().to_ascii_lowercase());
+            }
+        }
+    }
+    if let Ok(dir) = std::fs::read_dir(tree.join("var/named")) {
+        for e in dir.flatten() {
+            if let Some(zone) = e.file_name().to_str().and_then(|n| n.strip_suffix(".db")) {
+                out.insert(zone.to_ascii_lowercase());
+            }
+        }
+    }
+    out
+}
+
+fn run(tree: &Path, code: &str, format: &str) -> String {
+    let out = assert_cmd::Command::cargo_bin("maillint")
+        .unwrap()
+        .arg(tree)
+        .args(["--select", code, "--format", format, "--no-progress"])
+        .env("MAILLINT_NOW", "1795392000")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{code}: exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_rule_reports_exactly_its_case() {
+    let registered: BTreeSet<&str> = maillint::rules::all().map(|r| r.code).collect();
+    let dirs: BTreeSet<String> = std::fs::read_dir(cases_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for d in &dirs {
+        assert!(
+            registered.contains(d.as_str()),
+            "testdata/rules/{d} is the case of no registered rule"
+        );
+    }
+    let mut failures = Vec::new();
+    for code in &registered {
+        let (case, tree) = case(code);
+        let doc: serde_json::Value = serde_json::from_str(&run(&tree, code, "json")).unwrap();
+        let findings = doc["findings"].as_array().unwrap();
+        let mut domains = BTreeSet::new();
+        let mut files = BTreeSet::new();
+        for f in findings {
+            assert_eq!(f["code"], *code, "--select {code} reported another rule");
+            match f["domain"].as_str() {
+                Some(d) => domains.insert(d.to_string()),
+                None => files.insert(f["location"]["file"].as_str().unwrap_or("-").to_string()),
+            };
+        }
+        let want: BTreeSet<String> = case.report.iter().cloned().collect();
+        let want_files: BTreeSet<String> = case.report_files.iter().cloned().collect();
+        if want.is_empty() && want_files.is_empty() {
+            failures.push(format!("{code}: the case lists no positive"));
+        }
+        if domains != want {
+            failures.push(format!(
+                "{code} on {}: reports {domains:?}, the case says {want:?}",
+                case.tree
+            ));
+        }
+        if files != want_files {
+            failures.push(format!(
+                "{code} on {}: domainless findings in {files:?}, the case says {want_files:?}",
+                case.tree
+            ));
+        }
+        let known = tree_domains(&tree);
+        for q in &case.quiet {
+            if !known.contains(q) {
+                failures.push(format!("{code}: near miss {q} is no domain of the tree"));
+            }
+            if domains.contains(q) {
+                failures.push(format!("{code}: reports its near miss {q}"));
+            }
+        }
+        snapshot!(format!("rule.{code}"), run(&tree, code, "concise"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The rule table of the README lists exactly the registered rules, with their names.
+#[test]
+fn the_readme_table_lists_the_registered_rules() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Rules\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README has a ## Rules section");
+    let mut listed = BTreeSet::new();
+    for row in section.lines().filter(|l| l.starts_with('|')) {
+        let Some(cells) = row.split('|').nth(2) else {
+            continue;
+        };
+        for item in cells.split(',') {
+            let mut words = item.split_whitespace();
+            if let (Some(code), Some(name)) = (words.next(), words.next())
+                && code.bytes().last().is_some_and(|b| b.is_ascii_digit())
+            {
+                listed.insert(format!("{code} {name}"));
+            }
+        }
+    }
+    let registered: BTreeSet<String> = maillint::rules::all()
+        .map(|r| format!("{} {}", r.code, r.name))
+        .collect();
+    assert_eq!(
+        listed, registered,
+        "README's rule table must list every registered rule (code and name), and only those"
+    );
+}
