@@ -21,10 +21,20 @@
 //! Without `--plant` the tree is clean: maillint reports nothing on it. `--plant CODE[:N],…`
 //! plants the problem a rule finds in N accounts (default 1); `--plant list` prints the codes.
 //!
-//! Decisions where cPanel's layout is richer than a benchmark needs: no `DOMAIN_SSL` userdata,
-//! no `*.cache` files, no DKIM private keys, no `etc/vdomainaliases` (all files maillint either
-//! does not read or that cPanel leaves empty); a short Exim configuration in cPanel's layout
-//! unless `--exim-conf` names a real one.
+//! The files follow the conventions of `testdata/clean` (the hand-checked clean server of the
+//! tests): the same record layout in zones (cPanel 122's order, `ftp` as an A record, the
+//! `_autodiscover._tcp` SRV to `cpanelemaildiscovery.cpanel.net`, a subdomain's A, `www` and
+//! service records in its parent zone), the default address `*: USER` in `etc/valiases/DOMAIN`
+//! for every domain cPanel creates (an addon's backing subdomain included), the same
+//! `etc/wwwacct.conf`, and the same Exim configuration (`testdata/clean/etc/exim.conf`, cPanel's
+//! layout and router options) unless `--exim-conf` names another one.
+//!
+//! Decisions where cPanel's layout is richer than a benchmark needs (the product's size contract
+//! is about sixteen files per account): no `DOMAIN_SSL` userdata, no `*.cache` files, no DKIM
+//! private keys, no empty `etc/vdomainaliases` and `etc/vfilters` files (maillint reads an
+//! empty one as a missing one), no DKIM keys for subdomains (none of them is a mail domain here:
+//! they have no mailbox and only cPanel's default address), no IPv6 addresses. `testdata/clean`
+//! has all of these.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
@@ -1052,6 +1062,7 @@ fn zone(a: &Account, d: &Domain, rng: &mut Rng) -> (String, Vec<(String, String)
         let _ = writeln!(z, "{name}.\t86400\tIN\tNS\t{ns}.");
     }
     let _ = writeln!(z, "{name}.\t14400\tIN\tA\t{ip}");
+    z.push_str("localhost\t14400\tIN\tA\t127.0.0.1\n");
     let exchange = a.planted_on("RT001", name);
     let main_plant = d.kind == Kind::Main;
     let mut spf_include = None;
@@ -1092,35 +1103,36 @@ fn zone(a: &Account, d: &Domain, rng: &mut Rng) -> (String, Vec<(String, String)
         }
     }
     let _ = writeln!(z, "mail\t14400\tIN\tCNAME\t{name}.");
-    z.push_str("localhost\t14400\tIN\tA\t127.0.0.1\n");
     let _ = writeln!(z, "www\t14400\tIN\tCNAME\t{name}.");
-    let _ = writeln!(z, "ftp\t14400\tIN\tCNAME\t{name}.");
-    for svc in ["cpanel", "webmail", "webdisk", "cpcalendars", "cpcontacts"] {
+    let _ = writeln!(z, "ftp\t14400\tIN\tA\t{ip}");
+    let _ = writeln!(z, "{name}.\t14400\tIN\tTXT\t{}", txt(&spf(ip, spf_include)));
+    for svc in [
+        "cpanel",
+        "cpcalendars",
+        "cpcontacts",
+        "webdisk",
+        "webmail",
+        "whm",
+    ] {
         let _ = writeln!(z, "{svc}\t14400\tIN\tA\t{ip}");
     }
     if exchange {
         z.push_str("autodiscover\t3600\tIN\tCNAME\tautodiscover.outlook.com.\n");
     } else {
-        let _ = writeln!(z, "autodiscover\t14400\tIN\tA\t{ip}");
         let _ = writeln!(z, "autoconfig\t14400\tIN\tA\t{ip}");
-        let _ = writeln!(
-            z,
-            "_autodiscover._tcp\t14400\tIN\tSRV\t0\t0\t443\tcpanelemaildiscovery.{HOSTNAME}."
+        let _ = writeln!(z, "autodiscover\t14400\tIN\tA\t{ip}");
+        z.push_str(
+            "_autodiscover._tcp\t14400\tIN\tSRV\t0\t0\t443\tcpanelemaildiscovery.cpanel.net.\n",
         );
     }
-    let _ = writeln!(z, "{name}.\t14400\tIN\tTXT\t{}", txt(&spf(ip, spf_include)));
-    // Subdomains of the main domain live in its zone.
-    if d.kind == Kind::Main {
-        for s in a
-            .domains
-            .iter()
-            .filter(|x| matches!(x.kind, Kind::Sub | Kind::AddonBacking))
-        {
-            let label = s.name.strip_suffix(&format!(".{name}")).unwrap_or(&s.name);
-            let _ = writeln!(z, "{label}\t14400\tIN\tA\t{ip}");
-            let _ = writeln!(z, "www.{label}\t14400\tIN\tCNAME\t{}.", s.name);
-            let _ = writeln!(z, "{label}\t14400\tIN\tTXT\t{}", txt(&spf(ip, None)));
-        }
+    for (svc, port) in [
+        ("_caldav._tcp", 2079),
+        ("_caldavs._tcp", 2080),
+        ("_carddav._tcp", 2079),
+        ("_carddavs._tcp", 2080),
+    ] {
+        let _ = writeln!(z, "{svc}\t14400\tIN\tSRV\t0\t0\t{port}\t{HOSTNAME}.");
+        let _ = writeln!(z, "{svc}\t14400\tIN\tTXT\t\"path=/\"");
     }
     let der = rsa_spki(rng);
     let p = base64(&der);
@@ -1136,6 +1148,23 @@ fn zone(a: &Account, d: &Domain, rng: &mut Rng) -> (String, Vec<(String, String)
         z,
         "_cpanel-dcv-test-record\t14400\tIN\tTXT\t\"_cpanel-dcv-test-record={token}\""
     );
+    // Subdomains of the main domain live in its zone: their A record, `www` and the service
+    // names cPanel adds. They are no mail domains (no mailbox, only the default address), so
+    // they get no SPF or DKIM record.
+    if d.kind == Kind::Main {
+        for s in a
+            .domains
+            .iter()
+            .filter(|x| matches!(x.kind, Kind::Sub | Kind::AddonBacking))
+        {
+            let label = s.name.strip_suffix(&format!(".{name}")).unwrap_or(&s.name);
+            let _ = writeln!(z, "{label}\t14400\tIN\tA\t{ip}");
+            let _ = writeln!(z, "www.{label}\t14400\tIN\tCNAME\t{}.", s.name);
+            for svc in ["autoconfig", "autodiscover", "cpanel", "webmail"] {
+                let _ = writeln!(z, "{svc}.{label}\t14400\tIN\tA\t{ip}");
+            }
+        }
+    }
     if main_plant && a.plants.has("CP001") {
         // A record whose data was lost in an edit.
         z.push_str("shop-old\t14400\tIN\tCNAME\n");
@@ -1294,7 +1323,9 @@ fn write_account(out: &mut Out, a: &Account, seed: u64, mail: bool) -> io::Resul
             out.file(&format!("var/cpanel/domain_keys/public/{domain}"), pem)?;
         }
     }
-    for d in a.domains.iter().filter(|d| d.kind != Kind::AddonBacking) {
+    // cPanel writes the default address for every domain it creates, an addon's backing
+    // subdomain included.
+    for d in &a.domains {
         out.file(&format!("etc/valiases/{}", d.name), valiases(d))?;
     }
     let home = &a.home;
@@ -1349,68 +1380,9 @@ fn write_account(out: &mut Out, a: &Account, seed: u64, mail: bool) -> io::Resul
     Ok(())
 }
 
-fn exim_conf() -> String {
-    let mut s = String::from(
-        "#!!# cPanel Exim 4 Config\n\
-         # Synthetic, shortened, in the layout of cPanel's buildeximconf output.\n\n\
-         .include_if_exists /var/cpanel/exim_hidden/srs_config\n\n\
-         domainlist user_domains = ${if exists{/etc/userdomains} {lsearch;/etc/userdomains} fail}\n\
-         domainlist local_domains = lsearch;/etc/localdomains\n\
-         domainlist secondarymx_domains = lsearch;/etc/secondarymx\n\
-         domainlist relay_domains = +local_domains : +secondarymx_domains\n\
-         domainlist manualmx_domains = ${if exists {/etc/manualmx} {lsearch;/etc/manualmx} {} }\n\
-         hostlist relay_hosts = 127.0.0.1 : ::1\n\n",
-    );
-    let _ = writeln!(s, "primary_hostname = {HOSTNAME}");
-    s.push_str(
-        "daemon_smtp_ports = 25 : 465 : 587\n\
-         tls_on_connect_ports = 465\n\
-         acl_smtp_rcpt = acl_smtp_rcpt\n\n\
-         begin acl\n\n\
-         acl_smtp_rcpt:\n\
-         \x20 accept  hosts = +relay_hosts\n\
-         \x20 accept  authenticated = *\n\
-         \x20 accept  domains = +relay_domains\n\
-         \x20 deny    message = Please turn on SMTP Authentication in your mail client.\n\n\
-         begin routers\n\n\
-         manualmx:\n\
-         \x20 driver = manualroute\n\
-         \x20 domains = +manualmx_domains\n\
-         \x20 route_data = ${lookup{$domain}lsearch{/etc/manualmx}}\n\
-         \x20 transport = remote_smtp\n\n\
-         lookuphost:\n\
-         \x20 driver = dnslookup\n\
-         \x20 domains = ! +local_domains\n\
-         \x20 transport = remote_smtp\n\
-         \x20 no_more\n\n\
-         virtual_aliases_nostar:\n\
-         \x20 driver = redirect\n\
-         \x20 domains = lsearch;/etc/userdomains\n\
-         \x20 data = ${lookup{$local_part@$domain}lsearch{/etc/valiases/$domain}}\n\
-         \x20 unseen\n\n\
-         virtual_user:\n\
-         \x20 driver = accept\n\
-         \x20 domains = lsearch;/etc/userdomains\n\
-         \x20 transport = virtual_delivery\n\n\
-         virtual_aliases:\n\
-         \x20 driver = redirect\n\
-         \x20 domains = lsearch;/etc/userdomains\n\
-         \x20 data = ${lookup{*}lsearch{/etc/valiases/$domain}}\n\
-         \x20 allow_fail\n\n\
-         begin transports\n\n\
-         remote_smtp:\n\
-         \x20 driver = smtp\n\n\
-         virtual_delivery:\n\
-         \x20 driver = appendfile\n\
-         \x20 directory = ${home}/mail/$domain/$local_part\n\
-         \x20 maildir_format\n\n\
-         begin retry\n\n\
-         +secondarymx  *  F,4h,5m; G,16h,1h,1.5; F,4d,8h\n\
-         *  *  F,2h,15m; G,16h,1h,1.5; F,4d,8h\n\n\
-         begin rewrite\n",
-    );
-    s
-}
+/// The Exim configuration of `testdata/clean`: cPanel's layout, and the options of the routers
+/// that deliver to cPanel's virtual domains as cPanel generates them.
+const EXIM_CONF: &str = include_str!("../testdata/clean/etc/exim.conf");
 
 fn write_server(out: &mut Out, accounts: &[Account], opts: &Options) -> io::Result<()> {
     let server_plant = |code: &str| accounts.iter().find(|a| a.plants.has(code));
@@ -1521,14 +1493,14 @@ fn write_server(out: &mut Out, accounts: &[Account], opts: &Options) -> io::Resu
     out.file(
         "etc/wwwacct.conf",
         format!(
-            "ADDR {MAIN_IP}\nCONTACTEMAIL hostmaster@{HOSTNAME}\nDEFMOD jupiter\nETHDEV eth0\nHOMEDIR /home\nHOMEMATCH home\nHOST {HOSTNAME}\nLOGSTYLE combined\nNS {}\nNS2 {}\nNSTTL 86400\nSCRIPTALIAS y\nTTL 14400\n",
+            "ADDR {MAIN_IP}\nCONTACTEMAIL hostmaster@example.net\nDEFMOD jupiter\nETHDEV eth0\nHOMEDIR /home\nHOMEMATCH home\nHOST {HOSTNAME}\nLOGSTYLE combined\nMINUID 1000\nNS {}\nNS2 {}\nNS3 \nNS4 \nNSTTL 86400\nSCRIPTALIAS y\nTTL 14400\n",
             NAMESERVERS[0], NAMESERVERS[1]
         ),
     )?;
     out.file("var/cpanel/mainip", MAIN_IP)?;
     match &opts.exim_conf {
         Some(p) => out.file("etc/exim.conf", fs::read(p)?)?,
-        None => out.file("etc/exim.conf", exim_conf())?,
+        None => out.file("etc/exim.conf", EXIM_CONF)?,
     }
     Ok(())
 }

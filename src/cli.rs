@@ -1000,6 +1000,7 @@ fn nothing_to_check(server: &crate::model::Server) -> bool {
             .as_ref()
             .is_none_or(|u| u.doc.entries().all(|e| e.is_default()))
         && server.zones.is_empty()
+        && server.unusable_zones.is_empty()
         && server.valiases.is_empty()
         && server.vdomainaliases.is_empty()
         && server.vfilters.is_empty()
@@ -1040,6 +1041,7 @@ fn tree_domains<'a>(
         );
     }
     known.extend(server.zones.keys().map(String::as_str));
+    known.extend(server.unusable_zones.keys().map(String::as_str));
     known.extend(server.valiases.keys().map(String::as_str));
     known.extend(server.vdomainaliases.keys().map(String::as_str));
     known.extend(server.vfilters.keys().map(String::as_str));

@@ -364,3 +364,75 @@ fn files_are_in_cpanel_formats() {
     assert!(local.starts_with("server.example.net\n"));
     assert_eq!(read(root, "var/cpanel/mainip"), "192.0.2.10");
 }
+
+/// A zone with what varies between domains replaced: names, addresses, serials, times, keys
+/// and tokens.
+fn zone_layout(text: &str, domain: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut l = line.replace(domain, "DOMAIN");
+        for word in l.clone().split(['\t', ' ', '"', ':']) {
+            let is_ip = word.parse::<std::net::Ipv4Addr>().is_ok();
+            let is_number = word.len() >= 8 && word.bytes().all(|b| b.is_ascii_digit());
+            if is_ip || is_number {
+                l = l.replacen(word, "N", 1);
+            }
+        }
+        if let Some(i) = l.find("p=MII") {
+            l.truncate(i);
+        }
+        if let Some(i) = l.find("_cpanel-dcv-test-record=") {
+            l.truncate(i);
+        }
+        out.push(l);
+    }
+    out
+}
+
+#[test]
+fn the_generator_writes_what_testdata_clean_writes() {
+    let dir = scratch();
+    let root = dir.path();
+    make(root, &options(12, 6, &[], false));
+    let clean = common::testdata_dir().join("clean");
+    let clean_read = |rel: &str| read(&clean, rel);
+    // Server-wide files: the same bytes.
+    for rel in ["etc/exim.conf", "etc/wwwacct.conf", "etc/mailhelo"] {
+        assert_eq!(read(root, rel), clean_read(rel), "{rel}");
+    }
+    // A parked or addon domain's zone, mail at this server: the layout of examplecorp.example's
+    // (a parked domain of the clean tree), record for record.
+    let want = zone_layout(
+        &clean_read("var/named/examplecorp.example.db"),
+        "examplecorp.example",
+    );
+    let ud = read(root, "etc/userdomains");
+    let mut compared = 0;
+    for line in ud.lines().skip(1) {
+        let (domain, user) = line.split_once(": ").unwrap();
+        let main = read(root, &format!("var/cpanel/userdata/{user}/main"));
+        let is_parked_or_addon = main.contains(&format!("  - {domain}\n"))
+            && !main.contains(&format!("sub_domains: \n  - {domain}\n"))
+            || main.contains(&format!("  {domain}: "));
+        let Ok(zone) = std::fs::read_to_string(root.join(format!("var/named/{domain}.db"))) else {
+            continue;
+        };
+        if !is_parked_or_addon || !zone.contains(&format!("IN\tMX\t0\t{domain}.\n")) {
+            continue;
+        }
+        assert_eq!(zone_layout(&zone, domain), want, "{domain}");
+        compared += 1;
+    }
+    assert!(compared > 0, "no local parked or addon domain generated");
+    // The default address cPanel writes for every domain it creates, an addon's backing
+    // subdomain included, as in testdata/clean.
+    for line in ud.lines().skip(1) {
+        let (domain, user) = line.split_once(": ").unwrap();
+        let va = read(root, &format!("etc/valiases/{domain}"));
+        assert!(
+            va.ends_with(&format!("*: {user}\n")) || va.ends_with("*: :fail: No Such User Here\n"),
+            "{domain}: {va}"
+        );
+    }
+    assert!(clean_read("etc/valiases/exampleorg.example.com").ends_with("*: examplec\n"));
+}

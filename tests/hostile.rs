@@ -360,9 +360,10 @@ fn zone_with_nul_bytes_and_a_4_mib_line() {
         "{}",
         cp001[1]
     );
-    // The record after the huge line is linted, and so is the other zone.
-    let mx002 = one(&found, "MX002", zone);
-    assert_eq!(mx002["location"]["line"], 18, "{mx002}");
+    // A zone with a syntax error is unusable (BIND refuses to load it; see
+    // `Server::unusable_zones`): no rule judges its records, so the IP-literal MX after the huge
+    // line is not reported until the zone parses. The other zone is linted.
+    assert!(at(&found, "MX002", zone).is_empty(), "{}", listing(&found));
     assert_rest_linted(&found);
 }
 

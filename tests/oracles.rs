@@ -405,6 +405,25 @@ fn exim_routes_the_exchange_domain_locally_before_the_fix_and_remotely_after() {
 // 2. Exim accepts the bundled configurations, and maillint agrees
 // ---------------------------------------------------------------------------------------------
 
+/// A configuration as this host's Exim can check it (`shared/reference/exim.md` §10): Debian
+/// builds Exim with GnuTLS, which does not know `openssl_options` (the line becomes a comment,
+/// so line numbers stay), and the users and group cPanel's configuration names
+/// (`cpaneleximfilter`, `mailnull`, `nobody`) do not exist here (they become uid/gid 65534).
+fn neutralise_host_differences(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.starts_with("openssl_options") {
+                format!("# {l}")
+            } else {
+                l.replace("= cpaneleximfilter", "= 65534")
+                    .replace("= mailnull", "= 65534")
+                    .replace("group = nobody", "group = 65534")
+            }
+        })
+        .map(|l| l + "\n")
+        .collect()
+}
+
 /// Every bundled tree with an etc/exim.conf.
 fn trees_with_exim_conf() -> Vec<PathBuf> {
     let mut trees: Vec<PathBuf> = fs::read_dir(testdata_dir())
@@ -426,7 +445,8 @@ fn exim_accepts_the_bundled_configs_and_maillint_reports_no_exim_error() {
     for tree in trees_with_exim_conf() {
         let tmp = TempDir::new().unwrap();
         let conf = tmp.path().join("exim.conf");
-        fs::copy(tree.join("etc/exim.conf"), &conf).unwrap();
+        let written = fs::read_to_string(tree.join("etc/exim.conf")).unwrap();
+        fs::write(&conf, neutralise_host_differences(&written)).unwrap();
         set_mode(&conf, 0o644);
         if tree.ends_with("cp") {
             // testdata/cp is broken on purpose: Exim stops at its first error, the missing

@@ -28,8 +28,11 @@ fn render_by_path(path: &str, src: &SourceFile) -> Option<Vec<u8>> {
         }
         [
             "etc",
-            "userdomains" | "trueuserdomains" | "domainusers" | "manualmx" | "mailips" | "mailhelo",
+            "userdomains" | "trueuserdomains" | "domainusers" | "manualmx" | "mailips" | "mailhelo"
+            | "trueuserowners" | "eximrejects",
         ] => out(&colonmap::parse(src), src),
+        // cPanel's additions to its generated Exim configuration (`@SECTION@` blocks): not read.
+        ["etc", "exim.conf.local"] => return None,
         ["var", "cpanel", "users", _]
         | ["var", "cpanel", "cpanel.config"]
         | ["etc", "exim.conf.localopts"] => {

@@ -65,6 +65,14 @@ pub enum Resolution<'a> {
     },
     /// More than [`MAX_CNAME_HOPS`] CNAMEs, or a loop.
     CnameLoop { cnames: Vec<ZoneRecord<'a>> },
+    /// Inside a local zone that does not parse ([`Server::unusable_zones`]): what DNS says
+    /// about the name is unknown.
+    Unusable {
+        name: String,
+        /// The zone's name.
+        zone: String,
+        cnames: Vec<ZoneRecord<'a>>,
+    },
 }
 
 impl Resolution<'_> {
@@ -114,6 +122,9 @@ pub enum Undecided {
     Loop { target: String },
     /// A null MX (`MX 0 .`): the domain receives no mail; cPanel cannot resolve `.`.
     NullMx,
+    /// The domain's zone, or the zone of an MX target, does not parse
+    /// ([`Server::unusable_zones`]).
+    UnusableZone { zone: String },
 }
 
 /// One MX record considered by detection (or the implicit MX of a domain with only addresses).
@@ -137,11 +148,31 @@ pub struct Detection<'a> {
 }
 
 impl Server {
-    /// The local zone of a name: the longest local zone that is a suffix of it.
+    /// The local zone of a name: the longest local zone that is a suffix of it. `None` when no
+    /// local zone holds the name, or when the zone that holds it does not parse
+    /// ([`Server::unusable_zones`]; a parent zone does not stand in for it).
     pub fn zone_of(&self, name: &str) -> Option<&Parsed<Zone>> {
         let mut n = name;
         loop {
             if let Some(z) = self.zones.get(n) {
+                return Some(z);
+            }
+            if self.unusable_zones.contains_key(n) {
+                return None;
+            }
+            n = n.split_once('.')?.1;
+        }
+    }
+
+    /// The zone that holds a name when it is one that does not parse
+    /// ([`Server::unusable_zones`]).
+    pub fn unusable_zone_of(&self, name: &str) -> Option<&Parsed<Zone>> {
+        let mut n = name;
+        loop {
+            if self.zones.contains_key(n) {
+                return None;
+            }
+            if let Some(z) = self.unusable_zones.get(n) {
                 return Some(z);
             }
             n = n.split_once('.')?.1;
@@ -186,6 +217,13 @@ impl Server {
             }
             if let Some(ip) = mx_name_address(&current) {
                 return Resolution::Server(ServerBy::MxName(ip));
+            }
+            if let Some(z) = self.unusable_zone_of(&current) {
+                return Resolution::Unusable {
+                    zone: z.doc.origin.clone(),
+                    name: current,
+                    cnames,
+                };
             }
             if self.zone_of(&current).is_none() {
                 return Resolution::External { cnames };
@@ -241,6 +279,12 @@ impl Server {
             mx: Vec::new(),
             implicit: false,
         };
+        if let Some(z) = self.unusable_zone_of(domain) {
+            det.outcome = Err(Undecided::UnusableZone {
+                zone: z.doc.origin.clone(),
+            });
+            return det;
+        }
         if self.zone_of(domain).is_none() {
             return det;
         }
@@ -302,6 +346,10 @@ impl Server {
                 }
                 Resolution::CnameLoop { .. } => {
                     det.outcome = Err(Undecided::Loop { target });
+                    return det;
+                }
+                Resolution::Unusable { zone, .. } => {
+                    det.outcome = Err(Undecided::UnusableZone { zone });
                     return det;
                 }
                 _ => {}

@@ -528,6 +528,11 @@ fn build_identity(s: &mut Server, r: &Reader<'_>, opts: &Options) {
             if let (Some(ip), Some(spanned)) = (v.ip_addr(), &v.ip) {
                 add(ip, AddrSource::File(p.loc(spanned.span)));
             }
+            // The account's IPv6 address (userdata `ipv6`): cPanel binds it on the server and
+            // adds AAAA records pointing at it next to the account's A records.
+            for (ip, span) in v.ipv6_addrs() {
+                add(ip, AddrSource::File(p.loc(span)));
+            }
         }
     }
     for ip in &opts.config_ips {
@@ -957,9 +962,15 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
         let Some((out, txt)) = out else {
             continue;
         };
+        // A zone with a syntax error is unusable (see `Server::unusable_zones`).
+        let unusable = !out.problems.is_empty();
         if let Some(p) = s.take(Some(out)) {
-            s.zones.insert(origin, p);
-            s.txt.extend(txt);
+            if unusable {
+                s.unusable_zones.insert(origin, p);
+            } else {
+                s.zones.insert(origin, p);
+                s.txt.extend(txt);
+            }
         }
     }
 }

@@ -7,8 +7,10 @@
 //!
 //! Terms follow RULES.md "Terms": *account domains* are the main, addon, parked and subdomains of
 //! every account; *mail domains* leave out subdomains with neither mail accounts nor forwarders
-//! (an addon's backing subdomain is never one) and add the server hostname; *server addresses*
-//! come from every source listed in [`Identity`].
+//! (an addon's backing subdomain is never one) and add the server hostname (the lines cPanel
+//! writes for every new domain are no forwarders: [`Server::has_forwarders`]); *server
+//! addresses* come from every source listed in [`Identity`], IPv6 included (the userdata `ipv6`
+//! address of an account: an AAAA record pointing at it points at this server).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -311,7 +313,7 @@ pub struct DkimKey {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AddrSource {
     /// A line of a file (`var/cpanel/mainip`, `etc/ips`, `etc/ips.remotemail`,
-    /// `var/cpanel/cpnat`, a userdata `ip`).
+    /// `var/cpanel/cpnat`, a userdata `ip` or `ipv6` address).
     File(Loc),
     /// `maillint.toml [server] ips`.
     Config,
@@ -449,8 +451,25 @@ pub struct Server {
 
     /// The directory of the zone files (`var/named`, or `etc/namedb`, cpanel.md §4).
     pub zone_dir: String,
-    /// Local zones by name (the file name without `.db`, lower-cased).
+    /// Local zones by name (the file name without `.db`, lower-cased): the zone files that
+    /// parse. Rules judge only these (see [`Server::unusable_zones`]).
     pub zones: BTreeMap<String, Parsed<crate::parse::zone::Zone>>,
+    /// Zone files that do not parse, by name: files with at least one syntax error (each is a
+    /// CP001 finding), a binary or undecodable file included.
+    ///
+    /// BIND refuses to load a zone file with any syntax error (`named-checkzone` rejects it;
+    /// `named` keeps serving the last version it loaded, or nothing), so what DNS says about
+    /// the domain is not what the file says, and an edit of the file does not make it load. Such
+    /// a zone is *unusable*: no rule judges its records (MX, SPF, DKIM, DMARC, RT011), routing
+    /// detection is undecided for the names it holds ([`dns::Undecided::UnusableZone`]), names
+    /// in it resolve to [`dns::Resolution::Unusable`], and no fix writes into it. It still
+    /// holds its names: [`Server::zone_of`] does not fall back to a parent zone for them.
+    ///
+    /// One thing BIND also refuses is deliberately not a syntax error here, because a rule
+    /// reports it with a fix that makes the zone load: a TXT character-string over 255 bytes
+    /// (SPF008). (A DKIM record that lost its quoting half-way is no syntax error for BIND
+    /// either: it loads as two strings, and DKIM004 reports it.)
+    pub unusable_zones: BTreeMap<String, Parsed<crate::parse::zone::Zone>>,
 
     /// `etc/valiases/DOMAIN` by domain.
     pub valiases: BTreeMap<String, Parsed<Aliases>>,
@@ -481,6 +500,23 @@ impl Server {
     /// A location of the Exim configuration as a finding location.
     pub fn exim_loc(&self, loc: crate::parse::exim::Loc) -> Loc {
         Loc::new(self.exim_path(loc.file), loc.span)
+    }
+}
+
+/// Whether a default address (`*:` line) is one cPanel writes for every new domain: the Tweak
+/// Setting `defaultmailaction` gives `*: <the account's user>` (the default), `*: :fail: No Such
+/// User Here` or `*: :blackhole:` (cpanel.md §3.2). `owner` is the account that owns the domain
+/// (`None` when unknown: then no local user is taken for cPanel's default).
+pub fn is_default_catch_all(e: &crate::parse::valiases::AliasEntry, owner: Option<&str>) -> bool {
+    use crate::parse::valiases::DestKind;
+    match e.destinations.as_slice() {
+        [d] => match &d.kind {
+            DestKind::LocalUser(u) => owner == Some(u.as_str()),
+            DestKind::Fail(text) => text.trim() == "No Such User Here",
+            DestKind::Blackhole => true,
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -577,11 +613,33 @@ impl Server {
             .and_then(|a| a.mail.get(domain).map(|m| &**m))
     }
 
-    /// Whether a domain has forwarders (a valiases file with at least one entry).
+    /// Whether a domain has forwarders: a line of `etc/valiases/DOMAIN` that Exim can match for
+    /// an address of the domain (a full-address key of the domain), a default address (`*:`)
+    /// other than the ones cPanel writes for every new domain ([`is_default_catch_all`]), or a
+    /// domain forwarding line in `etc/vdomainaliases/DOMAIN`.
+    ///
+    /// cPanel creates, for every domain it adds (account creation, addon, parked and
+    /// subdomains), `etc/valiases/DOMAIN` with the single line `*: <default action>`, and empty
+    /// `etc/vdomainaliases/DOMAIN` and `etc/vfilters/DOMAIN` (cpanel.md §3.2–3.4): those files
+    /// say nothing about the domain receiving mail, so they do not make a subdomain a mail
+    /// domain.
     pub fn has_forwarders(&self, domain: &str) -> bool {
-        self.valiases
-            .get(domain)
-            .is_some_and(|v| v.doc.entries().next().is_some())
+        let owner = self.domains.get(domain).map(|d| d.user.as_str());
+        let forwards = self.valiases.get(domain).is_some_and(|v| {
+            v.doc.entries().filter(|e| !e.indented).any(|e| {
+                if e.is_catch_all() {
+                    !is_default_catch_all(e, owner)
+                } else {
+                    e.key_domain() == Some(domain)
+                }
+            })
+        });
+        forwards
+            || self.vdomainaliases.get(domain).is_some_and(|v| {
+                v.doc
+                    .entries()
+                    .any(|e| !e.indented && e.key.eq_ignore_ascii_case(domain))
+            })
     }
 
     /// Whether an account domain is a mail domain (RULES.md "Terms").

@@ -24,8 +24,19 @@ use crate::source::Span;
 pub const MAX_LOOKUPS: usize = 10;
 /// RFC 7208 §4.6.4: at most 2 queries that find nothing (recommended default).
 pub const MAX_VOID_LOOKUPS: usize = 2;
-/// At most 10 MX hosts looked up per `mx` term.
+/// At most 10 MX hosts looked up per `mx` term (RFC 7208 §4.6.4: more is a permanent error).
 const MAX_MX_HOSTS: usize = 10;
+
+/// The answer to an MX query through the local zones ([`Server::mx_answer`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MxAnswer {
+    /// The exchange names, `""` for a null MX (`MX 0 .`); empty when the name has no MX
+    /// record.
+    Hosts(Vec<String>),
+    /// The query (perhaps after CNAMEs) leaves the local zones, or reaches a zone that does
+    /// not parse: its answer is unknown offline.
+    Unknown(String),
+}
 /// Recursion guard for includes and redirects (the lookup limit stops loops in practice).
 const MAX_DEPTH: usize = 12;
 /// [`Server::count_spf_lookups`] stops following includes past this many lookups (a record that
@@ -166,6 +177,41 @@ impl Server {
                 .and_then(|e| e.second.map(|(p, _)| p))
         });
         Some(public.unwrap_or(ip))
+    }
+
+    /// What an MX query for `name` returns, as a resolver answers it: when the name is a
+    /// CNAME, the MX records of the name it points to (followed through the local zones, at most
+    /// [`crate::model::dns::MAX_CNAME_HOPS`]; a loop is no answer).
+    pub fn mx_answer(&self, name: &str) -> MxAnswer {
+        let mut current = name.trim_end_matches('.').to_ascii_lowercase();
+        for _ in 0..=crate::model::dns::MAX_CNAME_HOPS {
+            if self.zone_of(&current).is_none() {
+                return MxAnswer::Unknown(current);
+            }
+            let here = self.records_at(&current);
+            let mut hosts = Vec::new();
+            let mut has_mx = false;
+            let mut cname = None;
+            for r in &here {
+                match &r.record.data {
+                    RData::Mx { exchange, .. } => {
+                        has_mx = true;
+                        hosts.push(if exchange.is_root() {
+                            String::new()
+                        } else {
+                            exchange.name.clone()
+                        });
+                    }
+                    RData::Cname(t) => cname = cname.or(Some(t.name.clone())),
+                    _ => {}
+                }
+            }
+            match cname {
+                Some(target) if !has_mx && target != current => current = target,
+                _ => return MxAnswer::Hosts(hosts),
+            }
+        }
+        MxAnswer::Hosts(Vec::new())
     }
 
     /// The HELO name this server uses for a domain (`etc/mailhelo`, else the host name).
@@ -334,21 +380,18 @@ impl Eval<'_> {
                         spec.as_ref().map_or_else(String::new, |s| s.raw.clone()),
                     ));
                 };
-                if self.s.zone_of(&name).is_none() {
-                    return Ok(Match::Unknown(name));
+                let hosts: Vec<String> = match self.s.mx_answer(&name) {
+                    MxAnswer::Hosts(hosts) => hosts.into_iter().filter(|h| !h.is_empty()).collect(),
+                    MxAnswer::Unknown(name) => return Ok(Match::Unknown(name)),
+                };
+                // RFC 7208 §4.6.4: an `mx` term that needs more than 10 address lookups is a
+                // permanent error.
+                if hosts.len() > MAX_MX_HOSTS {
+                    return Err(Outcome::PermError(format!(
+                        "{name} has {} MX hosts, more than the 10 an `mx` term may look up",
+                        hosts.len()
+                    )));
                 }
-                let hosts: Vec<String> = self
-                    .s
-                    .records_of(&name, RType::Mx)
-                    .into_iter()
-                    .filter_map(|r| match &r.record.data {
-                        RData::Mx { exchange, .. } if !exchange.is_root() => {
-                            Some(exchange.name.clone())
-                        }
-                        _ => None,
-                    })
-                    .take(MAX_MX_HOSTS)
-                    .collect();
                 if hosts.is_empty() {
                     self.voids += 1;
                     return Ok(Match::No);
@@ -412,7 +455,7 @@ impl Eval<'_> {
                 Some(vec![IpAddr::V4(ip)])
             }
             Resolution::Server(_) => Some(self.s.identity.addresses.keys().copied().collect()),
-            Resolution::External { .. } => None,
+            Resolution::External { .. } | Resolution::Unusable { .. } => None,
             Resolution::Dangling { .. } | Resolution::CnameLoop { .. } => {
                 self.voids += 1;
                 Some(Vec::new())
@@ -600,7 +643,9 @@ impl Server {
                 Mechanism::A { .. } if local => {
                     matches!(self.resolve(&name), Resolution::Dangling { .. })
                 }
-                Mechanism::Mx { .. } if local => self.records_of(&name, RType::Mx).is_empty(),
+                Mechanism::Mx { .. } if local => {
+                    self.mx_answer(&name) == MxAnswer::Hosts(Vec::new())
+                }
                 Mechanism::Exists(_) if local => self.records_of(&name, RType::A).is_empty(),
                 _ => false,
             };

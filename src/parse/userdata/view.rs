@@ -62,8 +62,12 @@ pub struct UserdataDomain {
     pub documentroot: Option<Spanned<String>>,
     /// `ip` as written; see [`UserdataDomain::ip_addr`].
     pub ip: Option<Spanned<String>>,
-    /// `ipv6` as written; `None` when absent or `~`.
+    /// `ipv6` when written as a single value; `None` when absent, `~` or a mapping.
     pub ipv6: Option<Spanned<String>>,
+    /// The IPv6 addresses of the vhost: the keys of the `ipv6` mapping cPanel writes when it
+    /// enables IPv6 for the account (`2001:0db8:…:0020: ` with `dedicated: 0|1` below, the
+    /// address in its full form), or the single value; as written, with their spans.
+    pub ipv6_addresses: Vec<Spanned<String>>,
     pub user: Option<Spanned<String>>,
     pub group: Option<Spanned<String>>,
     /// The reseller that owns the account (`root` when none).
@@ -142,7 +146,15 @@ impl UserdataDomain {
         v.homedir = scalar_field(root, "homedir", u);
         v.documentroot = scalar_field(root, "documentroot", u);
         v.ip = scalar_field(root, "ip", u);
-        v.ipv6 = scalar_field(root, "ipv6", u);
+        match root.get("ipv6").map(|n| &n.kind) {
+            Some(NodeKind::Map(entries)) => {
+                v.ipv6_addresses = entries.iter().map(|e| spanned(&e.key)).collect();
+            }
+            _ => {
+                v.ipv6 = scalar_field(root, "ipv6", u);
+                v.ipv6_addresses.extend(v.ipv6.clone());
+            }
+        }
         v.user = scalar_field(root, "user", u);
         v.group = scalar_field(root, "group", u);
         v.owner = scalar_field(root, "owner", u);
@@ -155,6 +167,15 @@ impl UserdataDomain {
     /// `ip` as an address, when it is one.
     pub fn ip_addr(&self) -> Option<IpAddr> {
         self.ip.as_ref()?.value.trim().parse().ok()
+    }
+
+    /// The IPv6 addresses of [`UserdataDomain::ipv6_addresses`] that are addresses, with the
+    /// span of each.
+    pub fn ipv6_addrs(&self) -> impl Iterator<Item = (IpAddr, Span)> + '_ {
+        self.ipv6_addresses.iter().filter_map(|a| {
+            let ip: std::net::Ipv6Addr = a.value.trim().parse().ok()?;
+            Some((IpAddr::V6(ip), a.span))
+        })
     }
 
     /// `port` as a number, when it is one.
@@ -424,5 +445,27 @@ mod tests {
             src.slice(d.serveralias[1].span),
             "\"a.example.com\\tb.example.com\""
         );
+    }
+
+    #[test]
+    fn ipv6_mapping_as_cpanel_writes_it() {
+        // cPanel's IPv6 tools write the address, in its full form, as the key of a mapping.
+        let text = "--- \nip: 192.0.2.10\nipv6: \n  2001:0db8:0000:0000:0000:0000:0000:0020: \n    dedicated: 1\nowner: root\n";
+        let (src, _, d) = views(text);
+        assert_eq!(d.ipv6, None);
+        assert!(d.unexpected.is_empty(), "{:?}", d.unexpected);
+        let addrs: Vec<(IpAddr, &str)> = d.ipv6_addrs().map(|(ip, s)| (ip, src.slice(s))).collect();
+        assert_eq!(
+            addrs,
+            vec![(
+                "2001:db8::20".parse().unwrap(),
+                "2001:0db8:0000:0000:0000:0000:0000:0020"
+            )]
+        );
+        // The older single-value form, and `~`.
+        let (_, _, d) = views("ipv6: 2001:db8::1\n");
+        assert_eq!(d.ipv6_addrs().count(), 1);
+        let (_, _, d) = views("ipv6: ~\n");
+        assert_eq!(d.ipv6_addrs().count(), 0);
     }
 }

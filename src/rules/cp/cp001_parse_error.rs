@@ -19,6 +19,9 @@ rule!(
 pub(super) const UNREADABLE_NOTE: &str =
     "maillint could not read this file; the rest of the server was still checked";
 
+/// The note of the first problem of a zone file (see `Server::unusable_zones`).
+const ZONE_NOTE: &str = "BIND refuses to load a zone file with a syntax error, so DNS does not serve what this file says: maillint judges none of its records (MX, SPF, DKIM, DMARC, routing detection) and writes no fix into it until it parses";
+
 /// Problems reported per file; a binary file would otherwise give one finding per line.
 const MAX_PER_FILE: usize = 5;
 
@@ -45,6 +48,9 @@ pub(super) fn check(server: &Server, out: &mut Vec<Finding>) {
         )
         .at_span(&p.file, p.error.span)
         .note("maillint skipped what it could not parse; the rest of the server was still checked");
+        if *n == 1 && server.unusable_zones.values().any(|z| z.path() == p.file) {
+            f = f.note(ZONE_NOTE);
+        }
         if let Some(h) = &p.error.help {
             f = f.help(h.clone());
         }

@@ -15,15 +15,18 @@ rule!(
     "etc/userdomains names another owner than the account, or lacks an account domain."
 );
 
+const UD: &str = "etc/userdomains";
+
 /// CP002: `etc/userdomains` must name every account domain with its owner.
 pub(super) fn check(server: &Server, out: &mut Vec<Finding>) {
-    let Some(ud) = &server.userdomains else {
-        return;
-    };
     if server.is_account_backup() {
         return;
     }
     let update = "cPanel rebuilds the file with /usr/local/cpanel/scripts/updateuserdomains";
+    let Some(ud) = &server.userdomains else {
+        missing(server, update, out);
+        return;
+    };
     for d in server.domains.values() {
         match ud.doc.get(&d.name) {
             Some(e) if e.value == d.user => {}
@@ -89,4 +92,47 @@ pub(super) fn check(server: &Server, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// A server whose account domains have no `etc/userdomains` at all: one finding for the file,
+/// not one per domain. A file the tree refused to read (a symlink, a file too large) is reported
+/// as such (CP006, CP001), not as missing.
+fn missing(server: &Server, update: &str, out: &mut Vec<Finding>) {
+    if server.domains.is_empty() || server.skipped.iter().any(|s| s.path == UD) {
+        return;
+    }
+    let n = server.domains.len();
+    let mut text = String::from("*: nobody\n");
+    for d in server.domains.values() {
+        text.push_str(&format!("{}: {}\n", d.name, d.user));
+    }
+    let (first_user, first_domain) = server
+        .domains
+        .values()
+        .next()
+        .map(|d| (d.user.clone(), d.name.clone()))
+        .unwrap_or_default();
+    let mut f = Finding::new(
+        &CP002,
+        format!(
+            "etc/userdomains does not exist: Exim finds the owner of none of the {n} account domain{}",
+            if n == 1 { "" } else { "s" }
+        ),
+    )
+    .at(Loc::file_start(UD))
+    .note(
+        "cPanel's Exim configuration looks every local domain's owner up in this file (`domainlist user_domains`, and the routers that find forwarders, mailboxes and the default address): without it those lookups fail, and mail for the accounts' addresses is not delivered (Exim defers it, then bounces it)",
+    )
+    .note(format!(
+        "cPanel writes it from the account data: `*: nobody`, then one `domain: user` line per account domain (such as `{first_domain}: {first_user}`)"
+    ));
+    f = f.fix(
+        Fix::unsafe_(format!(
+            "create etc/userdomains with the {n} account domain{} and their owners",
+            if n == 1 { "" } else { "s" }
+        ))
+        .edit(Edit::insert(UD, 0, text))
+        .command(update),
+    );
+    out.push(f);
 }

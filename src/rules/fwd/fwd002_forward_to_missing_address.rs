@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use crate::finding::Finding;
 use crate::parse::valiases::DestKind;
 
-use super::{Entry, FAMILY, Route, World, dest_loc, entry_loc};
+use super::{Entry, FAMILY, Route, World, base_local_part, dest_loc, entry_loc};
 
 rule!(
     FWD002,
@@ -134,8 +134,16 @@ pub(super) fn check(w: &World<'_>, out: &mut Vec<Finding>) {
                     }
                     Bounce::NoRoute => {}
                 }
+                let base = base_local_part(&local);
+                let looked_up = if base == local {
+                    target.clone()
+                } else {
+                    format!(
+                        "{target} is delivered as {base}@{final_d} (cPanel's routers drop the `+` suffix), which"
+                    )
+                };
                 f = f.note(format!(
-                    "{target} has no mailbox ({} does not exist) and no line in etc/valiases/{final_d}; the sender gets a bounce, and a sender who forwarded nothing never learns why",
+                    "{looked_up} has no mailbox ({} does not exist) and no line in etc/valiases/{final_d}; the sender gets a bounce, and a sender who forwarded nothing never learns why",
                     w.mailbox_path(&local, &final_d)
                 ));
                 out.push(f.help(format!(

@@ -3,7 +3,7 @@
 use crate::finding::Finding;
 use crate::parse::valiases::DestKind;
 
-use super::{FAMILY, World, entry_loc, is_autoresponder};
+use super::{FAMILY, World, base_local_part, entry_loc, is_autoresponder};
 
 rule!(
     FWD006,
@@ -21,6 +21,11 @@ pub(super) fn check(w: &World<'_>, out: &mut Vec<Finding>) {
             let Some(local) = e.key_local_part() else {
                 continue;
             };
+            // Exim looks forwarders up without the `+` suffix: a line for `box+tag@D` is
+            // never used, whatever the mailboxes.
+            if base_local_part(local) != local {
+                continue;
+            }
             if w.mailbox(local, d) != Some(true) {
                 continue;
             }

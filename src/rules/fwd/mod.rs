@@ -16,6 +16,15 @@
 //!    `:blackhole:` or a local user (the account's main mailbox).
 //! 6. Nothing else routes a virtual domain: without a catch-all the mail bounces as unrouteable.
 //!
+//! Local parts are taken as those routers take them (the options of cPanel's generated
+//! configuration, `testdata/corpus/exim/cpanel/`): in lower case (no `caseful_local_part`), and
+//! with `local_part_suffix = +*` and `local_part_suffix_optional` on `virtual_aliases_nostar`,
+//! `virtual_user` and `has_alias_but_no_mailbox_discarded_to_prevent_loop`: everything from the
+//! first `+` on is a suffix those routers drop, so mail for `box+tag@D` goes to the forwarder or
+//! the mailbox of `box@D` ([`base_local_part`]; a forwarder line for `box+tag@D` itself is never
+//! matched). `valias_domain_file` has no suffix option: domain forwarding keeps the whole local
+//! part (`box+tag@T`), and the default address applies to any local part.
+//!
 //! Exim cuts a forwarding loop when an address comes back to a router that already handled it,
 //! so a loop does not run forever: the message reaches the mailboxes along it, once each.
 //!
@@ -114,6 +123,12 @@ enum Route<'a> {
     Unknown,
 }
 
+/// The local part cPanel's forwarder and mailbox routers look up for `local`: without the
+/// optional suffix `+*` (from the first `+` on, as Exim's wildcard suffix matching finds it).
+pub(super) fn base_local_part(local: &str) -> &str {
+    local.split_once('+').map_or(local, |(base, _)| base)
+}
+
 fn is_autoresponder(kind: &DestKind) -> bool {
     matches!(kind, DestKind::Pipe(cmd) if cmd.contains("/autorespond"))
 }
@@ -142,17 +157,20 @@ impl<'a> World<'a> {
         self.s.domains.get(d).map(|i| i.user.clone())
     }
 
-    /// Whether `local@d` has a mailbox; `None` when the account's home is not in the tree.
+    /// Whether mail for `local@d` goes into a mailbox (the one of its [`base_local_part`], in
+    /// lower case); `None` when the account's home is not in the tree.
     fn mailbox(&self, local: &str, d: &str) -> Option<bool> {
         let account = self.s.account_of(d)?;
         if account.mail.is_empty() {
             return None;
         }
-        Some(account.mail.get(d).is_some_and(|m| m.mailbox_exists(local)))
+        let base = base_local_part(local).to_ascii_lowercase();
+        Some(account.mail.get(d).is_some_and(|m| m.mailbox_exists(&base)))
     }
 
-    /// The mailbox directory of an address, for messages.
+    /// The mailbox directory of an address, for messages (that of its [`base_local_part`]).
     fn mailbox_path(&self, local: &str, d: &str) -> String {
+        let local = base_local_part(local).to_ascii_lowercase();
         let home = self
             .s
             .account_of(d)
@@ -161,11 +179,13 @@ impl<'a> World<'a> {
         format!("{home}/mail/{d}/{local}")
     }
 
-    /// The forwarder line Exim finds for `local@d` (a full-address key; an indented line is a
-    /// continuation for Exim, never a key).
+    /// The forwarder line Exim finds for `local@d`: the full-address key of its
+    /// [`base_local_part`], in lower case (an indented line is a continuation for Exim, never a
+    /// key).
     fn entry(&self, local: &str, d: &str) -> Option<Entry<'a>> {
         let file = self.s.valiases.get(d)?;
-        let e = self.keys.get(d)?.get(format!("{local}@{d}").as_str())?;
+        let base = base_local_part(local).to_ascii_lowercase();
+        let e = self.keys.get(d)?.get(format!("{base}@{d}").as_str())?;
         Some((file, *e))
     }
 
