@@ -1349,3 +1349,23 @@ fn backup_dirs_where_cpanel_or_exim_look_are_refused() {
     );
     assert!(r.stderr.contains("fixed:"), "{}", r.stderr);
 }
+
+/// A list the fix creates is written as cPanel writes it: root:mail (the tree's own `mail`
+/// group), 0644 for etc/remotedomains, so Exim in the mail group can read the lists.
+#[test]
+fn a_created_list_is_owned_by_the_mail_group() {
+    if !is_root() {
+        skipped("chown to the mail group needs root");
+        return;
+    }
+    let (_tmp, root) = exchange();
+    fs::remove_file(root.join("etc/remotedomains")).unwrap();
+    fs::write(root.join("etc/group"), "root:x:0:\nmail:x:4242:\n").unwrap();
+    let r = maillint(&root, &[".", "--fix", "--unsafe-fixes"]);
+    assert!(matches!(r.code, 0 | 1), "{}", r.stderr);
+    let meta = fs::metadata(root.join("etc/remotedomains")).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(meta.gid(), 4242, "{}", r.stderr);
+    assert_eq!(meta.mode() & 0o7777, 0o644);
+    assert_eq!(read(&root, "etc/remotedomains"), "example.org\n");
+}

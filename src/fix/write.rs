@@ -744,11 +744,18 @@ fn prepare_one<'a>(
         }
         (None, Some(m)) => m,
         (None, None) => {
-            // A new file takes the owner and group of its directory; world-readable only for
-            // etc/remotedomains, as cPanel writes it (cpanel.md §3.1).
+            // A new file takes the owner and group of its directory, except cPanel's mail
+            // databases in etc/, which cPanel writes root:mail (cpanel.md §3.1): Exim, running
+            // in the mail group, must read them. Mode 0640, world-readable only for
+            // etc/remotedomains, as cPanel writes them.
             let parent = target.parent().unwrap_or(&opts.root);
             let pm = fs::symlink_metadata(parent)
                 .map_err(|e| format!("cannot inspect {}: {e}", parent.display()))?;
+            let gid = if MAIL_DATABASES.contains(&path) {
+                mail_gid(&opts.root).unwrap_or(pm.gid())
+            } else {
+                pm.gid()
+            };
             FileMeta {
                 mode: if path == "etc/remotedomains" {
                     0o644
@@ -756,7 +763,7 @@ fn prepare_one<'a>(
                     0o640
                 },
                 uid: pm.uid(),
-                gid: pm.gid(),
+                gid,
                 xattrs: None,
             }
         }
@@ -1494,4 +1501,29 @@ mod tests {
             "a prefix of a name is not its directory"
         );
     }
+}
+
+/// cPanel's mail databases in etc/, written root:mail (cpanel.md §3.1).
+const MAIL_DATABASES: &[&str] = &[
+    "etc/localdomains",
+    "etc/remotedomains",
+    "etc/secondarymx",
+    "etc/userdomains",
+    "etc/trueuserdomains",
+    "etc/domainusers",
+    "etc/mailips",
+    "etc/mailhelo",
+    "etc/manualmx",
+];
+
+/// The group id of `mail` in the tree's `etc/group` (the server's own group database: on a
+/// copy of a server, its ids are the server's). `None` when the file or the group is missing.
+fn mail_gid(root: &Path) -> Option<u32> {
+    let rel = safe_relative("etc/group").ok()?;
+    check_components(root, rel).ok()??;
+    let text = read_capped(&root.join(rel)).ok()?;
+    String::from_utf8_lossy(&text).lines().find_map(|line| {
+        let mut fields = line.split(':');
+        (fields.next()? == "mail").then(|| fields.nth(1)?.parse().ok())?
+    })
 }
