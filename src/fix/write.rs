@@ -1458,6 +1458,31 @@ pub fn restore(backup: &Path, root: Option<&Path>) -> Result<RestoreReport, Stri
     apply_restore(&plan, lock::DEFAULT_TIMEOUT)
 }
 
+/// cPanel's mail databases in etc/, written root:mail (cpanel.md §3.1).
+const MAIL_DATABASES: &[&str] = &[
+    "etc/localdomains",
+    "etc/remotedomains",
+    "etc/secondarymx",
+    "etc/userdomains",
+    "etc/trueuserdomains",
+    "etc/domainusers",
+    "etc/mailips",
+    "etc/mailhelo",
+    "etc/manualmx",
+];
+
+/// The group id of `mail` in the tree's `etc/group` (the server's own group database: on a
+/// copy of a server, its ids are the server's). `None` when the file or the group is missing.
+fn mail_gid(root: &Path) -> Option<u32> {
+    let rel = safe_relative("etc/group").ok()?;
+    check_components(root, rel).ok()??;
+    let text = read_capped(&root.join(rel)).ok()?;
+    String::from_utf8_lossy(&text).lines().find_map(|line| {
+        let mut fields = line.split(':');
+        (fields.next()? == "mail").then(|| fields.nth(1)?.parse().ok())?
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1501,29 +1526,4 @@ mod tests {
             "a prefix of a name is not its directory"
         );
     }
-}
-
-/// cPanel's mail databases in etc/, written root:mail (cpanel.md §3.1).
-const MAIL_DATABASES: &[&str] = &[
-    "etc/localdomains",
-    "etc/remotedomains",
-    "etc/secondarymx",
-    "etc/userdomains",
-    "etc/trueuserdomains",
-    "etc/domainusers",
-    "etc/mailips",
-    "etc/mailhelo",
-    "etc/manualmx",
-];
-
-/// The group id of `mail` in the tree's `etc/group` (the server's own group database: on a
-/// copy of a server, its ids are the server's). `None` when the file or the group is missing.
-fn mail_gid(root: &Path) -> Option<u32> {
-    let rel = safe_relative("etc/group").ok()?;
-    check_components(root, rel).ok()??;
-    let text = read_capped(&root.join(rel)).ok()?;
-    String::from_utf8_lossy(&text).lines().find_map(|line| {
-        let mut fields = line.split(':');
-        (fields.next()? == "mail").then(|| fields.nth(1)?.parse().ok())?
-    })
 }
