@@ -803,6 +803,26 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
 /// they are read under the root, through the tree (a symlink or special file is refused and
 /// reported like any other).
 fn read_exim(s: &mut Server, r: &Reader<'_>) {
+    s.exim_localopts_shadow = s.take(key_value(
+        r.read("etc/exim.conf.localopts.shadow"),
+        KvDialect::Equals,
+        "exim.conf.localopts file",
+    ));
+    if let Some(src) = r.read("etc/exim.conf.local") {
+        let doc = exim::local::parse(&src);
+        let src = Arc::new(src);
+        s.add_file(src.clone());
+        s.exim_local = Some(Parsed { src, doc });
+    }
+    s.exim_chkserv = r
+        .tree
+        .read_dir("etc/chkserv.d")
+        .found()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| e.name_str().map(str::to_string))
+        .filter(|n| n == "exim" || n.starts_with("exim-"))
+        .collect();
     let Some(src) = r.read("etc/exim.conf") else {
         return;
     };

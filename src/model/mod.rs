@@ -26,6 +26,7 @@ use crate::tree::{RootKind, Skip};
 
 pub mod dkim;
 pub mod dns;
+pub mod exim;
 pub mod lists;
 mod load;
 pub mod mail;
@@ -421,6 +422,13 @@ pub struct Server {
 
     /// `etc/exim.conf.localopts`.
     pub exim_localopts: Option<Parsed<KeyValueFile>>,
+    /// `etc/exim.conf.localopts.shadow` (read by cPanel after `localopts`).
+    pub exim_localopts_shadow: Option<Parsed<KeyValueFile>>,
+    /// `etc/exim.conf.local` (WHM's Advanced Editor).
+    pub exim_local: Option<Parsed<crate::parse::exim::local::LocalConf>>,
+    /// Names of the `exim` and `exim-*` entries of `etc/chkserv.d` (cPanel's "Exim on another
+    /// port" is the name `exim-PORTS`), sorted.
+    pub exim_chkserv: Vec<String>,
     /// `etc/exim.conf` with its includes, macros and conditionals resolved.
     pub exim: Option<crate::parse::exim::Config>,
 }
