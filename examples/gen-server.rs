@@ -1359,12 +1359,14 @@ fn exim_conf() -> String {
          domainlist secondarymx_domains = lsearch;/etc/secondarymx\n\
          domainlist relay_domains = +local_domains : +secondarymx_domains\n\
          domainlist manualmx_domains = ${if exists {/etc/manualmx} {lsearch;/etc/manualmx} {} }\n\
+         addresslist secondarymx = *@partial-lsearch;/etc/secondarymx\n\
          hostlist relay_hosts = 127.0.0.1 : ::1\n\n",
     );
     let _ = writeln!(s, "primary_hostname = {HOSTNAME}");
     s.push_str(
         "daemon_smtp_ports = 25 : 465 : 587\n\
          tls_on_connect_ports = 465\n\
+         tls_require_ciphers = ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384\n\
          acl_smtp_rcpt = acl_smtp_rcpt\n\n\
          begin acl\n\n\
          acl_smtp_rcpt:\n\

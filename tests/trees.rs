@@ -410,6 +410,10 @@ fn every_registered_rule_fires_in_some_tree() {
         "testdata/dkim",
         "testdata/mail",
         "testdata/fwd",
+        "testdata/exim/cpanel",
+        "testdata/exim/cpanel-ports",
+        "testdata/exim/plain-relay",
+        "testdata/exim/plain-refs",
     ] {
         let out = maillint(&[tree, "--format", "json"]);
         for (code, _, _) in findings(&out.stdout) {
