@@ -490,6 +490,13 @@ fn read_system_files(s: &mut Server, r: &Reader<'_>, opts: &Options) {
         KvDialect::Equals,
         "cpanel.config file",
     ));
+    if opts.needs.contains(Needs::POLICY)
+        && let Some(src) = r.read("var/cpanel/maxemailsperhour")
+    {
+        let src = Arc::new(src);
+        s.add_file(src.clone());
+        s.maxemailsperhour = Some(src);
+    }
     s.exim_localopts = s.take(key_value(
         r.read("etc/exim.conf.localopts"),
         KvDialect::Equals,

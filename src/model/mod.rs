@@ -397,6 +397,10 @@ pub struct Server {
     pub mailhelo: Option<Parsed<ColonMap>>,
     pub wwwacct: Option<Parsed<KeyValueFile>>,
     pub cpanel_config: Option<Parsed<KeyValueFile>>,
+    /// `var/cpanel/maxemailsperhour`: the server's default hourly send limit as cPanel enforces
+    /// it (written from cpanel.config's `maxemailsperhour`), when present and the send-limit
+    /// rule is selected.
+    pub maxemailsperhour: Option<Arc<SourceFile>>,
     pub address_files: AddressFiles,
     pub identity: Identity,
 

@@ -12,14 +12,16 @@ const FAMILY: &str = "cpanel data";
 mod cp001_parse_error;
 mod cp002_ownership_mismatch;
 mod cp003_domain_list_syntax;
+mod cp005_unlimited_outbound_mail;
 mod cp006_symlink_in_user_tree;
 
 pub use cp001_parse_error::CP001;
 pub use cp002_ownership_mismatch::CP002;
 pub use cp003_domain_list_syntax::CP003;
+pub use cp005_unlimited_outbound_mail::CP005;
 pub use cp006_symlink_in_user_tree::CP006;
 
-pub static RULES: &[&Rule] = &[&CP001, &CP002, &CP003, &CP006];
+pub static RULES: &[&Rule] = &[&CP001, &CP002, &CP003, &CP005, &CP006];
 
 pub fn check(server: &Server, sel: &Selection, out: &mut Vec<Finding>) {
     if sel.on(&CP001) {
@@ -33,6 +35,9 @@ pub fn check(server: &Server, sel: &Selection, out: &mut Vec<Finding>) {
     }
     if sel.on(&CP002) {
         cp002_ownership_mismatch::check(server, out);
+    }
+    if sel.on(&CP005) {
+        cp005_unlimited_outbound_mail::check(server, out);
     }
 }
 
