@@ -423,12 +423,15 @@ fn every_registered_rule_fires_in_some_tree() {
     }
     let rules: serde_json::Value =
         serde_json::from_slice(&maillint(&["rules", "--format", "json"]).stdout).unwrap();
+    // Rules whose positive cases depend on file metadata git does not keep (modes, owners,
+    // modification times) have them built by tests/cp_rules.rs instead.
+    let metadata_only = ["CP004", "CP007"];
     let missing: Vec<&str> = rules
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["code"].as_str().unwrap())
-        .filter(|c| !seen.contains(*c))
+        .filter(|c| !seen.contains(*c) && !metadata_only.contains(c))
         .collect();
     assert!(
         missing.is_empty(),
