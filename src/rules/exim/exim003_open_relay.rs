@@ -373,3 +373,94 @@ pub(super) fn check(s: &Server, c: &Config, out: &mut Vec<Finding>) {
     }
     out.push(f);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::exim::{IncludeOutcome, IncludeRequest};
+    use crate::source::SourceFile;
+
+    fn config(text: &str) -> Config {
+        let mut resolve = |_: &IncludeRequest| IncludeOutcome::NotFound;
+        crate::parse::exim::load(SourceFile::from_str("etc/exim.conf", text), &mut resolve)
+    }
+
+    fn verdict(acl: &str) -> Result<usize, bool> {
+        let c = config(&format!(
+            "hostlist any = 0.0.0.0/0\nhostlist some = 192.0.2.0/24\ndomainlist local_domains = example.com\ndomainlist all = *\nbegin acl\nr:\n{acl}\n"
+        ));
+        walk(&c, c.acl("r").unwrap()).map(|(i, _)| i)
+    }
+
+    #[test]
+    fn host_and_domain_lists_for_a_client_of_no_list() {
+        let c = config("hostlist h = 192.0.2.1\n");
+        let loc = Loc::default();
+        let cond = |kind, v: &str| list_cond(&c, kind, v, loc, None, 0).0;
+        assert_eq!(cond(ListKind::Host, "*"), Cond::Always);
+        assert_eq!(cond(ListKind::Host, "<; ::/0"), Cond::Always);
+        assert_eq!(
+            cond(ListKind::Host, "192.0.2.0/24 : localhost"),
+            Cond::Never
+        );
+        assert_eq!(
+            cond(ListKind::Host, ":"),
+            Cond::Never,
+            "local submission only"
+        );
+        assert_eq!(
+            cond(ListKind::Host, "! +h"),
+            Cond::Always,
+            "a trailing negation"
+        );
+        assert_eq!(cond(ListKind::Host, "!* : *"), Cond::Never);
+        assert_eq!(cond(ListKind::Host, "${lookup…}"), Cond::Unknown);
+        assert_eq!(
+            cond(ListKind::Domain, "+local_domains"),
+            Cond::Unknown,
+            "undefined"
+        );
+        assert_eq!(
+            cond(ListKind::Domain, "lsearch;/etc/localdomains"),
+            Cond::Never
+        );
+    }
+
+    #[test]
+    fn acls_walked_for_the_client_of_an_open_relay() {
+        assert_eq!(verdict("  accept"), Ok(0));
+        assert_eq!(verdict("  accept hosts = +any"), Ok(0));
+        assert_eq!(
+            verdict("  accept hosts = +some\n  accept domains = +all"),
+            Ok(1)
+        );
+        assert_eq!(
+            verdict("  accept verify = sender"),
+            Ok(0),
+            "the client's choice"
+        );
+        // Refused before the accept.
+        assert_eq!(
+            verdict("  require domains = +local_domains\n  accept"),
+            Err(true)
+        );
+        assert_eq!(verdict("  deny !authenticated = *\n  accept"), Err(true));
+        assert_eq!(verdict("  accept authenticated = *\n  deny"), Err(true));
+        // A deny the client can avoid does not stop it.
+        assert_eq!(
+            verdict("  deny dnslists = zen.example.net\n  accept"),
+            Ok(1)
+        );
+        // Unknown on the way: no verdict.
+        assert_eq!(verdict("  deny condition = ${if …}\n  accept"), Err(false));
+        // A maybe-accept that cannot refuse the client lets it on.
+        assert_eq!(
+            verdict(
+                "  accept condition = ${if …}\n         endpass\n         verify = recipient\n  accept"
+            ),
+            Ok(1)
+        );
+        // The end of an ACL denies.
+        assert_eq!(verdict("  warn"), Err(true));
+    }
+}

@@ -91,7 +91,14 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
         return;
     }
     let src = s.cpanel_ports();
-    let generated = s.exim.as_ref().map(|c| {
+    // Ports computed at run time are not judged.
+    let expanded = s.exim.as_ref().is_some_and(|c| {
+        ["daemon_smtp_ports", "daemon_smtp_port", "local_interfaces"]
+            .iter()
+            .filter_map(|n| c.main_option(n))
+            .any(|o| o.value.as_deref().is_some_and(|v| v.contains('$')))
+    });
+    let generated = s.exim.as_ref().filter(|_| !expanded).map(|c| {
         let o = ["daemon_smtp_ports", "daemon_smtp_port"]
             .iter()
             .filter_map(|n| c.main_option(n))

@@ -222,6 +222,8 @@ fn and_list(v: &[&str]) -> String {
 /// What is weak in a value of one of the two options (`None`: the option is not set).
 fn weakness(option: &str, value: Option<&str>, cpanel: bool) -> Vec<&'static str> {
     match (option, value) {
+        // A value computed at run time is not judged.
+        (_, Some(v)) if v.contains('$') => Vec::new(),
         ("openssl_options", Some(v)) => weak_protocols(v),
         ("tls_require_ciphers", Some(v)) => weak_ciphers(v),
         // cPanel leaves it out only to allow every cipher (allowweakciphers=1).
@@ -415,4 +417,51 @@ fn plain(
         .label("weak TLS")
         .note(WHY)
         .maybe_fix(fix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocols_left_on_by_openssl_options() {
+        assert_eq!(
+            weak_protocols(" +no_sslv2 +no_sslv3"),
+            ["TLS 1.0", "TLS 1.1"]
+        );
+        assert!(weak_protocols(DEFAULT_OPENSSL_OPTIONS).is_empty());
+        assert_eq!(
+            weak_protocols("+no_sslv3 +no_tlsv1 +no_tlsv1_1 -no_tlsv1"),
+            ["TLS 1.0"],
+            "the last mention decides"
+        );
+        assert_eq!(weak_protocols(""), ["SSLv3", "TLS 1.0", "TLS 1.1"]);
+    }
+
+    #[test]
+    fn cipher_lists_read_as_openssl_and_gnutls_read_them() {
+        // The real server's .local value.
+        assert_eq!(
+            weak_ciphers("ALL:!aNULL:!ADH:!eNULL:!LOW:!EXP:RC4+RSA:+HIGH:+MEDIUM:!SSLv2"),
+            ["RC4", "3DES", "MEDIUM", "MD5", "RC2", "IDEA", "SEED"]
+        );
+        assert!(weak_ciphers(DEFAULT_CIPHERS).is_empty());
+        // `!` removes for good, `-` until added again, `+` only reorders.
+        assert!(weak_ciphers("HIGH:!RC4:RC4-SHA").is_empty());
+        assert_eq!(weak_ciphers("HIGH:-RC4:RC4-SHA"), ["RC4"]);
+        assert!(weak_ciphers("HIGH:+MEDIUM").is_empty());
+        assert_eq!(weak_ciphers("DES-CBC3-SHA"), ["3DES"]);
+        assert_eq!(weak_ciphers("EXP-RC4-MD5"), ["RC4", "EXPORT", "MD5"]);
+        // GnuTLS priority strings.
+        assert!(weak_ciphers("NORMAL:-VERS-TLS1.0:-VERS-TLS1.1").is_empty());
+        assert_eq!(
+            weak_ciphers("NORMAL:+ARCFOUR-128:+VERS-TLS1.0"),
+            ["RC4", "TLS 1.0"]
+        );
+        // Computed at run time: not judged.
+        assert!(weakness("tls_require_ciphers", Some("${if …}RC4"), false).is_empty());
+        // cPanel without the line: every cipher.
+        assert_eq!(weakness("tls_require_ciphers", None, true).len(), 1);
+        assert!(weakness("tls_require_ciphers", None, false).is_empty());
+    }
 }
