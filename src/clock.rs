@@ -53,6 +53,22 @@ impl Utc {
         Utc::from_unix(secs)
     }
 
+    /// Seconds since the Unix epoch.
+    pub fn unix(&self) -> i64 {
+        // Howard Hinnant's days-from-civil algorithm.
+        let y = self.year - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        days * 86_400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second)
+    }
+
     /// `YYYYMMDDTHHMMSSZ`, sortable and safe in a file name.
     pub fn stamp(&self) -> String {
         format!(
@@ -70,6 +86,13 @@ impl Utc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_round_trips() {
+        for secs in [0, 951_782_400, 1_795_392_000, 4_102_444_799, -86_400] {
+            assert_eq!(Utc::from_unix(secs).unix(), secs);
+        }
+    }
 
     #[test]
     fn known_dates() {

@@ -96,6 +96,22 @@ impl Edit {
     }
 }
 
+/// A change of a file's permission bits, and of its owner or group, made by a fix (CP004). It is
+/// written like a text edit: in the same all-or-nothing transaction, the file's bytes rewritten
+/// unchanged with the new mode (and owner), the original's mode and owner kept in the backup.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModeChange {
+    /// Display path of a regular file.
+    pub file: String,
+    /// The permission bits it has (for the diff).
+    pub from: u32,
+    /// The new permission bits (`0o640`).
+    pub mode: u32,
+    /// A new owner or group, when the fix changes them.
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+}
+
 /// A fix: edits over one or more files, files to remove (stale caches), and its applicability.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
@@ -105,6 +121,8 @@ pub struct Fix {
     pub edits: Vec<Edit>,
     /// Files removed by the fix (display paths), e.g. `var/cpanel/users.cache/bob`.
     pub removals: Vec<String>,
+    /// Files whose mode (and owner) the fix changes.
+    pub modes: Vec<ModeChange>,
     /// The equivalent cPanel command and follow-up, shown to the user; never run by maillint.
     pub commands: Vec<String>,
 }
@@ -116,6 +134,7 @@ impl Fix {
             message: message.into(),
             edits: Vec::new(),
             removals: Vec::new(),
+            modes: Vec::new(),
             commands: Vec::new(),
         }
     }
@@ -147,6 +166,20 @@ impl Fix {
         self
     }
 
+    pub fn chmod(mut self, change: ModeChange) -> Fix {
+        self.modes.push(change);
+        self
+    }
+
+    /// Every file the fix touches (edited, removed or given another mode).
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.edits
+            .iter()
+            .map(|e| e.file.as_str())
+            .chain(self.removals.iter().map(String::as_str))
+            .chain(self.modes.iter().map(|m| m.file.as_str()))
+    }
+
     pub fn command(mut self, command: impl Into<String>) -> Fix {
         self.commands.push(command.into());
         self
@@ -154,7 +187,7 @@ impl Fix {
 
     /// Whether applying this fix would change anything on disk.
     pub fn has_changes(&self) -> bool {
-        !self.edits.is_empty() || !self.removals.is_empty()
+        !self.edits.is_empty() || !self.removals.is_empty() || !self.modes.is_empty()
     }
 }
 

@@ -375,7 +375,7 @@ fn dry_run_with_a_machine_format_puts_only_the_document_on_stderr() {
         &["--format", "sarif"],
         &["--format", "json", "--statistics"],
         // A selector warning is not printed either.
-        &["--format", "json", "--select", "RT,EXIM003"],
+        &["--format", "json", "--select", "RT,DNS001"],
     ] {
         let mut args = vec![s(&root), "--fix", "--unsafe-fixes", "--dry-run"];
         args.extend_from_slice(extra);
@@ -640,9 +640,9 @@ fn selectors_naming_no_rule_are_usage_errors_with_a_hint() {
 #[test]
 fn selecting_a_catalog_rule_not_implemented_says_so() {
     assert_usage_error(
-        &["testdata/exchange", "--select", "EXIM003"],
+        &["testdata/exchange", "--select", "DNS001"],
         &[
-            "--select: EXIM003 (open-relay) is in the catalog but not implemented in this version, and nothing else is selected",
+            "--select: DNS001 (dns-unverifiable) is in the catalog but not implemented in this version, and nothing else is selected",
         ],
     );
     assert_usage_error(
@@ -655,14 +655,14 @@ fn selecting_a_catalog_rule_not_implemented_says_so() {
     let r = run(&[
         "testdata/exchange",
         "--select",
-        "RT001,EXIM003",
+        "RT001,DNS001",
         "--format",
         "concise",
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "warning: --select: EXIM003 (open-relay) is in the catalog but not implemented in this version; the other selected rules run\n"
+        "warning: --select: DNS001 (dns-unverifiable) is in the catalog but not implemented in this version; the other selected rules run\n"
     );
     assert!(
         r.stdout.starts_with("etc/localdomains:3:1: RT001 "),
@@ -684,11 +684,11 @@ fn selecting_a_catalog_rule_not_implemented_says_so() {
     // In maillint.toml, named with the file.
     let tmp = TempDir::new().unwrap();
     let cfg = tmp.path().join("maillint.toml");
-    fs::write(&cfg, "select = [\"CP004\"]\n").unwrap();
+    fs::write(&cfg, "select = [\"RT014\"]\n").unwrap();
     assert_usage_error(
         &["testdata/exchange", "--config", s(&cfg)],
         &[&format!(
-            "select in {}, line 1: CP004 (unsafe-permissions) is in the catalog but not implemented in this version, and nothing else is selected",
+            "select in {}, line 1: RT014 (stale-local-zone) is in the catalog but not implemented in this version, and nothing else is selected",
             s(&cfg)
         )],
     );
@@ -757,8 +757,8 @@ fn unknown_rule_is_a_usage_error() {
         &["unknown rule `RT999`; did you mean RT009?"],
     );
     assert_usage_error(
-        &["rule", "exim003"],
-        &["EXIM003 (open-relay) is in the catalog but not implemented in this version"],
+        &["rule", "dns001"],
+        &["DNS001 (dns-unverifiable) is in the catalog but not implemented in this version"],
     );
 }
 

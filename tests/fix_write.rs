@@ -34,6 +34,7 @@ fn a_file_changed_since_it_was_read_is_skipped_not_clobbered() {
         path: "etc/localdomains",
         old: Some(b"a.example\nb.example\n"),
         new: Some(b"a.example\n"),
+        mode: None,
     };
     // Someone (cPanel) appends a line after maillint read the file.
     write(
@@ -70,6 +71,7 @@ fn a_symlinked_target_is_skipped_and_left_alone() {
         path: "etc/remotedomains",
         old: Some(b"x.example\n"),
         new: Some(b"x.example\ny.example\n"),
+        mode: None,
     };
     let report = write_changes(&[change], &opts(root)).unwrap();
     assert_eq!(report.skipped.len(), 1);
@@ -99,6 +101,7 @@ fn account_homes_are_never_written() {
         path: "home/bob/etc/example.com/quota",
         old: Some(b"alice:0\n"),
         new: Some(b"alice:100\n"),
+        mode: None,
     };
     let report = write_changes(&[change], &opts(root)).unwrap();
     assert!(
@@ -123,16 +126,19 @@ fn writes_keep_modes_create_files_as_cpanel_does_and_restore_undoes_them() {
             path: "etc/localdomains",
             old: Some(b"a.example\nb.example\n"),
             new: Some(b"a.example\n"),
+            mode: None,
         },
         Change {
             path: "etc/remotedomains",
             old: None,
             new: Some(b"b.example\n"),
+            mode: None,
         },
         Change {
             path: "var/cpanel/users.cache/bob",
             old: Some(b"{}"),
             new: None,
+            mode: None,
         },
     ];
     let report = write_changes(&changes, &opts(root)).unwrap();
@@ -185,6 +191,7 @@ fn restore_leaves_files_changed_after_the_fix() {
         path: "etc/localdomains",
         old: Some(b"a.example\nb.example\n"),
         new: Some(b"a.example\n"),
+        mode: None,
     };
     let report = write_changes(&[change], &opts(root)).unwrap();
     write(root, "etc/localdomains", b"a.example\nnew.example\n", 0o640);
@@ -210,6 +217,7 @@ fn a_file_that_appeared_is_not_overwritten() {
         path: "etc/remotedomains",
         old: None,
         new: Some(b"b.example\n"),
+        mode: None,
     };
     let report = write_changes(&[change], &opts(root)).unwrap();
     assert!(

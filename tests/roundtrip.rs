@@ -31,11 +31,9 @@ fn render_by_path(path: &str, src: &SourceFile) -> Option<Vec<u8>> {
             "userdomains" | "trueuserdomains" | "domainusers" | "manualmx" | "mailips" | "mailhelo"
             | "trueuserowners" | "eximrejects",
         ] => out(&colonmap::parse(src), src),
-        // cPanel's additions to its generated Exim configuration (`@SECTION@` blocks): not read.
-        ["etc", "exim.conf.local"] => return None,
         ["var", "cpanel", "users", _]
         | ["var", "cpanel", "cpanel.config"]
-        | ["etc", "exim.conf.localopts"] => {
+        | ["etc", "exim.conf.localopts" | "exim.conf.localopts.shadow"] => {
             out(&keyvalue::parse(src, keyvalue::Dialect::Equals), src)
         }
         ["etc", "wwwacct.conf"] => out(&keyvalue::parse(src, keyvalue::Dialect::Space), src),
@@ -57,6 +55,9 @@ fn render_by_path(path: &str, src: &SourceFile) -> Option<Vec<u8>> {
         [.., "etc", _, "quota"] => out(&mailacct::parse_quota(src), src),
         ["var", "named", zone] => out(&zone::parse(src, zone.trim_end_matches(".db")), src),
         ["etc", "exim.conf"] => out(&exim::parse(src), src),
+        ["etc", "exim.conf.local"] => out(&exim::local::parse(src), src),
+        // Only the names of these mean something (cPanel's "Exim on another port").
+        ["etc", "chkserv.d", _] => return None,
         ["etc", "maillint.toml"] | ["var", "cpanel", "users.cache", _] => return None,
         // DKIM public keys are decoded, never edited: the PEM parser keeps spans, not a document.
         ["var", "cpanel", "domain_keys", "public" | "private", _] => return None,
@@ -85,12 +86,24 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
 fn every_testdata_file_round_trips() {
     let base = common::testdata_dir();
     let mut parsed = 0;
+    // The trees, and the trees grouped in a directory (testdata/exim/*).
+    let mut trees = Vec::new();
     for tree in std::fs::read_dir(&base).unwrap() {
         let tree = tree.unwrap().path();
         // The corpus is not a server tree: `every_corpus_file_round_trips` reads it.
         if !tree.is_dir() || tree.ends_with("corpus") {
             continue;
         }
+        if tree.join("etc").is_dir() || tree.join("var").is_dir() {
+            trees.push(tree);
+        } else {
+            for sub in std::fs::read_dir(&tree).unwrap() {
+                trees.push(sub.unwrap().path());
+            }
+        }
+    }
+    trees.sort();
+    for tree in trees {
         // The rule cases' case.toml files describe a case; the trees beside them are read.
         for file in files_under(&tree)
             .into_iter()

@@ -24,6 +24,80 @@ struct Case {
     report_files: Vec<String>,
     /// Domains of the tree where the rule must stay silent.
     quiet: Vec<String>,
+    /// File metadata git does not keep (modes, modification times), applied to a copy of the
+    /// tree before the run.
+    #[serde(default)]
+    setup: Setup,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Setup {
+    /// Path in the tree → octal mode, e.g. `"etc/localdomains" = "0666"`.
+    #[serde(default)]
+    modes: std::collections::BTreeMap<String, String>,
+    /// Path in the tree → modification time in seconds since the epoch.
+    #[serde(default)]
+    mtimes: std::collections::BTreeMap<String, u64>,
+}
+
+impl Setup {
+    fn is_empty(&self) -> bool {
+        self.modes.is_empty() && self.mtimes.is_empty()
+    }
+}
+
+/// The tree a case runs on: the tree itself, or a copy with the case's setup applied.
+struct Prepared {
+    path: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+fn prepare(case: &Case, tree: &Path) -> Prepared {
+    use std::os::unix::fs::PermissionsExt;
+    if case.setup.is_empty() {
+        return Prepared {
+            path: tree.to_path_buf(),
+            _tmp: None,
+        };
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("tree");
+    copy_tree(tree, &root);
+    // The root directory as cPanel has it (tempdir creates 0700 directories).
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for (rel, mode) in &case.setup.modes {
+        let mode = u32::from_str_radix(mode, 8).unwrap_or_else(|e| panic!("mode {mode}: {e}"));
+        std::fs::set_permissions(root.join(rel), std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("setup: chmod {rel}: {e}"));
+    }
+    for (rel, secs) in &case.setup.mtimes {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(root.join(rel))
+            .unwrap_or_else(|e| panic!("setup: {rel}: {e}"));
+        f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(*secs))
+            .unwrap();
+    }
+    Prepared {
+        path: root,
+        _tmp: Some(tmp),
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&src, &dst);
+        } else if e.file_name() != "case.toml" {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
 }
 
 fn cases_dir() -> PathBuf {
@@ -106,7 +180,9 @@ fn every_rule_reports_exactly_its_case() {
     let mut failures = Vec::new();
     for code in &registered {
         let (case, tree) = case(code);
-        let doc: serde_json::Value = serde_json::from_str(&run(&tree, code, "json")).unwrap();
+        let prepared = prepare(&case, &tree);
+        let doc: serde_json::Value =
+            serde_json::from_str(&run(&prepared.path, code, "json")).unwrap();
         let findings = doc["findings"].as_array().unwrap();
         let mut domains = BTreeSet::new();
         let mut files = BTreeSet::new();
@@ -147,8 +223,18 @@ fn every_rule_reports_exactly_its_case() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The outputs, once every case holds.
     for code in &registered {
-        let (_, tree) = case(code);
-        snapshot!(format!("rule.{code}"), run(&tree, code, "concise"));
+        let (case, tree) = case(code);
+        let prepared = prepare(&case, &tree);
+        let out = run(&prepared.path, code, "concise");
+        // A prepared copy lives in a temporary directory: name it as the case's tree.
+        let out = out.replace(
+            &prepared.path.display().to_string(),
+            &match case.tree.as_str() {
+                "." => format!("testdata/rules/{code}"),
+                t => format!("testdata/{t}"),
+            },
+        );
+        snapshot!(format!("rule.{code}"), out);
     }
 }
 

@@ -460,6 +460,11 @@ fn every_registered_rule_fires_in_some_tree() {
         "testdata/dkim",
         "testdata/mail",
         "testdata/fwd",
+        "testdata/exim/cpanel",
+        "testdata/exim/cpanel-ports",
+        "testdata/exim/plain-relay",
+        "testdata/exim/plain-refs",
+        "testdata/cp005",
     ] {
         let out = maillint(&[tree, "--format", "json"]);
         for (code, _, _) in findings(&out.stdout) {
@@ -468,12 +473,15 @@ fn every_registered_rule_fires_in_some_tree() {
     }
     let rules: serde_json::Value =
         serde_json::from_slice(&maillint(&["rules", "--format", "json"]).stdout).unwrap();
+    // Rules whose positive cases depend on file metadata git does not keep (modes, owners,
+    // modification times) have them built by tests/cp_rules.rs instead.
+    let metadata_only = ["CP004", "CP007"];
     let missing: Vec<&str> = rules
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["code"].as_str().unwrap())
-        .filter(|c| !seen.contains(*c))
+        .filter(|c| !seen.contains(*c) && !metadata_only.contains(c))
         .collect();
     assert!(
         missing.is_empty(),

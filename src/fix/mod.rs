@@ -63,6 +63,7 @@ pub fn choose_where(
     let mut chosen: Vec<&Finding> = Vec::new();
     let mut taken: Vec<&Edit> = Vec::new();
     let mut removed: Vec<&str> = Vec::new();
+    let mut chmods: Vec<&crate::finding::ModeChange> = Vec::new();
     for f in findings
         .iter()
         .filter(|f| applicable(f, allow_unsafe) && allowed(f))
@@ -72,18 +73,25 @@ pub fn choose_where(
         if chosen.iter().any(|c| c.fix.as_ref() == Some(fix)) {
             continue;
         }
+        // A mode change clashes with a removal of its file and with another change of its
+        // mode (unless it is the same change).
         let clash =
             fix.edits.iter().any(|e| {
                 taken.iter().any(|t| overlaps(e, t)) || removed.contains(&e.file.as_str())
-            }) || fix
-                .removals
-                .iter()
-                .any(|r| removed.contains(&r.as_str()) || taken.iter().any(|t| t.file == *r));
+            }) || fix.removals.iter().any(|r| {
+                removed.contains(&r.as_str())
+                    || taken.iter().any(|t| t.file == *r)
+                    || chmods.iter().any(|m| m.file == *r)
+            }) || fix.modes.iter().any(|m| {
+                removed.contains(&m.file.as_str())
+                    || chmods.iter().any(|c| c.file == m.file && *c != m)
+            });
         if clash {
             continue;
         }
         taken.extend(fix.edits.iter());
         removed.extend(fix.removals.iter().map(String::as_str));
+        chmods.extend(fix.modes.iter());
         chosen.push(f);
     }
     chosen
@@ -142,6 +150,23 @@ pub fn apply(chosen: &[&Finding], files: &Files, overlay: &mut Overlay) {
         }
         for r in &fix.removals {
             overlay.set(r, None);
+        }
+        for m in &fix.modes {
+            // The file is rewritten with its bytes unchanged (and any edit of the same pass).
+            if overlay.get(&m.file).is_none()
+                && let Some(src) = files.get(&m.file)
+            {
+                overlay.set(&m.file, Some(src.bytes().to_vec()));
+            }
+            overlay.set_mode(
+                &m.file,
+                m.from,
+                crate::tree::ModeSpec {
+                    mode: m.mode,
+                    uid: m.uid,
+                    gid: m.gid,
+                },
+            );
         }
     }
     for (path, edits) in by_file {
@@ -220,10 +245,7 @@ pub fn fix_loop<S, E>(
         let (state, findings) = last.as_ref().unwrap_or(&initial);
         let why_blocked = |f: &Finding| -> Option<String> {
             let fix = f.fix.as_ref()?;
-            fix.edits
-                .iter()
-                .map(|e| e.file.as_str())
-                .chain(fix.removals.iter().map(String::as_str))
+            fix.paths()
                 .find_map(|path| blocker(state, path).map(|why| format!("{path}: {why}")))
         };
         for f in findings.iter().filter(|f| applicable(f, allow_unsafe)) {
@@ -269,6 +291,8 @@ pub struct Change<'a> {
     pub path: &'a str,
     pub old: Option<&'a [u8]>,
     pub new: Option<&'a [u8]>,
+    /// A new mode (and owner) for the file, with the mode it had.
+    pub mode: Option<(u32, crate::tree::ModeSpec)>,
 }
 
 /// Files Exim reads without checking that they exist (`lsearch;/etc/localdomains`): a fix that
@@ -287,10 +311,20 @@ pub fn changes<'a>(originals: &'a Files, overlay: &'a Overlay) -> Vec<Change<'a>
             if new.is_some_and(<[u8]>::is_empty) && !KEEP_WHEN_EMPTY.contains(&path.as_str()) {
                 new = None;
             }
-            if old == new || (old.is_none() && new.is_none()) {
+            let mode = overlay
+                .modes()
+                .find(|(p, ..)| *p == path)
+                .filter(|_| new.is_some())
+                .map(|(_, from, spec)| (from, *spec));
+            if (old == new && mode.is_none()) || (old.is_none() && new.is_none()) {
                 return None;
             }
-            Some(Change { path, old, new })
+            Some(Change {
+                path,
+                old,
+                new,
+                mode,
+            })
         })
         .collect()
 }
@@ -311,6 +345,16 @@ pub fn write_diff(changes: &[Change<'_>], out: &mut dyn Write) -> io::Result<()>
     for c in changes {
         let old = c.old.unwrap_or(b"");
         let new = c.new.unwrap_or(b"");
+        // A new mode, in git's extended header (which GNU patch applies); a new owner cannot
+        // be written in a diff.
+        if let Some((from, spec)) = &c.mode {
+            writeln!(out, "diff --git a/{p} b/{p}", p = c.path)?;
+            writeln!(out, "old mode {:o}", 0o100000 | from)?;
+            writeln!(out, "new mode {:o}", 0o100000 | spec.mode)?;
+            if old == new {
+                continue;
+            }
+        }
         let a = match c.old {
             Some(_) => format!("a/{}", c.path),
             None => "/dev/null".to_string(),
@@ -428,6 +472,52 @@ mod tests {
             [("etc/manualmx", None), ("etc/secondarymx", Some(&b""[..]))]
         );
         assert_eq!(emptied(&c), ["etc/secondarymx"]);
+    }
+
+    #[test]
+    fn mode_changes_are_applied_in_the_overlay_and_shown_as_git_does() {
+        use crate::finding::ModeChange;
+        let chmod = |mode| ModeChange {
+            file: "etc/localdomains".into(),
+            from: 0o666,
+            mode,
+            uid: None,
+            gid: None,
+        };
+        let a = finding(Fix::unsafe_("a").chmod(chmod(0o640)));
+        let same = finding(Fix::unsafe_("same").chmod(chmod(0o640)));
+        let other = finding(Fix::unsafe_("other").chmod(chmod(0o600)));
+        let remove = finding(Fix::safe("rm").remove("etc/localdomains"));
+        let all = [a.clone(), same, other, remove];
+        let chosen: Vec<&str> = choose(&all, true)
+            .iter()
+            .map(|f| f.fix.as_ref().unwrap().message.as_str())
+            .collect();
+        // The same change in another fix does not clash (it is one change, as identical edits
+        // are); another mode, or a removal of the file, waits for the next pass.
+        assert_eq!(chosen, ["a", "same"]);
+
+        let mut files = Files::new();
+        files.insert(Arc::new(SourceFile::from_str(
+            "etc/localdomains",
+            "a.example\n",
+        )));
+        let mut ov = Overlay::default();
+        apply(&[&a], &files, &mut ov);
+        assert_eq!(
+            ov.get("etc/localdomains"),
+            Some(&Some(b"a.example\n".to_vec()))
+        );
+        assert_eq!(ov.mode("etc/localdomains").map(|m| m.mode), Some(0o640));
+        let c = changes(&files, &ov);
+        assert_eq!(c.len(), 1, "a mode change is a change, the bytes unchanged");
+        assert_eq!(c[0].old, c[0].new);
+        let mut out = Vec::new();
+        write_diff(&c, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "diff --git a/etc/localdomains b/etc/localdomains\nold mode 100666\nnew mode 100640\n"
+        );
     }
 
     #[test]

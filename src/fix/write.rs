@@ -559,6 +559,9 @@ struct Item<'a> {
     old: Option<&'a [u8]>,
     new: Option<&'a [u8]>,
     meta: Option<FileMeta>,
+    /// New permission bits (and owner) for the written file (a fix of CP004); the backup keeps
+    /// the original's.
+    mode: Option<crate::tree::ModeSpec>,
 }
 
 /// A file ready to be committed: locked, checked, its new content in a temporary file.
@@ -646,6 +649,7 @@ pub fn prepare<'a>(
             old: c.old,
             new: c.new,
             meta: None,
+            mode: c.mode.map(|(_, spec)| spec),
         })
         .collect();
     prepare_items(items, opts, true)
@@ -769,8 +773,18 @@ fn prepare_one<'a>(
         }
     };
     let fail = matches!(&opts.fault, Some(Fault::Write(p)) if p == path);
+    // The new file gets the original's metadata, or the mode (and owner) a fix gives it.
+    let written = match item.mode {
+        Some(spec) => FileMeta {
+            mode: spec.mode,
+            uid: spec.uid.unwrap_or(meta.uid),
+            gid: spec.gid.unwrap_or(meta.gid),
+            xattrs: meta.xattrs.clone(),
+        },
+        None => meta.clone(),
+    };
     let temp = match item.new {
-        Some(bytes) => Some(write_temp(&target, bytes, &meta, fail)?),
+        Some(bytes) => Some(write_temp(&target, bytes, &written, fail)?),
         None => None,
     };
     let keep = match item.old {
@@ -1422,6 +1436,7 @@ pub fn apply_restore(plan: &RestorePlan, lock_timeout: Duration) -> Result<Resto
             old: i.current.as_deref(),
             new: i.original.as_deref(),
             meta: Some(i.meta.clone()),
+            mode: None,
         })
         .collect();
     let mut opts = WriteOptions::new(&plan.root, Utc::now());

@@ -48,6 +48,18 @@ impl Reader<'_> {
         })
     }
 
+    /// A file with its modification time (seconds); `None` for the time of a file of the
+    /// overlay.
+    fn read_timed(&self, logical: &str) -> Option<(SourceFile, Option<i64>)> {
+        if let Some(o) = self.overlay_file(self.tree.display_path(logical)) {
+            return o.map(|src| (src, None));
+        }
+        self.tree
+            .read(logical)
+            .found()
+            .map(|d| (d.source, Some(d.meta.mtime.secs)))
+    }
+
     fn read(&self, logical: &str) -> Option<SourceFile> {
         if let Some(o) = self.overlay_file(self.tree.display_path(logical)) {
             return o;
@@ -172,38 +184,91 @@ fn aliases(got: Option<SourceFile>, flavor: valiases::Flavor) -> Option<Out<vali
 /// dropped here, in the worker that parsed it: nothing after the load reads it, and on a server
 /// with thousands of accounts the trees are a large share of the memory.
 fn yaml<V>(got: Option<SourceFile>, view: impl FnOnce(&userdata::YamlDoc) -> V) -> Option<Out<V>> {
+    yaml_and_data(got, view, false).map(|(o, _)| o)
+}
+
+/// [`yaml`], and with `data`, the document as data (for comparing with its cache).
+fn yaml_and_data<V>(
+    got: Option<SourceFile>,
+    view: impl FnOnce(&userdata::YamlDoc) -> V,
+    data: bool,
+) -> Option<(Out<V>, Option<serde_json::Value>)> {
     let out = parsed(got, "cPanel userdata file", userdata::parse, |d| {
         d.errors().cloned().collect()
     })?;
-    Some(Out {
-        parsed: Parsed {
-            doc: view(&out.parsed.doc),
-            src: out.parsed.src,
+    let value = data.then(|| crate::model::caches::yaml_doc_value(&out.parsed.doc));
+    Some((
+        Out {
+            parsed: Parsed {
+                doc: view(&out.parsed.doc),
+                src: out.parsed.src,
+            },
+            problems: out.problems,
         },
-        problems: out.problems,
-    })
+        value,
+    ))
 }
 
 /// What is read per account before homes are known.
 struct AccountOut {
     user: String,
     cpuser: Option<Out<KeyValueFile>>,
+    cpuser_mtime: Option<i64>,
     cache: Option<SourceFile>,
+    cache_mtime: Option<i64>,
     main: Option<Out<userdata::UserdataMain>>,
     vhosts: Vec<(String, Out<userdata::UserdataDomain>)>,
+    userdata_caches: Vec<crate::model::caches::UserdataCache>,
 }
 
-fn read_account(r: &Reader<'_>, user: &str) -> AccountOut {
-    let cpuser = key_value(
-        r.read(&format!("var/cpanel/users/{user}")),
-        KvDialect::Equals,
-        "cPanel user file",
-    );
-    let cache = r.read(&format!("var/cpanel/users.cache/{user}"));
+/// A userdata YAML file read, and with `caches`, its `.cache` beside it.
+fn userdata_file<V>(
+    r: &Reader<'_>,
+    path: &str,
+    view: impl FnOnce(&userdata::YamlDoc) -> V,
+    caches: bool,
+    out: &mut Vec<crate::model::caches::UserdataCache>,
+) -> Option<Out<V>> {
+    if !caches {
+        return yaml(r.read(path), view);
+    }
+    let (src, mtime) = match r.read_timed(path) {
+        Some((s, t)) => (Some(s), t),
+        None => (None, None),
+    };
+    let (o, data) = yaml_and_data(src, view, true)?;
+    if let Some((cache, cache_mtime)) = r.read_timed(&format!("{path}.cache")) {
+        out.push(crate::model::caches::UserdataCache {
+            yaml: o.parsed.path().to_string(),
+            yaml_mtime: mtime,
+            data: data.unwrap_or_default(),
+            cache: crate::model::caches::CacheFile {
+                src: Arc::new(cache),
+                mtime: cache_mtime,
+            },
+        });
+    }
+    Some(o)
+}
+
+fn read_account(r: &Reader<'_>, user: &str, caches: bool) -> AccountOut {
+    let (cpuser_src, cpuser_mtime) = match r.read_timed(&format!("var/cpanel/users/{user}")) {
+        Some((s, t)) => (Some(s), t),
+        None => (None, None),
+    };
+    let cpuser = key_value(cpuser_src, KvDialect::Equals, "cPanel user file");
+    let (cache, cache_mtime) = match r.read_timed(&format!("var/cpanel/users.cache/{user}")) {
+        Some((s, t)) => (Some(s), t),
+        None => (None, None),
+    };
     let dir = format!("var/cpanel/userdata/{user}");
-    let main = yaml(
-        r.read(&format!("{dir}/main")),
+    let mut userdata_caches = Vec::new();
+    let main = userdata_file(
+        r,
+        &format!("{dir}/main"),
         userdata::UserdataMain::from_doc,
+        caches,
+        &mut userdata_caches,
     );
     // The vhost files of the main domain and of the subdomains (addon domains have none).
     let mut wanted: Vec<String> = Vec::new();
@@ -216,9 +281,12 @@ fn read_account(r: &Reader<'_>, user: &str) -> AccountOut {
         .into_iter()
         .filter(|d| valid_name(d))
         .filter_map(|d| {
-            yaml(
-                r.read(&format!("{dir}/{d}")),
+            userdata_file(
+                r,
+                &format!("{dir}/{d}"),
                 userdata::UserdataDomain::from_doc,
+                caches,
+                &mut userdata_caches,
             )
             .map(|o| (d, o))
         })
@@ -226,9 +294,12 @@ fn read_account(r: &Reader<'_>, user: &str) -> AccountOut {
     AccountOut {
         user: user.to_string(),
         cpuser,
+        cpuser_mtime,
         cache,
+        cache_mtime,
         main,
         vhosts,
+        userdata_caches,
     }
 }
 
@@ -264,7 +335,11 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
         .into_iter()
         .filter(|u| valid_name(u))
         .collect();
-    let outs: Vec<AccountOut> = users.par_iter().map(|u| read_account(&r, u)).collect();
+    let caches = opts.needs.contains(Needs::CACHES);
+    let outs: Vec<AccountOut> = users
+        .par_iter()
+        .map(|u| read_account(&r, u, caches))
+        .collect();
     for out in outs {
         let account = build_account(&mut s, out);
         if let Some(home) = &account.home {
@@ -295,6 +370,9 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
     }
     if needs.contains(Needs::DKIM_KEYS) {
         read_dkim_keys(&mut s, &r);
+    }
+    if needs.contains(Needs::PERMISSIONS) && !s.is_account_backup() {
+        read_modes(&mut s, &r);
     }
     crate::model::mail::load(&mut s, &root.tree, &mut extra_skips);
 
@@ -359,6 +437,12 @@ fn build_account(s: &mut Server, out: AccountOut) -> Account {
         s.add_file(src.clone());
         a.cpuser_cache = Some(src);
     }
+    a.cpuser_mtime = out.cpuser_mtime;
+    a.cpuser_cache_mtime = out.cache_mtime;
+    for c in &out.userdata_caches {
+        s.add_file(c.cache.src.clone());
+    }
+    a.userdata_caches = out.userdata_caches;
     a.main = s.take(out.main);
     for (domain, o) in out.vhosts {
         if let Some(p) = s.take(Some(o)) {
@@ -491,6 +575,13 @@ fn read_system_files(s: &mut Server, r: &Reader<'_>, opts: &Options) {
         KvDialect::Equals,
         "cpanel.config file",
     ));
+    if opts.needs.contains(Needs::POLICY)
+        && let Some(src) = r.read("var/cpanel/maxemailsperhour")
+    {
+        let src = Arc::new(src);
+        s.add_file(src.clone());
+        s.maxemailsperhour = Some(src);
+    }
     s.exim_localopts = s.take(key_value(
         r.read("etc/exim.conf.localopts"),
         KvDialect::Equals,
@@ -979,6 +1070,26 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
 /// they are read under the root, through the tree (a symlink or special file is refused and
 /// reported like any other).
 fn read_exim(s: &mut Server, r: &Reader<'_>) {
+    s.exim_localopts_shadow = s.take(key_value(
+        r.read("etc/exim.conf.localopts.shadow"),
+        KvDialect::Equals,
+        "exim.conf.localopts file",
+    ));
+    if let Some(src) = r.read("etc/exim.conf.local") {
+        let doc = exim::local::parse(&src);
+        let src = Arc::new(src);
+        s.add_file(src.clone());
+        s.exim_local = Some(Parsed { src, doc });
+    }
+    s.exim_chkserv = r
+        .tree
+        .read_dir("etc/chkserv.d")
+        .found()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| e.name_str().map(str::to_string))
+        .filter(|n| n == "exim" || n.starts_with("exim-"))
+        .collect();
     let Some(src) = r.read("etc/exim.conf") else {
         return;
     };
@@ -1143,4 +1254,93 @@ fn read_filters(s: &mut Server, r: &Reader<'_>) {
             }
         }
     }
+}
+
+/// Owners and modes of the files that decide where mail goes ([`crate::model::modes`]). A file
+/// someone besides root could write is also read, so that a fix can rewrite it with its mode.
+fn read_modes(s: &mut Server, r: &Reader<'_>) {
+    use crate::model::modes::{FileMode, Modes, Role, passwd_uids, suspicious};
+    let root = r.tree.stat("").found().map(|st| (st.meta.uid, st.meta.gid));
+    let uids = r
+        .read("etc/passwd")
+        .map(|p| passwd_uids(p.text()))
+        .unwrap_or_default();
+    let mut wanted: Vec<(String, Role)> = Vec::new();
+    for p in [
+        "etc/localdomains",
+        "etc/remotedomains",
+        "etc/secondarymx",
+        "etc/manualmx",
+    ] {
+        wanted.push((p.to_string(), Role::RoutingList));
+    }
+    for p in ["etc/userdomains", "etc/domainusers"] {
+        wanted.push((p.to_string(), Role::OwnerMap));
+    }
+    let mut listed: Vec<(String, tree::Kind, tree::Meta, Role)> = Vec::new();
+    for dir in ["etc/valiases", "etc/vdomainaliases", "etc/vfilters"] {
+        wanted.push((dir.to_string(), Role::Directory));
+        for e in r.tree.read_dir(dir).found().unwrap_or_default() {
+            let Some(name) = e.name_str() else { continue };
+            if name.starts_with('.') || e.kind != tree::Kind::File {
+                continue;
+            }
+            let domain = name.to_ascii_lowercase();
+            let user = s.domains.get(&domain).map(|d| d.user.clone());
+            listed.push((
+                format!("{dir}/{name}"),
+                e.kind,
+                e.meta,
+                Role::DomainFile { domain, user },
+            ));
+        }
+    }
+    for dir in ["var/cpanel/users", "var/cpanel/users.cache"] {
+        wanted.push((dir.to_string(), Role::Directory));
+        for e in r.tree.read_dir(dir).found().unwrap_or_default() {
+            let Some(name) = e.name_str() else { continue };
+            if name.starts_with('.') || e.kind != tree::Kind::File || !s.accounts.contains_key(name)
+            {
+                continue;
+            }
+            listed.push((
+                format!("{dir}/{name}"),
+                e.kind,
+                e.meta,
+                Role::Cpuser {
+                    user: name.to_string(),
+                },
+            ));
+        }
+    }
+    for (path, role) in wanted {
+        if let Some(st) = r.tree.stat(&path).found() {
+            listed.push((path, st.kind, st.meta, role));
+        }
+    }
+    let mut files = Vec::new();
+    for (path, kind, meta, role) in listed {
+        let display = r.tree.display_path(&path).unwrap_or(path.clone());
+        // A file a fix removes or writes in memory: its mode is the fix's.
+        let meta = match (r.overlay.get(&display), r.overlay.mode(&display)) {
+            (Some(None), _) => continue,
+            (_, Some(spec)) => spec.apply(&meta),
+            _ => meta,
+        };
+        if kind == tree::Kind::File
+            && suspicious(&meta, root)
+            && s.files.get(&display).is_none()
+            && let Some(src) = r.read(&path)
+        {
+            s.add_file(Arc::new(src));
+        }
+        files.push(FileMode {
+            path: display,
+            kind,
+            meta,
+            role,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    s.modes = Some(Modes { files, root, uids });
 }

@@ -26,11 +26,14 @@ use crate::source::SourceFile;
 use crate::source::{Files, Loc};
 use crate::tree::{RootKind, Skip};
 
+pub mod caches;
 pub mod dkim;
 pub mod dns;
+pub mod exim;
 pub mod lists;
 mod load;
 pub mod mail;
+pub mod modes;
 mod needs;
 pub mod spf;
 pub mod txt;
@@ -270,6 +273,13 @@ pub struct Account {
     pub cpuser: Option<Parsed<KeyValueFile>>,
     /// `var/cpanel/users.cache/USER`, when present.
     pub cpuser_cache: Option<Arc<SourceFile>>,
+    /// Modification times (seconds) of the cpuser file and of its cache, when a rule needs
+    /// them ([`Needs::CACHES`]) and the files were read from disk.
+    pub cpuser_mtime: Option<i64>,
+    pub cpuser_cache_mtime: Option<i64>,
+    /// `var/cpanel/userdata/USER/NAME.cache` of the userdata files read, with them
+    /// ([`Needs::CACHES`]).
+    pub userdata_caches: Vec<caches::UserdataCache>,
     /// `var/cpanel/userdata/USER/main`, read into its typed view (the YAML tree is not kept).
     pub main: Option<Parsed<userdata::UserdataMain>>,
     /// Per-domain userdata files (`…/DOMAIN`, not `_SSL`), by domain, read into typed views.
@@ -442,6 +452,10 @@ pub struct Server {
     pub mailhelo: Option<Parsed<ColonMap>>,
     pub wwwacct: Option<Parsed<KeyValueFile>>,
     pub cpanel_config: Option<Parsed<KeyValueFile>>,
+    /// `var/cpanel/maxemailsperhour`: the server's default hourly send limit as cPanel enforces
+    /// it (written from cpanel.config's `maxemailsperhour`), when present and the send-limit
+    /// rule is selected.
+    pub maxemailsperhour: Option<Arc<SourceFile>>,
     pub address_files: AddressFiles,
     pub identity: Identity,
 
@@ -484,8 +498,18 @@ pub struct Server {
 
     /// `etc/exim.conf.localopts`.
     pub exim_localopts: Option<Parsed<KeyValueFile>>,
+    /// `etc/exim.conf.localopts.shadow` (read by cPanel after `localopts`).
+    pub exim_localopts_shadow: Option<Parsed<KeyValueFile>>,
+    /// `etc/exim.conf.local` (WHM's Advanced Editor).
+    pub exim_local: Option<Parsed<crate::parse::exim::local::LocalConf>>,
+    /// Names of the `exim` and `exim-*` entries of `etc/chkserv.d` (cPanel's "Exim on another
+    /// port" is the name `exim-PORTS`), sorted.
+    pub exim_chkserv: Vec<String>,
     /// `etc/exim.conf` with its includes, macros and conditionals resolved.
     pub exim: Option<crate::parse::exim::Config>,
+    /// Owners and modes of the files that decide where mail goes ([`Needs::PERMISSIONS`], on
+    /// a server tree).
+    pub modes: Option<modes::Modes>,
 }
 
 impl Server {

@@ -41,11 +41,17 @@ impl Needs {
     /// The entries of each `HOME/mail/DOMAIN/` directory: which mailboxes exist, and which are
     /// symlinks or special files.
     pub const MAILBOX_LAYOUT: Needs = Needs(1 << 10);
+    /// cPanel's caches of the cpuser and userdata files, with the modification times of the
+    /// caches and their sources.
+    pub const CACHES: Needs = Needs(1 << 11);
+    /// Owners and modes of the files that decide where mail goes (routing lists, forwarders,
+    /// filters, cpuser files), read without following symlinks.
+    pub const PERMISSIONS: Needs = Needs(1 << 12);
     /// Which account domains are mail domains (RULES.md "Terms"): a subdomain is one when it
     /// has mail accounts or forwarders.
     pub const MAIL_DOMAINS: Needs = Needs::MAIL_ACCOUNTS.with(Needs::FORWARDERS);
     /// Everything the model can load.
-    pub const ALL: Needs = Needs((1 << 11) - 1);
+    pub const ALL: Needs = Needs((1 << 13) - 1);
     /// Every file the model reads, but not the mailboxes, which only the mailbox rules walk
     /// (rules about every file read: CP001, CP006).
     pub const FILES: Needs = Needs::ALL.without(Needs::MAILBOXES);

@@ -304,6 +304,13 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
         for path in &fix.removals {
             g = g.element(Level::NOTE.message(format!("removes {}", Esc(path))));
         }
+        for m in &fix.modes {
+            let mut text = format!("mode of {}: {:04o} -> {:04o}", Esc(&m.file), m.from, m.mode);
+            if let Some(uid) = m.uid {
+                text.push_str(&format!(", owner uid {uid}"));
+            }
+            g = g.element(Level::NOTE.message(text));
+        }
         for cmd in &fix.commands {
             g = g.element(Level::NOTE.message(escape::line(cmd)));
         }

@@ -56,7 +56,21 @@ pub struct JsonFix<'a> {
     pub message: &'a str,
     pub edits: Vec<JsonEdit<'a>>,
     pub removals: &'a [String],
+    /// Files given another mode (and owner): `{file, from, mode, uid, gid}`, modes in octal.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub modes: Vec<JsonMode<'a>>,
     pub commands: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct JsonMode<'a> {
+    pub file: &'a str,
+    pub from: String,
+    pub mode: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -121,6 +135,17 @@ pub fn finding<'a>(f: &'a Finding, files: &Files) -> JsonFinding<'a> {
                 })
                 .collect(),
             removals: &fix.removals,
+            modes: fix
+                .modes
+                .iter()
+                .map(|m| JsonMode {
+                    file: &m.file,
+                    from: format!("{:04o}", m.from),
+                    mode: format!("{:04o}", m.mode),
+                    uid: m.uid,
+                    gid: m.gid,
+                })
+                .collect(),
             commands: &fix.commands,
         }),
     }

@@ -910,6 +910,29 @@ mod tests {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overlay {
     files: std::collections::BTreeMap<String, Option<Vec<u8>>>,
+    /// New permission bits, owner and group of files, by display path (a fix of CP004), with
+    /// the permission bits the file had.
+    modes: std::collections::BTreeMap<String, (u32, ModeSpec)>,
+}
+
+/// A file's permission bits and owner as a fix sets them (`None`: unchanged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModeSpec {
+    pub mode: u32,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+}
+
+impl ModeSpec {
+    /// The metadata a file has once this is applied.
+    pub fn apply(&self, meta: &Meta) -> Meta {
+        Meta {
+            mode: self.mode,
+            uid: self.uid.unwrap_or(meta.uid),
+            gid: self.gid.unwrap_or(meta.gid),
+            ..*meta
+        }
+    }
 }
 
 impl Overlay {
@@ -918,7 +941,7 @@ impl Overlay {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.files.is_empty() && self.modes.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Option<Vec<u8>>)> {
@@ -927,5 +950,22 @@ impl Overlay {
 
     pub fn set(&mut self, path: &str, content: Option<Vec<u8>>) {
         self.files.insert(path.to_string(), content);
+    }
+
+    /// The mode a fix gave a file, if any.
+    pub fn mode(&self, path: &str) -> Option<&ModeSpec> {
+        self.modes.get(path).map(|(_, m)| m)
+    }
+
+    /// Gives a file new permission bits (and owner); `from` is the mode it had (kept from the
+    /// first change of the file).
+    pub fn set_mode(&mut self, path: &str, from: u32, spec: ModeSpec) {
+        let from = self.modes.get(path).map_or(from, |(f, _)| *f);
+        self.modes.insert(path.to_string(), (from, spec));
+    }
+
+    /// Every mode change: (path, mode it had, what it gets).
+    pub fn modes(&self) -> impl Iterator<Item = (&String, u32, &ModeSpec)> {
+        self.modes.iter().map(|(p, (from, m))| (p, *from, m))
     }
 }

@@ -59,7 +59,9 @@
 //!   [`ConfigError`] but an [`Include`] with [`IncludeStatus::NotFound`] (rule EXIM007).
 
 mod file;
+pub mod list;
 mod load;
+pub mod local;
 mod model;
 pub mod tables;
 mod text;

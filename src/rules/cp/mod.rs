@@ -12,14 +12,20 @@ const FAMILY: &str = "cpanel data";
 mod cp001_parse_error;
 mod cp002_ownership_mismatch;
 mod cp003_domain_list_syntax;
+mod cp004_unsafe_permissions;
+mod cp005_unlimited_outbound_mail;
 mod cp006_symlink_in_user_tree;
+mod cp007_stale_cache;
 
 pub use cp001_parse_error::CP001;
 pub use cp002_ownership_mismatch::CP002;
 pub use cp003_domain_list_syntax::CP003;
+pub use cp004_unsafe_permissions::CP004;
+pub use cp005_unlimited_outbound_mail::CP005;
 pub use cp006_symlink_in_user_tree::CP006;
+pub use cp007_stale_cache::CP007;
 
-pub static RULES: &[&Rule] = &[&CP001, &CP002, &CP003, &CP006];
+pub static RULES: &[&Rule] = &[&CP001, &CP002, &CP003, &CP004, &CP005, &CP006, &CP007];
 
 pub fn check(server: &Server, sel: &Selection, out: &mut Vec<Finding>) {
     if sel.on(&CP001) {
@@ -33,6 +39,15 @@ pub fn check(server: &Server, sel: &Selection, out: &mut Vec<Finding>) {
     }
     if sel.on(&CP002) {
         cp002_ownership_mismatch::check(server, out);
+    }
+    if sel.on(&CP004) {
+        cp004_unsafe_permissions::check(server, out);
+    }
+    if sel.on(&CP005) {
+        cp005_unlimited_outbound_mail::check(server, out);
+    }
+    if sel.on(&CP007) {
+        cp007_stale_cache::check(server, out);
     }
 }
 
