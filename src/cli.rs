@@ -1022,7 +1022,7 @@ fn tree_domains<'a>(
     let mut known: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     known.extend(server.domains.keys().map(String::as_str));
     for list in server.lists.iter() {
-        known.extend(list.doc.entries().map(|(_, e)| e.domain.as_str()));
+        known.extend(list.doc.entries().map(|e| e.domain.as_str()));
     }
     for map in [
         &server.userdomains,

@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use maillint::parse::maildirsize::{self, SizeLineKind};
+use maillint::parse::maildirsize::{self, SizeEntry, SizeLineKind};
 use maillint::parse::{check_tiling, render};
 use maillint::source::SourceFile;
 use proptest::prelude::*;
@@ -105,7 +105,10 @@ fn what_a_user_sees_for_a_broken_file() {
     );
     assert_eq!(src.line_col(errs[1].span.start as usize).line, 3);
     // The rest of the file is still there.
-    assert!(matches!(doc.lines[1].kind, SizeLineKind::Usage(_)));
+    assert!(matches!(
+        doc.lines[1].kind,
+        SizeLineKind::Entry(SizeEntry::Usage(_))
+    ));
     assert_eq!(doc.usage().bytes, 10);
 }
 
@@ -193,7 +196,7 @@ proptest! {
         prop_assert!(start.elapsed() < Duration::from_secs(60));
         // Only the first line can be a definition.
         for l in doc.lines.iter().skip(1) {
-            prop_assert!(!matches!(l.kind, SizeLineKind::Definition(_)));
+            prop_assert!(!matches!(l.kind, SizeLineKind::Entry(SizeEntry::Definition(_))));
         }
     }
 }

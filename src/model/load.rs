@@ -18,8 +18,8 @@ use crate::model::{
 };
 use crate::parse::keyvalue::{Dialect as KvDialect, KeyValueFile, KvLineKind};
 use crate::parse::{
-    SyntaxError, colonmap, domainlist, exim, filter, iplist, keyvalue, mailacct, userdata,
-    valiases, zone,
+    Document, colonmap, domainlist, exim, filter, iplist, keyvalue, mailacct, userdata, valiases,
+    zone,
 };
 use crate::source::Loc;
 use crate::source::SourceFile;
@@ -86,15 +86,16 @@ fn names(entries: Option<Vec<tree::DirEntry>>, dirs: bool) -> Vec<String> {
         .collect()
 }
 
-fn parsed<T>(
+/// Reads a file with its parser and keeps its syntax errors as parse problems of `format`.
+fn parsed<T: Document>(
     got: Option<SourceFile>,
     format: &'static str,
     parse: impl FnOnce(&SourceFile) -> T,
-    errors: impl FnOnce(&T) -> Vec<SyntaxError>,
 ) -> Option<Out<T>> {
     let src = got?;
     let doc = parse(&src);
-    let problems = errors(&doc)
+    let problems = doc
+        .syntax_errors()
         .into_iter()
         .map(|error| ParseProblem {
             file: src.path().to_string(),
@@ -122,18 +123,11 @@ impl Server {
 }
 
 fn domain_list(r: &Reader<'_>, logical: &str) -> Option<Out<domainlist::DomainList>> {
-    parsed(r.read(logical), "domain list", domainlist::parse, |d| {
-        d.errors().cloned().collect()
-    })
+    parsed(r.read(logical), "domain list", domainlist::parse)
 }
 
 fn colon_map(r: &Reader<'_>, logical: &str) -> Option<Out<colonmap::ColonMap>> {
-    parsed(
-        r.read(logical),
-        "`name: value` file",
-        colonmap::parse,
-        |d| d.errors().cloned().collect(),
-    )
+    parsed(r.read(logical), "`name: value` file", colonmap::parse)
 }
 
 fn key_value(
@@ -141,39 +135,24 @@ fn key_value(
     dialect: KvDialect,
     format: &'static str,
 ) -> Option<Out<KeyValueFile>> {
-    parsed(
-        got,
-        format,
-        |s| keyvalue::parse(s, dialect),
-        |d| d.errors().cloned().collect(),
-    )
+    parsed(got, format, |s| keyvalue::parse(s, dialect))
 }
 
 fn ip_list(r: &Reader<'_>, logical: &str, dialect: iplist::Dialect) -> Option<Out<iplist::IpList>> {
-    parsed(
-        r.read(logical),
-        "address file",
-        |s| iplist::parse(s, dialect),
-        |d| d.errors().cloned().collect(),
-    )
+    parsed(r.read(logical), "address file", |s| {
+        iplist::parse(s, dialect)
+    })
 }
 
 fn aliases(got: Option<SourceFile>, flavor: valiases::Flavor) -> Option<Out<valiases::Aliases>> {
-    parsed(
-        got,
-        "forwarder file",
-        |s| valiases::parse(s, flavor),
-        |d| d.errors().cloned().collect(),
-    )
+    parsed(got, "forwarder file", |s| valiases::parse(s, flavor))
 }
 
 /// A userdata file read into its typed view (`view` of the parsed YAML tree). The tree itself is
 /// dropped here, in the worker that parsed it: nothing after the load reads it, and on a server
 /// with thousands of accounts the trees are a large share of the memory.
 fn yaml<V>(got: Option<SourceFile>, view: impl FnOnce(&userdata::YamlDoc) -> V) -> Option<Out<V>> {
-    let out = parsed(got, "cPanel userdata file", userdata::parse, |d| {
-        d.errors().cloned().collect()
-    })?;
+    let out = parsed(got, "cPanel userdata file", userdata::parse)?;
     Some(Out {
         parsed: Parsed {
             doc: view(&out.parsed.doc),
@@ -697,25 +676,12 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
         .par_iter()
         .map(|(user, home, domain)| {
             let f = |name: &str| r.read_in_home(home, &format!("etc/{domain}/{name}"));
-            let errs = |e: Vec<&SyntaxError>| e.into_iter().cloned().collect();
             (
                 user.clone(),
                 domain.clone(),
-                parsed(
-                    f("passwd"),
-                    "mail passwd file",
-                    mailacct::parse_passwd,
-                    |d| errs(d.errors().collect()),
-                ),
-                parsed(
-                    f("shadow"),
-                    "mail shadow file",
-                    mailacct::parse_shadow,
-                    |d| errs(d.errors().collect()),
-                ),
-                parsed(f("quota"), "mail quota file", mailacct::parse_quota, |d| {
-                    errs(d.errors().collect())
-                }),
+                parsed(f("passwd"), "mail passwd file", mailacct::parse_passwd),
+                parsed(f("shadow"), "mail shadow file", mailacct::parse_shadow),
+                parsed(f("quota"), "mail quota file", mailacct::parse_quota),
                 r.tree.read_dir_in_home(home, &format!("mail/{domain}")),
             )
         })
@@ -783,12 +749,9 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
     let outs: Vec<(String, Option<Out<zone::Zone>>)> = names
         .par_iter()
         .map(|(file, origin)| {
-            let out = parsed(
-                r.read(&format!("{dir}/{file}")),
-                "zone file",
-                |src| zone::parse(src, origin),
-                |z| z.errors().cloned().collect(),
-            );
+            let out = parsed(r.read(&format!("{dir}/{file}")), "zone file", |src| {
+                zone::parse(src, origin)
+            });
             (origin.clone(), out)
         })
         .collect();
@@ -892,9 +855,7 @@ fn read_forwarders(s: &mut Server, r: &Reader<'_>) {
 }
 
 fn filter_file(got: Option<SourceFile>) -> Option<Out<filter::Filter>> {
-    parsed(got, "mail filter file", filter::parse, |d| {
-        d.errors().cloned().collect()
-    })
+    parsed(got, "mail filter file", filter::parse)
 }
 
 /// The Exim filters cPanel's routers read: `etc/vfilters/DOMAIN`, `HOME/etc/filter`, and

@@ -48,7 +48,7 @@ use std::collections::VecDeque;
 
 use pest::Parser;
 
-use crate::parse::colonmap::lines;
+use crate::parse::lines;
 use crate::parse::{Lossless, SyntaxError};
 use crate::source::{SourceFile, Span};
 
@@ -339,6 +339,12 @@ impl Filter {
             walk(&self.body, &mut Vec::new(), false, &mut out);
         }
         out
+    }
+}
+
+impl crate::parse::Document for Filter {
+    fn syntax_errors(&self) -> Vec<SyntaxError> {
+        self.errors().cloned().collect()
     }
 }
 

@@ -16,6 +16,7 @@ pub mod exim;
 pub mod filter;
 pub mod iplist;
 pub mod keyvalue;
+pub mod lines;
 pub mod mailacct;
 pub mod maildirsize;
 pub mod pem;
@@ -57,6 +58,12 @@ pub trait Lossless {
     /// Spans of the top-level nodes, in file order. They are contiguous, start at 0 and end at the
     /// end of the file.
     fn pieces(&self) -> Vec<Span>;
+}
+
+/// A parsed document that lists its syntax errors (the model reports them as parse problems).
+pub trait Document {
+    /// The syntax errors, in file order.
+    fn syntax_errors(&self) -> Vec<SyntaxError>;
 }
 
 /// Prints a document back: the original bytes of its pieces, concatenated.
