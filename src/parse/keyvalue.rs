@@ -25,6 +25,7 @@
 //! the `KEY=value` lines sorted by key in byte order).
 
 use crate::parse::SyntaxError;
+use crate::parse::cross::cross_check;
 use crate::parse::lines::{self, Line, LineDoc, LineKind, RawLine};
 use crate::source::{SourceFile, Span};
 use pest::Parser;
@@ -202,20 +203,12 @@ pub fn parse(src: &SourceFile, dialect: Dialect) -> KeyValueFile {
 }
 
 fn parse_line(src: &SourceFile, line: &RawLine, dialect: Dialect) -> KvLineKind {
-    if let Some(fast) = parse_simple(src, line, dialect) {
-        // Debug builds (every test) check the shortcut against the grammar.
-        if cfg!(debug_assertions) {
-            let slow = parse_with_grammar(src, line, dialect);
-            assert_eq!(
-                format!("{fast:?}"),
-                format!("{slow:?}"),
-                "key file fast path disagrees on {:?}",
-                line.text(src.text())
-            );
-        }
-        return fast;
-    }
-    parse_with_grammar(src, line, dialect)
+    cross_check(
+        "key file",
+        line.text(src.text()),
+        || parse_simple(src, line, dialect),
+        || parse_with_grammar(src, line, dialect),
+    )
 }
 
 /// The common line of an `=` file, read without the grammar: `KEY=value` with a key of letters,

@@ -15,8 +15,9 @@
 //! is anything else on a line. Parsed one line at a time with `grammar/maildirsize.pest`; a file
 //! grows by one record per delivery, so the usage lines of the usual shapes are read by a small
 //! scanner first, and the grammar reads (and reports) the rest. The grammar is the reference:
-//! tests check that both read every line alike.
+//! debug builds check that both read every line alike ([`crate::parse::cross`]).
 
+use crate::parse::cross::cross_check;
 use crate::parse::lines::{Line, LineDoc, LineKind};
 use crate::parse::{SyntaxError, describe_char, from_pest_error};
 use crate::source::{SourceFile, Span};
@@ -122,10 +123,6 @@ const USAGE_HELP: &str = "after the first line, each line is `<bytes> <messages>
 
 /// Parses a `maildirsize` file. Never fails; see [`LineKind::Invalid`].
 pub fn parse(src: &SourceFile) -> MaildirSize {
-    parse_with(src, usage)
-}
-
-fn parse_with(src: &SourceFile, usage: fn(&str, usize) -> SizeLineKind) -> MaildirSize {
     let text = src.text();
     let mut first = true;
     LineDoc::read(src, |line| {
@@ -224,11 +221,16 @@ fn definition(body: &str, off: usize) -> SizeLineKind {
 /// A usage line or a blank line, through the scanner when it recognises the line (the common
 /// case), else through the grammar.
 fn usage(body: &str, off: usize) -> SizeLineKind {
-    scan_usage(body, off).unwrap_or_else(|| usage_by_grammar(body, off))
+    cross_check(
+        "maildirsize",
+        body,
+        || scan_usage(body, off),
+        || usage_by_grammar(body, off),
+    )
 }
 
 /// The common shapes (`1843 1`, padded numbers, blank lines) read without pest; `None` for
-/// anything else, which the grammar then reads (and reports). Tests check that both agree.
+/// anything else, which the grammar then reads (and reports).
 fn scan_usage(body: &str, off: usize) -> Option<SizeLineKind> {
     let b = body.as_bytes();
     let (b, has_cr) = match b.split_last() {
@@ -323,12 +325,6 @@ fn usage_by_grammar(body: &str, off: usize) -> SizeLineKind {
         messages_span,
         has_cr,
     }))
-}
-
-/// Parses with the grammar only (no scanner): the reference the scanner must agree with.
-#[doc(hidden)]
-pub fn parse_by_grammar(src: &SourceFile) -> MaildirSize {
-    parse_with(src, usage_by_grammar)
 }
 
 #[cfg(test)]

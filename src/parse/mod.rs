@@ -9,6 +9,7 @@
 use crate::source::{SourceFile, Span};
 
 pub mod colonmap;
+pub mod cross;
 pub mod dkim;
 pub mod dmarc;
 pub mod domainlist;
