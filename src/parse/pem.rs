@@ -164,6 +164,17 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Arbitrary bytes give a key or an error, never a panic or a hang.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..800)) {
+            let start = std::time::Instant::now();
+            let src = SourceFile::new("k", bytes);
+            if let Err(e) = crate::parse::cross::checked(|| parse(&src)).0 {
+                proptest::prop_assert!(e.span.end as usize <= src.len());
+            }
+            proptest::prop_assert!(start.elapsed() < std::time::Duration::from_secs(60));
+        }
+
         /// Any text, and any damage to a well-formed block, gives a key or an error, never a
         /// panic; every block the shortcut reads is also read by the grammar, and both must
         /// agree ([`crate::parse::cross::checked`]).
