@@ -3,7 +3,7 @@
 //! The pest grammars in `grammar/` define the formats. pest spends about a microsecond per
 //! token, which files of many small records turn into seconds, so some formats read their
 //! common shapes with a scanner (a plain loop) and hand everything else to the grammar.
-//! [`cross_check`] is where the two meet, for every such format: release builds run the scanner
+//! `cross_check` is where the two meet, for every such format: release builds run the scanner
 //! alone; debug builds (every test, property tests included) also read with the grammar every
 //! input the scanner read, and panic when the two readings differ. `grammar/README.md` lists
 //! which formats have a scanner.

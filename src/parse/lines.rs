@@ -7,8 +7,8 @@
 //! [`crate::parse::render`] gives it back byte for byte. The formats differ only in their entry
 //! type `E` (and in what they keep beside the lines, `X`: an index for lookups, or nothing).
 //!
-//! The rest of this module is what the line parsers share to read a line ([`RawLine`], white
-//! space, keys) and to word their errors ([`found_at`], [`token`]).
+//! The rest of this module is what the line parsers share to read a line (`RawLine`, white
+//! space, keys) and to word their errors (`found_at`, `token`).
 
 use crate::parse::{Lossless, SyntaxError};
 use crate::source::{SUBSTITUTE, SourceFile, Span};
