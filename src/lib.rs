@@ -19,4 +19,5 @@ pub mod report;
 pub mod rules;
 pub mod select;
 pub mod source;
+pub mod text;
 pub mod tree;

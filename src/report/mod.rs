@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::{Counts, Files, Finding};
+use crate::text::join_and;
+pub use crate::text::plural;
 
 pub mod concise;
 pub use crate::escape;
@@ -150,16 +152,4 @@ pub fn write_totals(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         )?;
     }
     Ok(())
-}
-
-pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
-fn join_and(parts: &[String]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }

@@ -13,6 +13,7 @@ use crate::model::{Account, Manual, RoutingList, RoutingLists, Server, lists};
 use crate::parse::valiases::DestKind;
 use crate::rules::edit;
 use crate::rules::{Rule, Selection};
+use crate::text::join_and;
 
 /// The family of these rules in `maillint rules` (used by `rule!`).
 const FAMILY: &str = "routing";
@@ -342,14 +343,6 @@ impl Ctx<'_> {
             ));
         }
         f
-    }
-}
-
-fn join_and(parts: &[&str]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
