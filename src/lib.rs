@@ -19,5 +19,6 @@ pub mod report;
 pub mod rules;
 pub mod select;
 pub mod source;
+pub mod sync;
 pub mod text;
 pub mod tree;

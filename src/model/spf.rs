@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::model::dns::Resolution;
 use crate::model::{Parsed, Server};
@@ -20,6 +20,7 @@ use crate::parse::txt::TxtText;
 use crate::parse::zone::{RData, RType, Record, Zone};
 use crate::source::Loc;
 use crate::source::Span;
+use crate::sync::Mutex;
 
 /// RFC 7208 §4.6.4: at most 10 terms that query DNS.
 pub const MAX_LOOKUPS: usize = 10;
@@ -155,7 +156,7 @@ impl Server {
                         return None;
                     };
                     let key = std::ptr::from_ref(r.record) as usize;
-                    let cached = self.spf_memo.0.lock().ok()?.get(&key).cloned();
+                    let cached = self.spf_memo.0.lock().get(&key).cloned();
                     let parsed = match cached {
                         Some(p) => p,
                         None => {
@@ -164,9 +165,7 @@ impl Server {
                                 let spf = Arc::new(spf::parse(text.text()));
                                 (Arc::new(text), spf)
                             });
-                            if let Ok(mut memo) = self.spf_memo.0.lock() {
-                                memo.insert(key, p.clone());
-                            }
+                            self.spf_memo.0.lock().insert(key, p.clone());
                             p
                         }
                     };
