@@ -4,6 +4,8 @@
 //! parser per format) → [`model`] (the server, built once) → [`rules`] → [`finding`]s →
 //! [`report`] / fixes. Rules never read files; parsers never know about rules.
 
+#![forbid(unsafe_code)]
+
 pub mod base64;
 pub mod cli;
 pub mod clock;
