@@ -705,7 +705,6 @@ fn emit(
 ) -> Result<(), RunError> {
     let summary = Summary::new(
         findings,
-        args.unsafe_fixes,
         server.account_count(),
         server.domain_count(),
         server.files.len(),

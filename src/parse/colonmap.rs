@@ -77,11 +77,6 @@ impl ColonEntry {
     pub fn is_default(&self) -> bool {
         self.key == "*"
     }
-
-    /// Whether the name is a wildcard such as `*.example.com`.
-    pub fn is_wildcard(&self) -> bool {
-        self.key.starts_with("*.")
-    }
 }
 
 impl ColonMap {
@@ -253,7 +248,7 @@ mod tests {
         let (_, d) = doc("example.com: bob\nEXAMPLE.com: alice\n*.example.net: carol\n*: nobody\n");
         assert_eq!(d.get("Example.Com").unwrap().value, "bob");
         assert!(d.get("www.example.net").is_none());
-        assert!(d.get("*.example.net").unwrap().is_wildcard());
+        assert_eq!(d.get("*.example.net").unwrap().value, "carol");
         assert_eq!(d.default_entry().unwrap().value, "nobody");
     }
 

@@ -114,11 +114,6 @@ impl KeyValueFile {
         self.get(key).and_then(KvEntry::value_str)
     }
 
-    /// Entries whose key starts with `prefix` (such as `MXCHECK-`), in file order.
-    pub fn get_all_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a KvEntry> {
-        self.entries().filter(move |e| e.key.starts_with(prefix))
-    }
-
     /// The comment lines at the top of the file (cPanel's cpuser header).
     pub fn header(&self) -> &[KvLine] {
         let n = self
@@ -339,7 +334,8 @@ mod tests {
         assert_eq!(d.value("dns"), None, "keys are case-sensitive");
         assert_eq!(d.value("_PACKAGE_EXTENSIONS"), Some(""));
         let mx: Vec<_> = d
-            .get_all_with_prefix("MXCHECK-")
+            .entries()
+            .filter(|e| e.key.starts_with("MXCHECK-"))
             .map(|e| (e.key.as_str(), e.value_str().unwrap()))
             .collect();
         assert_eq!(
@@ -465,7 +461,8 @@ mod tests {
         assert!(d.get("NS3").unwrap().value.is_none());
         assert_eq!(d.value("NS4"), Some(""));
         let ns: Vec<_> = d
-            .get_all_with_prefix("NS")
+            .entries()
+            .filter(|e| e.key.starts_with("NS"))
             .map(|e| e.key.as_str())
             .collect();
         assert_eq!(ns, ["NS", "NS2", "NS3", "NS4"]);

@@ -55,14 +55,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn new(
-        findings: &[Finding],
-        unsafe_fixes: bool,
-        accounts: usize,
-        domains: usize,
-        files: usize,
-    ) -> Summary {
-        let _ = unsafe_fixes;
+    pub fn new(findings: &[Finding], accounts: usize, domains: usize, files: usize) -> Summary {
         let c = Counts::of(findings);
         let safe = findings.iter().filter(|f| f.fixable(false)).count();
         let all = findings.iter().filter(|f| f.fixable(true)).count();

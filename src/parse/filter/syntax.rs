@@ -260,10 +260,6 @@ impl Filter {
         self.errors.iter()
     }
 
-    pub fn is_exim(&self) -> bool {
-        self.kind == FilterKind::Exim
-    }
-
     /// The comment cPanel writes before a rule (`#My rule`) for the top-level statement that
     /// contains `span`: the last comment between the previous top-level statement and it (the
     /// file header excluded).
