@@ -257,21 +257,7 @@ pub(crate) fn found_at(src: &SourceFile, offset: usize, end: usize) -> (Span, St
 /// A piece of user text for a message: in backticks, control characters escaped, cut after
 /// 40 characters.
 pub(crate) fn token(s: &str) -> String {
-    const MAX: usize = 40;
-    let mut out = String::from("`");
-    for (i, c) in s.chars().enumerate() {
-        if i == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('`');
-    out
+    crate::parse::quote_text(s, 40)
 }
 
 #[cfg(test)]

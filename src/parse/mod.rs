@@ -141,6 +141,25 @@ pub fn from_pest_error<R: pest::RuleType>(
     SyntaxError::new(span, message)
 }
 
+/// A piece of user text for a message: in backticks, control characters escaped, cut after
+/// `max` characters (with `…`).
+pub(crate) fn quote_text(s: &str, max: usize) -> String {
+    let mut out = String::from("`");
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('`');
+    out
+}
+
 /// Describes a character for an error message: printable ones quoted (`'x'`), others by code
 /// point, and the stand-in for bytes that are not UTF-8 as such.
 pub fn describe_char(c: char) -> String {

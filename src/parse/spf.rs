@@ -1263,21 +1263,7 @@ fn describe_at(text: &str, at: usize, end: &str) -> String {
 
 /// A term as shown in a message: in backquotes, shortened when long.
 fn show(s: &str) -> String {
-    const MAX: usize = 60;
-    let mut out = String::from("`");
-    for (n, c) in s.chars().enumerate() {
-        if n == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.push_str(&c.escape_default().to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('`');
-    out
+    crate::parse::quote_text(s, 60)
 }
 
 #[cfg(test)]
