@@ -5,6 +5,10 @@
 //! knows its line and column through its [`Span`]. Parsers never fail as a whole: a line (or
 //! record) that does not match its format becomes an invalid node carrying a [`SyntaxError`], and
 //! the rest of the file is still available. Parsers know nothing about rules.
+//!
+//! The line formats share one document type, [`lines::LineDoc`]. Where pest is too slow for the
+//! common case, a format reads it with a scanner checked against its grammar ([`cross`]);
+//! `grammar/README.md` says which parser runs in release builds for each format.
 
 use crate::source::{SourceFile, Span};
 
