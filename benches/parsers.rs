@@ -19,7 +19,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use maillint::parse::keyvalue::Dialect;
 use maillint::parse::{
-    colonmap, domainlist, exim, keyvalue, mailacct, pem, userdata, valiases, zone,
+    colonmap, domainlist, exim, filter, iplist, keyvalue, mailacct, maildirsize, pem, userdata,
+    valiases, zone,
 };
 use maillint::source::SourceFile;
 
@@ -161,6 +162,43 @@ fn mail_accounts(c: &mut Criterion) {
     group(c, "mailacct (shadow)", &shadow, mailacct::parse_shadow);
 }
 
+fn address_files(c: &mut Criterion) {
+    let f = files("etc", |p| p.ends_with("etc/ips"));
+    group(c, "iplist (etc/ips)", &f, |s| {
+        iplist::parse(s, iplist::Dialect::Ips)
+    });
+}
+
+/// The generated server has no filters: the filters of `testdata/fwd` (as cPanel writes them),
+/// each 400 times.
+fn filters(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fwd/etc/vfilters");
+    let mut f = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for i in 0..400 {
+            f.push(SourceFile::new(format!("etc/vfilters/{i}"), bytes.clone()));
+        }
+    }
+    group(c, "filter (cPanel filters)", &f, filter::parse);
+}
+
+/// The server is generated without mail: `maildirsize` files as Dovecot keeps them, a quota
+/// line and 1 to 200 delivery records each.
+fn maildirsize_files(c: &mut Criterion) {
+    let f: Vec<SourceFile> = (0..1000u64)
+        .map(|i| {
+            let mut text = format!("{}S,0C\n", (i % 7 + 1) * 262_144_000);
+            for j in 0..(i * 37 % 200 + 1) {
+                text.push_str(&format!("{} 1\n", 1000 + (i * 7919 + j * 104_729) % 90_000));
+            }
+            SourceFile::new(format!("maildirsize/{i}"), text.into_bytes())
+        })
+        .collect();
+    group(c, "maildirsize (delivery records)", &f, maildirsize::parse);
+}
+
 fn dkim_keys(c: &mut Criterion) {
     let f = files("var/cpanel/domain_keys/public", |_| true);
     group(c, "pem (DKIM public keys)", &f, |s| pem::parse(s).is_ok());
@@ -229,6 +267,9 @@ criterion_group!(
     forwarders,
     zones,
     mail_accounts,
+    address_files,
+    filters,
+    maildirsize_files,
     dkim_keys,
     source_files,
     exim_conf,

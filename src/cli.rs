@@ -505,7 +505,7 @@ fn restore(
 /// The progress bar of the mailbox walk, on stderr (created only when stderr is a terminal).
 #[derive(Default)]
 struct MailboxBar {
-    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    bar: crate::sync::Mutex<Option<indicatif::ProgressBar>>,
 }
 
 impl crate::model::mail::Progress for MailboxBar {
@@ -519,17 +519,17 @@ impl crate::model::mail::Progress for MailboxBar {
         ) {
             bar.set_style(style);
         }
-        *self.bar.lock().unwrap() = Some(bar);
+        *self.bar.lock() = Some(bar);
     }
 
     fn advance(&self, n: u64) {
-        if let Some(bar) = &*self.bar.lock().unwrap() {
+        if let Some(bar) = &*self.bar.lock() {
             bar.inc(n);
         }
     }
 
     fn finish(&self) {
-        if let Some(bar) = self.bar.lock().unwrap().take() {
+        if let Some(bar) = self.bar.lock().take() {
             bar.finish_and_clear();
         }
     }
@@ -705,7 +705,6 @@ fn emit(
 ) -> Result<(), RunError> {
     let summary = Summary::new(
         findings,
-        args.unsafe_fixes,
         server.account_count(),
         server.domain_count(),
         server.files.len(),
@@ -1023,7 +1022,7 @@ fn tree_domains<'a>(
     let mut known: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     known.extend(server.domains.keys().map(String::as_str));
     for list in server.lists.iter() {
-        known.extend(list.doc.entries().map(|(_, e)| e.domain.as_str()));
+        known.extend(list.doc.entries().map(|e| e.domain.as_str()));
     }
     for map in [
         &server.userdomains,

@@ -4,6 +4,8 @@
 //! parser per format) → [`model`] (the server, built once) → [`rules`] → [`finding`]s →
 //! [`report`] / fixes. Rules never read files; parsers never know about rules.
 
+#![forbid(unsafe_code)]
+
 pub mod base64;
 pub mod cli;
 pub mod clock;
@@ -19,4 +21,6 @@ pub mod report;
 pub mod rules;
 pub mod select;
 pub mod source;
+pub mod sync;
+pub mod text;
 pub mod tree;

@@ -2,7 +2,7 @@
 //! layer and of the layers below it, never those above (README "Architecture").
 //!
 //! ```text
-//! 0  source clock base64 der providers select escape   (leaves)
+//! 0  source clock base64 der providers select escape sync text   (leaves)
 //! 1  tree        reads the server tree safely; the overlay of fixed files
 //! 2  parse       one lossless parser per format
 //! 3  model       the server, built once from the parsed files
@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 
 fn layer(module: &str) -> Option<usize> {
     Some(match module {
-        "source" | "clock" | "base64" | "der" | "providers" | "select" | "escape" => 0,
+        "source" | "clock" | "base64" | "der" | "providers" | "select" | "escape" | "sync"
+        | "text" => 0,
         "tree" => 1,
         "parse" => 2,
         "model" => 3,

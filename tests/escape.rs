@@ -463,7 +463,7 @@ fn render(format: Format, finding: &Finding, files: &Files, color: bool) -> Stri
         root: "/srv/tree",
         findings,
         files,
-        summary: Summary::new(findings, false, 1, 1, files.len()),
+        summary: Summary::new(findings, 1, 1, files.len()),
         color,
         unsafe_fixes: false,
     };

@@ -10,7 +10,7 @@ use maillint::parse::filter::{
     self, Cond, CondKind, DiscardKind, Filter, FilterKind, Op, PrefixKind, SpamKind, Stmt,
     StmtKind, Threshold, Verb,
 };
-use maillint::parse::{check_tiling, render};
+use maillint::parse::{check_tiling, cross, render};
 use maillint::source::SourceFile;
 use proptest::prelude::*;
 
@@ -649,14 +649,16 @@ proptest! {
     ) {
         let mut input = if header { b"# Exim filter\n".to_vec() } else { Vec::new() };
         input.extend(bytes);
-        parse(&input);
+        let (_, checked) = cross::checked(|| parse(&input));
+        // An Exim filter is read line by line by the scanner, each line checked.
+        prop_assert!(!header || checked > 0);
     }
 
     #[test]
     fn mutated_cpanel_filters_round_trip(edits in proptest::collection::vec(edit(), 0..12)) {
         let input = mutate(cpanel_rules().into_bytes(), &edits);
         let t = Instant::now();
-        let (_, d) = parse(&input);
+        let ((_, d), _) = cross::checked(|| parse(&input));
         d.discards().iter().for_each(|x| { x.spam(); });
         // A hang guard, not a speed measurement.
         prop_assert!(t.elapsed() < Duration::from_secs(60));
@@ -669,7 +671,8 @@ proptest! {
             input.push_str(WORDS[i]);
             input.push(' ');
         }
-        let (_, d) = parse(input.as_bytes());
+        let ((_, d), checked) = cross::checked(|| parse(input.as_bytes()));
+        prop_assert!(checked > 0);
         for x in d.discards() {
             if let Some(s) = x.spam() {
                 prop_assert!(!s.tests.is_empty());

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::finding::{Applicability, Edit, Files, Finding};
+use crate::finding::{Edit, Files, Finding};
 pub use crate::tree::Overlay;
 
 pub mod lock;
@@ -36,18 +36,6 @@ fn overlaps(a: &Edit, b: &Edit) -> bool {
     a0 < b1 && b0 < a1
 }
 
-/// Whether a finding's fix may be applied with these settings.
-pub fn applicable(f: &Finding, allow_unsafe: bool) -> bool {
-    match &f.fix {
-        Some(fix) if fix.has_changes() => match fix.applicability {
-            Applicability::Safe => true,
-            Applicability::Unsafe => allow_unsafe,
-            Applicability::DisplayOnly => false,
-        },
-        _ => false,
-    }
-}
-
 /// Chooses the fixes of one pass: every applicable fix, in report order, unless it overlaps a fix
 /// already chosen (that one waits for the next pass, computed on the new text).
 pub fn choose(findings: &[Finding], allow_unsafe: bool) -> Vec<&Finding> {
@@ -66,7 +54,7 @@ pub fn choose_where(
     let mut chmods: Vec<&crate::finding::ModeChange> = Vec::new();
     for f in findings
         .iter()
-        .filter(|f| applicable(f, allow_unsafe) && allowed(f))
+        .filter(|f| f.fixable(allow_unsafe) && allowed(f))
     {
         let fix = f.fix.as_ref().expect("applicable fix");
         // A fix that repeats exactly what a chosen fix does is redundant, not conflicting.
@@ -248,7 +236,7 @@ pub fn fix_loop<S, E>(
             fix.paths()
                 .find_map(|path| blocker(state, path).map(|why| format!("{path}: {why}")))
         };
-        for f in findings.iter().filter(|f| applicable(f, allow_unsafe)) {
+        for f in findings.iter().filter(|f| f.fixable(allow_unsafe)) {
             if let Some(why) = why_blocked(f)
                 && !blocked
                     .iter()

@@ -19,8 +19,8 @@ use crate::model::{
 };
 use crate::parse::keyvalue::{Dialect as KvDialect, KeyValueFile, KvLineKind};
 use crate::parse::{
-    SyntaxError, colonmap, domainlist, exim, filter, iplist, keyvalue, mailacct, userdata,
-    valiases, zone,
+    Document, colonmap, domainlist, exim, filter, iplist, keyvalue, mailacct, userdata, valiases,
+    zone,
 };
 use crate::source::Loc;
 use crate::source::SourceFile;
@@ -99,15 +99,16 @@ fn names(entries: Option<Vec<tree::DirEntry>>, dirs: bool) -> Vec<String> {
         .collect()
 }
 
-fn parsed<T>(
+/// Reads a file with its parser and keeps its syntax errors as parse problems of `format`.
+fn parsed<T: Document>(
     got: Option<SourceFile>,
     format: &'static str,
     parse: impl FnOnce(&SourceFile) -> T,
-    errors: impl FnOnce(&T) -> Vec<SyntaxError>,
 ) -> Option<Out<T>> {
     let src = got?;
     let doc = parse(&src);
-    let problems = errors(&doc)
+    let problems = doc
+        .syntax_errors()
         .into_iter()
         .map(|error| ParseProblem {
             file: src.path().to_string(),
@@ -135,18 +136,11 @@ impl Server {
 }
 
 fn domain_list(r: &Reader<'_>, logical: &str) -> Option<Out<domainlist::DomainList>> {
-    parsed(r.read(logical), "domain list", domainlist::parse, |d| {
-        d.errors().cloned().collect()
-    })
+    parsed(r.read(logical), "domain list", domainlist::parse)
 }
 
 fn colon_map(r: &Reader<'_>, logical: &str) -> Option<Out<colonmap::ColonMap>> {
-    parsed(
-        r.read(logical),
-        "`name: value` file",
-        colonmap::parse,
-        |d| d.errors().cloned().collect(),
-    )
+    parsed(r.read(logical), "`name: value` file", colonmap::parse)
 }
 
 fn key_value(
@@ -154,30 +148,17 @@ fn key_value(
     dialect: KvDialect,
     format: &'static str,
 ) -> Option<Out<KeyValueFile>> {
-    parsed(
-        got,
-        format,
-        |s| keyvalue::parse(s, dialect),
-        |d| d.errors().cloned().collect(),
-    )
+    parsed(got, format, |s| keyvalue::parse(s, dialect))
 }
 
 fn ip_list(r: &Reader<'_>, logical: &str, dialect: iplist::Dialect) -> Option<Out<iplist::IpList>> {
-    parsed(
-        r.read(logical),
-        "address file",
-        |s| iplist::parse(s, dialect),
-        |d| d.errors().cloned().collect(),
-    )
+    parsed(r.read(logical), "address file", |s| {
+        iplist::parse(s, dialect)
+    })
 }
 
 fn aliases(got: Option<SourceFile>, flavor: valiases::Flavor) -> Option<Out<valiases::Aliases>> {
-    parsed(
-        got,
-        "forwarder file",
-        |s| valiases::parse(s, flavor),
-        |d| d.errors().cloned().collect(),
-    )
+    parsed(got, "forwarder file", |s| valiases::parse(s, flavor))
 }
 
 /// A userdata file read into its typed view (`view` of the parsed YAML tree). The tree itself is
@@ -193,9 +174,7 @@ fn yaml_and_data<V>(
     view: impl FnOnce(&userdata::YamlDoc) -> V,
     data: bool,
 ) -> Option<(Out<V>, Option<serde_json::Value>)> {
-    let out = parsed(got, "cPanel userdata file", userdata::parse, |d| {
-        d.errors().cloned().collect()
-    })?;
+    let out = parsed(got, "cPanel userdata file", userdata::parse)?;
     let value = data.then(|| crate::model::caches::yaml_doc_value(&out.parsed.doc));
     Some((
         Out {
@@ -948,25 +927,12 @@ fn read_mail_files(s: &mut Server, r: &Reader<'_>) {
         .par_iter()
         .map(|(user, home, domain)| {
             let f = |name: &str| r.read_in_home(home, &format!("etc/{domain}/{name}"));
-            let errs = |e: Vec<&SyntaxError>| e.into_iter().cloned().collect();
             (
                 user.clone(),
                 domain.clone(),
-                parsed(
-                    f("passwd"),
-                    "mail passwd file",
-                    mailacct::parse_passwd,
-                    |d| errs(d.errors().collect()),
-                ),
-                parsed(
-                    f("shadow"),
-                    "mail shadow file",
-                    mailacct::parse_shadow,
-                    |d| errs(d.errors().collect()),
-                ),
-                parsed(f("quota"), "mail quota file", mailacct::parse_quota, |d| {
-                    errs(d.errors().collect())
-                }),
+                parsed(f("passwd"), "mail passwd file", mailacct::parse_passwd),
+                parsed(f("shadow"), "mail shadow file", mailacct::parse_shadow),
+                parsed(f("quota"), "mail quota file", mailacct::parse_quota),
                 r.tree.read_dir_in_home(home, &format!("mail/{domain}")),
             )
         })
@@ -1036,12 +1002,9 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
     let outs: Vec<ZoneOut> = names
         .par_iter()
         .map(|(file, origin)| {
-            let out = parsed(
-                r.read(&format!("{dir}/{file}")),
-                "zone file",
-                |src| zone::parse(src, origin),
-                |z| z.errors().cloned().collect(),
-            )
+            let out = parsed(r.read(&format!("{dir}/{file}")), "zone file", |src| {
+                zone::parse(src, origin)
+            })
             .map(|out| {
                 let txt = TxtIndex::of_zone(&out.parsed.doc, &out.parsed.src);
                 (out, txt)
@@ -1179,9 +1142,7 @@ fn read_forwarders(s: &mut Server, r: &Reader<'_>) {
 }
 
 fn filter_file(got: Option<SourceFile>) -> Option<Out<filter::Filter>> {
-    parsed(got, "mail filter file", filter::parse, |d| {
-        d.errors().cloned().collect()
-    })
+    parsed(got, "mail filter file", filter::parse)
 }
 
 /// The Exim filters cPanel's routers read: `etc/vfilters/DOMAIN`, `HOME/etc/filter`, and

@@ -20,7 +20,10 @@
 //! ([`ColonEntry::indented`]) because Exim reads it as a continuation of the previous line.
 //! Grammar: `grammar/colonmap.pest`.
 
-use crate::parse::{Lossless, SyntaxError};
+use std::collections::HashMap;
+
+use crate::parse::SyntaxError;
+use crate::parse::lines::{self, Line, LineDoc, LineKind, RawLine};
 use crate::source::{SourceFile, Span};
 use pest::Parser;
 
@@ -42,33 +45,14 @@ impl Separator {
     }
 }
 
-/// A parsed `name: value` map.
-#[derive(Clone, Debug)]
-pub struct ColonMap {
-    pub separator: Separator,
-    pub lines: Vec<ColonLine>,
-    /// The line of the first entry of each (lower-cased) name: `etc/userdomains` is asked about
-    /// every domain of the server.
-    first: std::collections::HashMap<String, usize>,
-}
-
-#[derive(Clone, Debug)]
-pub struct ColonLine {
-    /// The whole line including its `\n` (the pieces of the document).
-    pub span: Span,
-    pub kind: ColonLineKind,
-}
-
-#[derive(Clone, Debug)]
-pub enum ColonLineKind {
-    /// Empty or white space only.
-    Blank,
-    /// First non-blank character `#`.
-    Comment,
-    Entry(ColonEntry),
-    /// No separator, an empty name, or control characters in the name.
-    Invalid(SyntaxError),
-}
+/// A parsed `name: value` map, with the line of the first entry of each (lower-cased) name:
+/// `etc/userdomains` is asked about every domain of the server.
+pub type ColonMap = LineDoc<ColonEntry, HashMap<String, usize>>;
+/// A line of a `name: value` map.
+pub type ColonLine = Line<ColonEntry>;
+/// A line: blank (empty or white space only), a comment (first non-blank character `#`), an
+/// entry, or invalid (no separator, an empty name, or control characters in the name).
+pub type ColonLineKind = LineKind<ColonEntry>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ColonEntry {
@@ -93,31 +77,18 @@ impl ColonEntry {
     pub fn is_default(&self) -> bool {
         self.key == "*"
     }
-
-    /// Whether the name is a wildcard such as `*.example.com`.
-    pub fn is_wildcard(&self) -> bool {
-        self.key.starts_with("*.")
-    }
 }
 
 impl ColonMap {
-    /// Entries in file order.
-    pub fn entries(&self) -> impl Iterator<Item = &ColonEntry> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            ColonLineKind::Entry(e) => Some(e),
-            _ => None,
-        })
-    }
-
     /// The first entry whose name is `key` (compared without regard to ASCII case), as Exim's
     /// `lsearch` finds it. No wildcard or default matching: see [`ColonMap::default_entry`].
     pub fn get(&self, key: &str) -> Option<&ColonEntry> {
-        let line = match self.first.get(key) {
+        let line = match self.extra.get(key) {
             Some(&i) => i,
-            None => *self.first.get(&key.to_ascii_lowercase())?,
+            None => *self.extra.get(&key.to_ascii_lowercase())?,
         };
         match &self.lines.get(line)?.kind {
-            ColonLineKind::Entry(e) => Some(e),
+            LineKind::Entry(e) => Some(e),
             _ => None,
         }
     }
@@ -126,52 +97,30 @@ impl ColonMap {
     pub fn default_entry(&self) -> Option<&ColonEntry> {
         self.get("*")
     }
-
-    /// Syntax errors of invalid lines.
-    pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            ColonLineKind::Invalid(e) => Some(e),
-            _ => None,
-        })
-    }
-}
-
-impl Lossless for ColonMap {
-    fn pieces(&self) -> Vec<Span> {
-        self.lines.iter().map(|l| l.span).collect()
-    }
 }
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/colonmap.pest"]
 struct LineParser;
 
-/// Parses a `name: value` map. Never fails; see [`ColonLineKind::Invalid`].
+/// Parses a `name: value` map. Never fails; see [`LineKind::Invalid`].
 pub fn parse(src: &SourceFile) -> ColonMap {
     parse_with(src, Separator::Colon)
 }
 
-/// Parses a map with the given separator. Never fails; see [`ColonLineKind::Invalid`].
+/// Parses a map with the given separator. Never fails; see [`LineKind::Invalid`].
 pub fn parse_with(src: &SourceFile, separator: Separator) -> ColonMap {
-    let mut lines = Vec::with_capacity(src.line_count());
-    lines.extend(lines::split(src.text()).map(|l| ColonLine {
-        span: l.span,
-        kind: parse_line(src, &l, separator),
-    }));
-    let mut first = std::collections::HashMap::with_capacity(lines.len());
-    for (i, l) in lines.iter().enumerate() {
-        if let ColonLineKind::Entry(e) = &l.kind {
+    let doc = LineDoc::read(src, |l| parse_line(src, l, separator));
+    let mut first = HashMap::with_capacity(doc.lines.len());
+    for (i, l) in doc.lines.iter().enumerate() {
+        if let LineKind::Entry(e) = &l.kind {
             first.entry(e.key.clone()).or_insert(i);
         }
     }
-    ColonMap {
-        separator,
-        lines,
-        first,
-    }
+    doc.with_extra(first)
 }
 
-fn parse_line(src: &SourceFile, line: &lines::Line, separator: Separator) -> ColonLineKind {
+fn parse_line(src: &SourceFile, line: &RawLine, separator: Separator) -> ColonLineKind {
     let rule = match separator {
         Separator::Colon => Rule::colon_line,
         Separator::Equals => Rule::equals_line,
@@ -196,14 +145,14 @@ fn parse_line(src: &SourceFile, line: &lines::Line, separator: Separator) -> Col
                     )
                 }
             };
-            return ColonLineKind::Invalid(err.with_help(help));
+            return LineKind::Invalid(err.with_help(help));
         }
     };
     let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
-        return ColonLineKind::Blank;
+        return LineKind::Blank;
     };
     match inner.as_rule() {
-        Rule::comment => ColonLineKind::Comment,
+        Rule::comment => LineKind::Comment,
         Rule::centry | Rule::eentry => {
             let off = line.start();
             let mut raw_name = Span::default();
@@ -233,19 +182,19 @@ fn parse_line(src: &SourceFile, line: &lines::Line, separator: Separator) -> Col
                     entry.indented = key_span.start > raw_name.start;
                     entry.key_span = key_span;
                     entry.key = src.slice(key_span).to_ascii_lowercase();
-                    ColonLineKind::Entry(entry)
+                    LineKind::Entry(entry)
                 }
-                Err(e) => ColonLineKind::Invalid(e.with_help(help)),
+                Err(e) => LineKind::Invalid(e.with_help(help)),
             }
         }
-        _ => ColonLineKind::Blank,
+        _ => LineKind::Blank,
     }
 }
 
 /// The name without surrounding white space; it must not be empty nor hold control characters.
 fn check_name(
     src: &SourceFile,
-    line: &lines::Line,
+    line: &RawLine,
     raw: Span,
     separator: Separator,
 ) -> Result<Span, SyntaxError> {
@@ -259,167 +208,6 @@ fn check_name(
         };
         SyntaxError::new(span, message)
     })
-}
-
-/// Line splitting and error wording shared by the line-oriented parsers of cPanel's small
-/// formats (this module, `keyvalue`, `iplist`, `valiases`, `mailacct`).
-pub(crate) mod lines {
-    use crate::source::{SUBSTITUTE, SourceFile, Span};
-
-    /// One line of a file.
-    pub(crate) struct Line {
-        /// The whole line including its `\n`.
-        pub span: Span,
-        /// Where the line's text ends: before the `\n` and before a `\r` just before it.
-        end: usize,
-        has_cr: bool,
-    }
-
-    impl Line {
-        pub fn start(&self) -> usize {
-            self.span.start as usize
-        }
-
-        /// The end of the line's text (without `\n` and a final `\r`).
-        pub fn end(&self) -> usize {
-            self.end
-        }
-
-        /// The line's text, without `\n` and a final `\r`: what the grammars parse.
-        pub fn text<'t>(&self, text: &'t str) -> &'t str {
-            &text[self.start()..self.end]
-        }
-
-        /// Whether a `\r` ends the line's text (a file edited on Windows).
-        pub fn has_cr(&self) -> bool {
-            self.has_cr
-        }
-
-        /// Whether the line ends with `\n` (only the last line of a file may not).
-        pub fn has_newline(&self) -> bool {
-            self.end + usize::from(self.has_cr) < self.span.end as usize
-        }
-    }
-
-    /// The lines of a text, each with its `\n`.
-    pub(crate) fn split(text: &str) -> impl Iterator<Item = Line> + '_ {
-        let bytes = text.as_bytes();
-        crate::parse::line_spans(text).map(move |span| {
-            let mut end = span.end as usize;
-            if bytes[end - 1] == b'\n' {
-                end -= 1;
-            }
-            let has_cr = end > span.start as usize && bytes[end - 1] == b'\r';
-            if has_cr {
-                end -= 1;
-            }
-            Line { span, end, has_cr }
-        })
-    }
-
-    /// A span without the spaces and tabs at its ends.
-    pub(crate) fn trim_ws(text: &str, span: Span) -> Span {
-        let s = &text[span.range()];
-        let lead = s.len() - s.trim_start_matches([' ', '\t']).len();
-        let trimmed = s.trim_matches([' ', '\t']);
-        let start = span.start as usize + lead;
-        Span::new(start, start + trimmed.len())
-    }
-
-    /// Where a key (a name before a separator) goes wrong.
-    pub(crate) struct BadKey {
-        /// The offset to report.
-        pub at: usize,
-        /// Whether that is where the key should start (empty key, or a bad first character):
-        /// "expected a key …" rather than "expected the separator after the key …".
-        pub at_start: bool,
-    }
-
-    /// Checks a key: `raw` without the white space around it must not be empty nor hold control
-    /// characters, characters of `forbidden`, or (unless `inner_ws`) white space. White space
-    /// inside is reported where it ends, since the separator was expected there.
-    pub(crate) fn check_key(
-        text: &str,
-        raw: Span,
-        inner_ws: bool,
-        forbidden: &[char],
-    ) -> Result<Span, BadKey> {
-        let key = trim_ws(text, raw);
-        let start = key.start as usize;
-        let bad = text[key.range()].char_indices().find(|&(_, c)| {
-            c.is_control() || forbidden.contains(&c) || (!inner_ws && (c == ' ' || c == '\t'))
-        });
-        match bad {
-            None if key.is_empty() => Err(BadKey {
-                at: start,
-                at_start: true,
-            }),
-            None => Ok(key),
-            Some((i, ' ' | '\t')) => {
-                let rest = &text[start + i..key.end as usize];
-                let at = start + i + rest.len() - rest.trim_start_matches([' ', '\t']).len();
-                Err(BadKey {
-                    at,
-                    at_start: false,
-                })
-            }
-            Some((i, _)) => Err(BadKey {
-                at: start + i,
-                at_start: i == 0,
-            }),
-        }
-    }
-
-    /// The offset of the first control character in a span.
-    pub(crate) fn first_control(text: &str, span: Span) -> Option<usize> {
-        text[span.range()]
-            .char_indices()
-            .find(|(_, c)| c.is_control())
-            .map(|(i, _)| span.start as usize + i)
-    }
-
-    /// What a user sees at `offset` (in a line whose text ends at `end`): the span of that
-    /// character and a description ("end of line", "a space", "`x`", "a byte that is not valid
-    /// UTF-8 (0xC4)").
-    pub(crate) fn found_at(src: &SourceFile, offset: usize, end: usize) -> (Span, String) {
-        let text = src.text();
-        let Some(c) = text[offset.min(end)..end].chars().next() else {
-            return (Span::at(offset), "end of line".to_string());
-        };
-        let span = Span::new(offset, offset + c.len_utf8());
-        let what = match c {
-            ' ' => "a space".to_string(),
-            '\t' => "a tab".to_string(),
-            '\r' => "a carriage return".to_string(),
-            '\u{1a}' if src.bytes()[offset] != SUBSTITUTE => format!(
-                "a byte that is not valid UTF-8 (0x{:02X})",
-                src.bytes()[offset]
-            ),
-            c if c.is_control() => format!("a control character (U+{:04X})", c as u32),
-            c => format!("`{c}`"),
-        };
-        (span, what)
-    }
-
-    /// A piece of user text for a message: in backticks, control characters escaped, cut after
-    /// 40 characters.
-    pub(crate) fn token(s: &str) -> String {
-        const MAX: usize = 40;
-        let mut out = String::from("`");
-        for (i, c) in s.chars().enumerate() {
-            if i == MAX {
-                out.push('…');
-                break;
-            }
-            if c.is_control() {
-                out.extend(c.escape_default());
-            } else {
-                out.push(c);
-            }
-        }
-        out.push('`');
-        out
-    }
 }
 
 #[cfg(test)]
@@ -460,16 +248,16 @@ mod tests {
         let (_, d) = doc("example.com: bob\nEXAMPLE.com: alice\n*.example.net: carol\n*: nobody\n");
         assert_eq!(d.get("Example.Com").unwrap().value, "bob");
         assert!(d.get("www.example.net").is_none());
-        assert!(d.get("*.example.net").unwrap().is_wildcard());
+        assert_eq!(d.get("*.example.net").unwrap().value, "carol");
         assert_eq!(d.default_entry().unwrap().value, "nobody");
     }
 
     #[test]
     fn comments_blanks_cr_and_indentation() {
         let (src, d) = doc("# generated\n\n  \t\r\n  example.com: bob\r\nlast.example: x");
-        assert!(matches!(d.lines[0].kind, ColonLineKind::Comment));
-        assert!(matches!(d.lines[1].kind, ColonLineKind::Blank));
-        assert!(matches!(d.lines[2].kind, ColonLineKind::Blank));
+        assert!(matches!(d.lines[0].kind, LineKind::Comment));
+        assert!(matches!(d.lines[1].kind, LineKind::Blank));
+        assert!(matches!(d.lines[2].kind, LineKind::Blank));
         let e: Vec<_> = d.entries().collect();
         assert!(e[0].indented && e[0].has_cr);
         assert_eq!(e[0].value, "bob");
@@ -549,12 +337,5 @@ mod tests {
             "expected `=` after the name, found end of line"
         );
         assert_eq!(err.help.as_deref(), Some("each line is `name=value`"));
-    }
-
-    #[test]
-    fn found_text_is_escaped_and_cut() {
-        assert_eq!(lines::token("a\tb"), "`a\\tb`");
-        let long = "x".repeat(100);
-        assert_eq!(lines::token(&long), format!("`{}…`", "x".repeat(40)));
     }
 }

@@ -29,6 +29,7 @@
 //! - The record is read as it is: a split record that lost its quoting in the zone file reads
 //!   as whatever its joined strings say (see [`crate::parse::zone::Txt::malformed`]).
 
+use crate::parse::cross::cross_check;
 use crate::parse::{Lossless, SyntaxError, describe_char};
 use crate::source::Span;
 use pest::Parser;
@@ -205,15 +206,12 @@ pub fn tag_list(text: &str, fold_case: bool) -> TagList {
 }
 
 fn read_part(text: &str, span: Span) -> PartKind {
-    if let Some(fast) = read_simple_part(text, span) {
-        // Debug builds (every test) check the shortcut against the grammar.
-        if cfg!(debug_assertions) {
-            let slow = read_part_with_grammar(text, span);
-            assert_eq!(fast, slow, "tag-list fast path disagrees on {text:?}");
-        }
-        return fast;
-    }
-    read_part_with_grammar(text, span)
+    cross_check(
+        "tag list",
+        &text[span.range()],
+        || read_simple_part(text, span),
+        || read_part_with_grammar(text, span),
+    )
 }
 
 /// White space of a tag list (WSP and the line breaks of folding white space).
@@ -703,25 +701,20 @@ fn decode_base64(text: &str, value: Span) -> Result<Vec<u8>, SyntaxError> {
     let v = &text[value.range()];
     let off = value.start as usize;
     // The common key, checked without the grammar: base64 characters and at most two `=` at
-    // the end, no white space (debug builds check the shortcut against the grammar).
-    let unpadded = v
-        .strip_suffix("==")
-        .or_else(|| v.strip_suffix('='))
-        .unwrap_or(v);
-    let simple = unpadded
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
-    if cfg!(debug_assertions) && simple {
-        assert!(
-            DkimParser::parse(Rule::base64, v).is_ok(),
-            "base64 fast path disagrees on {v:?}"
-        );
-    }
-    let checked = if simple {
-        Ok(())
-    } else {
-        DkimParser::parse(Rule::base64, v).map(|_| ())
+    // the end, no white space.
+    let simple = || {
+        let unpadded = v
+            .strip_suffix("==")
+            .or_else(|| v.strip_suffix('='))
+            .unwrap_or(v);
+        let simple = unpadded
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+        simple.then_some(Ok(()))
     };
+    let checked = cross_check("DKIM key (base64)", v, simple, || {
+        DkimParser::parse(Rule::base64, v).map(|_| ())
+    });
     if let Err(e) = checked {
         let at = error_pos(&e).min(v.len());
         let c = v[at..].chars().next();

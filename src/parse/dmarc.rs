@@ -197,18 +197,6 @@ impl DmarcRecord {
         self.policy_of("p")
     }
 
-    /// Whether `p` is the tag right after `v` (RFC 7489's grammar puts it there; receivers
-    /// accept any order).
-    pub fn p_follows_v(&self) -> bool {
-        let mut names = self.tags.iter().map(|t| t.name());
-        names.next().as_deref() == Some("v") && names.next().as_deref() == Some("p")
-    }
-
-    /// Whether the record has a `p` tag (valid or not).
-    pub fn has_p(&self) -> bool {
-        self.tag("p").is_some()
-    }
-
     /// The domain's policy as RFC 9989 reads it: `p`, or `none` when there is no `p`.
     pub fn policy(&self) -> Policy {
         self.p().unwrap_or(Policy::None)
@@ -799,7 +787,6 @@ mod tests {
             Some("dmarc-feedback@example.com")
         );
         assert_eq!(r.rua()[0].scheme, "mailto");
-        assert!(r.p_follows_v());
 
         let r = dmarc(
             "v=DMARC1; p=none; rua=mailto:dmarc-feedback@example.com; \
@@ -859,7 +846,6 @@ mod tests {
     fn missing_p_is_an_error_and_reads_as_none() {
         let r = dmarc("v=DMARC1; rua=mailto:dmarc@example.com");
         assert_eq!(r.p(), None);
-        assert!(!r.has_p());
         assert_eq!(r.policy(), Policy::None);
         assert_eq!(
             messages(&r),

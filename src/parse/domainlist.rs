@@ -7,33 +7,18 @@
 //! colon or white space, compared without regard to case; a line starting with white space
 //! continues the line above; `#` lines are comments). Grammar: `grammar/domainlist.pest`.
 
-use crate::parse::{Lossless, SyntaxError, describe_char, from_pest_error, line_spans};
+use crate::parse::lines::{Line, LineDoc, LineKind};
+use crate::parse::{describe_char, from_pest_error};
 use crate::source::{SourceFile, Span};
 use pest::Parser;
 
 /// A parsed domain list.
-#[derive(Clone, Debug)]
-pub struct DomainList {
-    pub lines: Vec<DomainLine>,
-}
-
-#[derive(Clone, Debug)]
-pub struct DomainLine {
-    /// The whole line including its `\n` (the pieces of the document).
-    pub span: Span,
-    pub kind: DomainLineKind,
-}
-
-#[derive(Clone, Debug)]
-pub enum DomainLineKind {
-    /// Empty or white space only.
-    Blank,
-    /// First character `#`.
-    Comment,
-    Entry(DomainEntry),
-    /// Not a domain name (binary data, characters no domain can contain).
-    Invalid(SyntaxError),
-}
+pub type DomainList = LineDoc<DomainEntry>;
+/// A line of a domain list.
+pub type DomainLine = Line<DomainEntry>;
+/// A line: blank (empty or white space only), a comment (first character `#`), an entry, or
+/// invalid (not a domain name: binary data, characters no domain can contain).
+pub type DomainLineKind = LineKind<DomainEntry>;
 
 #[derive(Clone, Debug)]
 pub struct DomainEntry {
@@ -69,56 +54,23 @@ pub enum EntryIssue {
     NoFinalNewline,
 }
 
-impl DomainList {
-    /// Entries in file order.
-    pub fn entries(&self) -> impl Iterator<Item = (&DomainLine, &DomainEntry)> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            DomainLineKind::Entry(e) => Some((l, e)),
-            _ => None,
-        })
-    }
-
-    /// Syntax errors of invalid lines.
-    pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            DomainLineKind::Invalid(e) => Some(e),
-            _ => None,
-        })
-    }
-}
-
-impl Lossless for DomainList {
-    fn pieces(&self) -> Vec<Span> {
-        self.lines.iter().map(|l| l.span).collect()
-    }
-}
-
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/domainlist.pest"]
 struct LineParser;
 
-/// Parses a domain list. Never fails; see [`DomainLineKind::Invalid`].
+/// Parses a domain list. Never fails; see [`LineKind::Invalid`].
 pub fn parse(src: &SourceFile) -> DomainList {
     let text = src.text();
-    let mut lines = Vec::new();
-    for span in line_spans(text) {
-        let body_end = if text.as_bytes()[span.end as usize - 1] == b'\n' {
-            span.end as usize - 1
-        } else {
-            span.end as usize
-        };
-        let body = &text[span.start as usize..body_end];
-        let kind = parse_line(body, span.start as usize);
-        let kind = match kind {
-            DomainLineKind::Entry(mut e) if body_end == span.end as usize => {
+    LineDoc::read(src, |line| {
+        let kind = parse_line(line.body(text), line.start());
+        match kind {
+            LineKind::Entry(mut e) if !line.has_newline() => {
                 e.issues.push(EntryIssue::NoFinalNewline);
-                DomainLineKind::Entry(e)
+                LineKind::Entry(e)
             }
             k => k,
-        };
-        lines.push(DomainLine { span, kind });
-    }
-    DomainList { lines }
+        }
+    })
 }
 
 fn parse_line(body: &str, offset: usize) -> DomainLineKind {
@@ -131,18 +83,18 @@ fn parse_line(body: &str, offset: usize) -> DomainLineKind {
             let found = next.map_or_else(|| "end of line".to_string(), describe_char);
             err.span = Span::new(at, at + next.map_or(0, char::len_utf8)).offset(offset);
             err.message = format!("expected a domain name, found {found}");
-            return DomainLineKind::Invalid(
+            return LineKind::Invalid(
                 err.with_help("each line must hold one domain name, such as `example.com`"),
             );
         }
     };
     let line = pairs.into_iter().next().expect("line rule");
     let Some(inner) = line.into_inner().next() else {
-        return DomainLineKind::Blank;
+        return LineKind::Blank;
     };
     match inner.as_rule() {
-        Rule::comment => DomainLineKind::Comment,
-        Rule::blank => DomainLineKind::Blank,
+        Rule::comment => LineKind::Comment,
+        Rule::blank => LineKind::Blank,
         Rule::entry => {
             let mut issues = Vec::new();
             let mut key = Span::default();
@@ -183,13 +135,13 @@ fn parse_line(body: &str, offset: usize) -> DomainLineKind {
                     _ => {}
                 }
             }
-            DomainLineKind::Entry(DomainEntry {
+            LineKind::Entry(DomainEntry {
                 key,
                 domain,
                 issues,
             })
         }
-        _ => DomainLineKind::Blank,
+        _ => LineKind::Blank,
     }
 }
 
@@ -218,7 +170,7 @@ mod tests {
     #[test]
     fn canonical_lines_have_no_issues() {
         let (src, d) = doc("example.com\nmail.example.net\n");
-        let entries: Vec<_> = d.entries().map(|(_, e)| e.clone()).collect();
+        let entries: Vec<_> = d.entries().cloned().collect();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].domain, "example.com");
         assert_eq!(src.slice(entries[1].key), "mail.example.net");
@@ -228,7 +180,7 @@ mod tests {
     #[test]
     fn deviations_are_named() {
         let (_, d) = doc(" Example.COM. \r\nexample.org: x\n# note\n\nlast.example");
-        let issues: Vec<Vec<EntryIssue>> = d.entries().map(|(_, e)| e.issues.clone()).collect();
+        let issues: Vec<Vec<EntryIssue>> = d.entries().map(|e| e.issues.clone()).collect();
         assert_eq!(
             issues,
             vec![
@@ -243,16 +195,16 @@ mod tests {
                 vec![EntryIssue::NoFinalNewline],
             ]
         );
-        assert_eq!(d.entries().next().unwrap().1.domain, "example.com");
-        assert!(matches!(d.lines[2].kind, DomainLineKind::Comment));
-        assert!(matches!(d.lines[3].kind, DomainLineKind::Blank));
+        assert_eq!(d.entries().next().unwrap().domain, "example.com");
+        assert!(matches!(d.lines[2].kind, LineKind::Comment));
+        assert!(matches!(d.lines[3].kind, LineKind::Blank));
     }
 
     #[test]
     fn bom_quotes_and_exim_white_space_are_named() {
         let (src, d) =
             doc("\u{feff}example.com\n\"Example.net\" x\nexample.org\x0b\n\x0cexample.info\n");
-        let entries: Vec<DomainEntry> = d.entries().map(|(_, e)| e.clone()).collect();
+        let entries: Vec<DomainEntry> = d.entries().cloned().collect();
         let issues: Vec<&[EntryIssue]> = entries.iter().map(|e| e.issues.as_slice()).collect();
         assert_eq!(
             issues,

@@ -16,8 +16,8 @@
 //! tolerated, lines whose first non-blank character is `#` are comments, blank lines are skipped.
 //! Grammar: `grammar/iplist.pest`.
 
-use crate::parse::colonmap::lines;
-use crate::parse::{Lossless, SyntaxError};
+use crate::parse::SyntaxError;
+use crate::parse::lines::{self, Line, LineDoc, LineKind, RawLine};
 use crate::source::{SourceFile, Span};
 use pest::Parser;
 use std::net::{IpAddr, Ipv4Addr};
@@ -34,29 +34,12 @@ pub enum Dialect {
 }
 
 /// A parsed address file.
-#[derive(Clone, Debug)]
-pub struct IpList {
-    pub dialect: Dialect,
-    pub lines: Vec<IpLine>,
-}
-
-#[derive(Clone, Debug)]
-pub struct IpLine {
-    /// The whole line including its `\n` (the pieces of the document).
-    pub span: Span,
-    pub kind: IpLineKind,
-}
-
-#[derive(Clone, Debug)]
-pub enum IpLineKind {
-    /// Empty or white space only.
-    Blank,
-    /// First non-blank character `#`.
-    Comment,
-    Entry(IpEntry),
-    /// Not an address, or more words than the format has.
-    Invalid(SyntaxError),
-}
+pub type IpList = LineDoc<IpEntry>;
+/// A line of an address file.
+pub type IpLine = Line<IpEntry>;
+/// A line: blank (empty or white space only), a comment (first non-blank character `#`), an
+/// entry, or invalid (not an address, or more words than the format has).
+pub type IpLineKind = LineKind<IpEntry>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IpEntry {
@@ -72,14 +55,6 @@ pub struct IpEntry {
 }
 
 impl IpList {
-    /// Entries in file order.
-    pub fn entries(&self) -> impl Iterator<Item = &IpEntry> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            IpLineKind::Entry(e) => Some(e),
-            _ => None,
-        })
-    }
-
     /// The first address of the file (what `var/cpanel/mainip` holds).
     pub fn first(&self) -> Option<IpAddr> {
         self.entries().next().map(|e| e.ip)
@@ -95,34 +70,15 @@ impl IpList {
     pub fn contains(&self, ip: IpAddr) -> bool {
         self.addresses().any(|a| a == ip)
     }
-
-    /// Syntax errors of invalid lines.
-    pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            IpLineKind::Invalid(e) => Some(e),
-            _ => None,
-        })
-    }
-}
-
-impl Lossless for IpList {
-    fn pieces(&self) -> Vec<Span> {
-        self.lines.iter().map(|l| l.span).collect()
-    }
 }
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/iplist.pest"]
 struct LineParser;
 
-/// Parses an address file. Never fails; see [`IpLineKind::Invalid`].
+/// Parses an address file. Never fails; see [`LineKind::Invalid`].
 pub fn parse(src: &SourceFile, dialect: Dialect) -> IpList {
-    let mut lines = Vec::with_capacity(src.line_count());
-    lines.extend(lines::split(src.text()).map(|l| IpLine {
-        span: l.span,
-        kind: parse_line(src, &l, dialect),
-    }));
-    IpList { dialect, lines }
+    LineDoc::read(src, |l| parse_line(src, l, dialect))
 }
 
 fn help(dialect: Dialect) -> &'static str {
@@ -135,11 +91,11 @@ fn help(dialect: Dialect) -> &'static str {
     }
 }
 
-fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> IpLineKind {
+fn parse_line(src: &SourceFile, line: &RawLine, dialect: Dialect) -> IpLineKind {
     // The grammar accepts every line: anything that is not blank or a comment is words.
     let Ok(pairs) = LineParser::parse(Rule::line, line.text(src.text())) else {
         let (span, found) = lines::found_at(src, line.start(), line.end());
-        return IpLineKind::Invalid(
+        return LineKind::Invalid(
             SyntaxError::new(
                 span,
                 format!("expected an IPv4 or IPv6 address, found {found}"),
@@ -148,10 +104,10 @@ fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> IpLineK
         );
     };
     let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
-        return IpLineKind::Blank;
+        return LineKind::Blank;
     };
     match inner.as_rule() {
-        Rule::comment => IpLineKind::Comment,
+        Rule::comment => LineKind::Comment,
         Rule::words => {
             let off = line.start();
             let mut words = Vec::with_capacity(3);
@@ -170,7 +126,7 @@ fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> IpLineK
                 } else {
                     "the address"
                 };
-                return IpLineKind::Invalid(
+                return LineKind::Invalid(
                     SyntaxError::new(
                         span,
                         format!("expected end of line after {after}, found {found}"),
@@ -179,11 +135,11 @@ fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> IpLineK
                 );
             }
             match entry {
-                Ok(e) => IpLineKind::Entry(e),
-                Err(e) => IpLineKind::Invalid(e.with_help(help(dialect))),
+                Ok(e) => LineKind::Entry(e),
+                Err(e) => LineKind::Invalid(e.with_help(help(dialect))),
             }
         }
-        _ => IpLineKind::Blank,
+        _ => LineKind::Blank,
     }
 }
 
@@ -191,7 +147,7 @@ fn entry(
     src: &SourceFile,
     words: &[(Span, &str)],
     dialect: Dialect,
-    line: &lines::Line,
+    line: &RawLine,
 ) -> Result<IpEntry, SyntaxError> {
     // Binary data: point at the first character no address has.
     let no_control = |span: Span| match lines::first_control(src.text(), span) {

@@ -24,8 +24,9 @@
 //! [`KeyValueFile::insertion_point`] (cPanel writes two header comment lines, one empty line, then
 //! the `KEY=value` lines sorted by key in byte order).
 
-use crate::parse::colonmap::lines;
-use crate::parse::{Lossless, SyntaxError};
+use crate::parse::SyntaxError;
+use crate::parse::cross::cross_check;
+use crate::parse::lines::{self, Line, LineDoc, LineKind, RawLine};
 use crate::source::{SourceFile, Span};
 use pest::Parser;
 
@@ -39,31 +40,12 @@ pub enum Dialect {
 }
 
 /// A parsed key file.
-#[derive(Clone, Debug)]
-pub struct KeyValueFile {
-    pub dialect: Dialect,
-    pub lines: Vec<KvLine>,
-    /// Whether the file is empty or its last line ends with `\n`.
-    pub ends_with_newline: bool,
-}
-
-#[derive(Clone, Debug)]
-pub struct KvLine {
-    /// The whole line including its `\n` (the pieces of the document).
-    pub span: Span,
-    pub kind: KvLineKind,
-}
-
-#[derive(Clone, Debug)]
-pub enum KvLineKind {
-    /// Empty or white space only.
-    Blank,
-    /// First non-blank character `#`.
-    Comment,
-    Entry(KvEntry),
-    /// A key with white space or control characters in it, or an empty key.
-    Invalid(SyntaxError),
-}
+pub type KeyValueFile = LineDoc<KvEntry>;
+/// A line of a key file.
+pub type KvLine = Line<KvEntry>;
+/// A line: blank (empty or white space only), a comment (first non-blank character `#`), an
+/// entry, or invalid (a key with white space or control characters in it, or an empty key).
+pub type KvLineKind = LineKind<KvEntry>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KvEntry {
@@ -121,14 +103,6 @@ impl Layout {
 }
 
 impl KeyValueFile {
-    /// Entries in file order.
-    pub fn entries(&self) -> impl Iterator<Item = &KvEntry> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            KvLineKind::Entry(e) => Some(e),
-            _ => None,
-        })
-    }
-
     /// The entry for `key` (case-sensitive). When a key occurs more than once, the **last**
     /// occurrence, which is the one cPanel's readers keep.
     pub fn get(&self, key: &str) -> Option<&KvEntry> {
@@ -140,17 +114,12 @@ impl KeyValueFile {
         self.get(key).and_then(KvEntry::value_str)
     }
 
-    /// Entries whose key starts with `prefix` (such as `MXCHECK-`), in file order.
-    pub fn get_all_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a KvEntry> {
-        self.entries().filter(move |e| e.key.starts_with(prefix))
-    }
-
     /// The comment lines at the top of the file (cPanel's cpuser header).
     pub fn header(&self) -> &[KvLine] {
         let n = self
             .lines
             .iter()
-            .take_while(|l| matches!(l.kind, KvLineKind::Comment))
+            .take_while(|l| matches!(l.kind, LineKind::Comment))
             .count();
         &self.lines[..n]
     }
@@ -181,7 +150,7 @@ impl KeyValueFile {
     pub fn insertion_point(&self, key: &str) -> (usize, bool) {
         let mut after: Option<&KvLine> = None;
         for line in &self.lines {
-            if let KvLineKind::Entry(e) = &line.kind {
+            if let LineKind::Entry(e) = &line.kind {
                 if e.key.as_bytes() > key.as_bytes() {
                     return (line.span.start as usize, false);
                 }
@@ -204,37 +173,18 @@ impl KeyValueFile {
         let header_lines = self.header().len();
         let blank_lines_after_header = self.lines[header_lines..]
             .iter()
-            .take_while(|l| matches!(l.kind, KvLineKind::Blank))
+            .take_while(|l| matches!(l.kind, LineKind::Blank))
             .count();
         let entries_only = self.lines[header_lines + blank_lines_after_header..]
             .iter()
-            .all(|l| matches!(l.kind, KvLineKind::Entry(_)));
+            .all(|l| matches!(l.kind, LineKind::Entry(_)));
         Layout {
             header_lines,
             blank_lines_after_header,
             entries_only,
             sorted: self.is_sorted(),
-            final_newline: self.ends_with_newline,
+            final_newline: self.ends_with_newline(),
         }
-    }
-
-    /// Syntax errors of invalid lines.
-    pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            KvLineKind::Invalid(e) => Some(e),
-            _ => None,
-        })
-    }
-
-    fn line_has_newline(&self, line: &KvLine) -> bool {
-        // Every line but the last ends with `\n`.
-        !std::ptr::eq(line, self.lines.last().expect("line of this file")) || self.ends_with_newline
-    }
-}
-
-impl Lossless for KeyValueFile {
-    fn pieces(&self) -> Vec<Span> {
-        self.lines.iter().map(|l| l.span).collect()
     }
 }
 
@@ -242,45 +192,24 @@ impl Lossless for KeyValueFile {
 #[grammar = "grammar/keyvalue.pest"]
 struct LineParser;
 
-/// Parses a key file. Never fails; see [`KvLineKind::Invalid`].
+/// Parses a key file. Never fails; see [`LineKind::Invalid`].
 pub fn parse(src: &SourceFile, dialect: Dialect) -> KeyValueFile {
-    let mut ends_with_newline = true;
-    let mut lines = Vec::with_capacity(src.line_count());
-    lines.extend(lines::split(src.text()).map(|l| {
-        ends_with_newline = l.has_newline();
-        KvLine {
-            span: l.span,
-            kind: parse_line(src, &l, dialect),
-        }
-    }));
-    KeyValueFile {
-        dialect,
-        lines,
-        ends_with_newline,
-    }
+    LineDoc::read(src, |l| parse_line(src, l, dialect))
 }
 
-fn parse_line(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> KvLineKind {
-    if let Some(fast) = parse_simple(src, line, dialect) {
-        // Debug builds (every test) check the shortcut against the grammar.
-        if cfg!(debug_assertions) {
-            let slow = parse_with_grammar(src, line, dialect);
-            assert_eq!(
-                format!("{fast:?}"),
-                format!("{slow:?}"),
-                "key file fast path disagrees on {:?}",
-                line.text(src.text())
-            );
-        }
-        return fast;
-    }
-    parse_with_grammar(src, line, dialect)
+fn parse_line(src: &SourceFile, line: &RawLine, dialect: Dialect) -> KvLineKind {
+    cross_check(
+        "key file",
+        line.text(src.text()),
+        || parse_simple(src, line, dialect),
+        || parse_with_grammar(src, line, dialect),
+    )
 }
 
 /// The common line of an `=` file, read without the grammar: `KEY=value` with a key of letters,
 /// digits and `- _ . @` (every key cPanel writes: `DNS1`, `MXCHECK-example.com`, `lve_cpu`).
 /// `None` for anything else (the grammar reads it).
-fn parse_simple(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> Option<KvLineKind> {
+fn parse_simple(src: &SourceFile, line: &RawLine, dialect: Dialect) -> Option<KvLineKind> {
     if dialect != Dialect::Equals {
         return None;
     }
@@ -292,7 +221,7 @@ fn parse_simple(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> Optio
         return None;
     }
     let off = line.start();
-    Some(KvLineKind::Entry(KvEntry {
+    Some(LineKind::Entry(KvEntry {
         key_span: Span::new(off, off + eq),
         key: key.to_string(),
         eq_span: Some(Span::new(off + eq, off + eq + 1)),
@@ -305,7 +234,7 @@ fn parse_simple(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> Optio
     }))
 }
 
-fn parse_with_grammar(src: &SourceFile, line: &lines::Line, dialect: Dialect) -> KvLineKind {
+fn parse_with_grammar(src: &SourceFile, line: &RawLine, dialect: Dialect) -> KvLineKind {
     let rule = match dialect {
         Dialect::Equals => Rule::equals_line,
         Dialect::Space => Rule::space_line,
@@ -317,15 +246,15 @@ fn parse_with_grammar(src: &SourceFile, line: &lines::Line, dialect: Dialect) ->
     // Both grammars accept every line: the key takes whatever comes first.
     let Ok(pairs) = LineParser::parse(rule, line.text(src.text())) else {
         let (span, found) = lines::found_at(src, line.start(), line.end());
-        return KvLineKind::Invalid(
+        return LineKind::Invalid(
             SyntaxError::new(span, format!("expected a key, found {found}")).with_help(help),
         );
     };
     let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
-        return KvLineKind::Blank;
+        return LineKind::Blank;
     };
     match inner.as_rule() {
-        Rule::comment => KvLineKind::Comment,
+        Rule::comment => LineKind::Comment,
         Rule::eentry | Rule::sentry => {
             let off = line.start();
             let mut raw_key = Span::default();
@@ -352,12 +281,12 @@ fn parse_with_grammar(src: &SourceFile, line: &lines::Line, dialect: Dialect) ->
                     entry.indented |= key_span.start > raw_key.start;
                     entry.key_span = key_span;
                     entry.key = src.slice(key_span).to_string();
-                    KvLineKind::Entry(entry)
+                    LineKind::Entry(entry)
                 }
-                Err(e) => KvLineKind::Invalid(e.with_help(help)),
+                Err(e) => LineKind::Invalid(e.with_help(help)),
             }
         }
-        _ => KvLineKind::Blank,
+        _ => LineKind::Blank,
     }
 }
 
@@ -365,7 +294,7 @@ fn parse_with_grammar(src: &SourceFile, line: &lines::Line, dialect: Dialect) ->
 /// not be empty nor hold white space or control characters.
 fn check_key(
     src: &SourceFile,
-    line: &lines::Line,
+    line: &RawLine,
     raw: Span,
     dialect: Dialect,
 ) -> Result<Span, SyntaxError> {
@@ -405,7 +334,8 @@ mod tests {
         assert_eq!(d.value("dns"), None, "keys are case-sensitive");
         assert_eq!(d.value("_PACKAGE_EXTENSIONS"), Some(""));
         let mx: Vec<_> = d
-            .get_all_with_prefix("MXCHECK-")
+            .entries()
+            .filter(|e| e.key.starts_with("MXCHECK-"))
             .map(|e| (e.key.as_str(), e.value_str().unwrap()))
             .collect();
         assert_eq!(
@@ -456,10 +386,10 @@ mod tests {
         let b = d.get("B").unwrap();
         assert!(b.has_cr);
         assert_eq!(b.value_str(), Some("2"));
-        assert!(!d.ends_with_newline);
+        assert!(!d.ends_with_newline());
         assert_eq!(d.insertion_point("C"), (src.len(), true));
         let (_, d) = doc("A=1\r\n", Dialect::Equals);
-        assert!(d.ends_with_newline);
+        assert!(d.ends_with_newline());
     }
 
     #[test]
@@ -531,7 +461,8 @@ mod tests {
         assert!(d.get("NS3").unwrap().value.is_none());
         assert_eq!(d.value("NS4"), Some(""));
         let ns: Vec<_> = d
-            .get_all_with_prefix("NS")
+            .entries()
+            .filter(|e| e.key.starts_with("NS"))
             .map(|e| e.key.as_str())
             .collect();
         assert_eq!(ns, ["NS", "NS2", "NS3", "NS4"]);

@@ -20,8 +20,8 @@
 //! rejected as probable hash text rather than kept as a local part. Callers that show source
 //! lines (report snippets) must not do so for shadow files. Grammar: `grammar/mailacct.pest`.
 
-use crate::parse::colonmap::lines;
-use crate::parse::{Lossless, SyntaxError};
+use crate::parse::SyntaxError;
+use crate::parse::lines::{self, Line, LineDoc, LineKind, RawLine};
 use crate::source::{SourceFile, Span};
 use pest::Parser;
 
@@ -33,32 +33,16 @@ pub trait AcctEntry {
 }
 
 /// A parsed passwd, shadow or quota file.
-#[derive(Clone, Debug)]
-pub struct AcctFile<E> {
-    pub lines: Vec<AcctLine<E>>,
-}
+pub type AcctFile<E> = LineDoc<E>;
+/// A line of an account file.
+pub type AcctLine<E> = Line<E>;
+/// A line: blank (empty or white space only), a comment (first non-blank character `#`), an
+/// entry, or invalid (wrong number of fields, bad local part, bad number).
+pub type AcctLineKind<E> = LineKind<E>;
 
 pub type PasswdFile = AcctFile<PasswdEntry>;
 pub type ShadowFile = AcctFile<ShadowEntry>;
 pub type QuotaFile = AcctFile<QuotaEntry>;
-
-#[derive(Clone, Debug)]
-pub struct AcctLine<E> {
-    /// The whole line including its `\n` (the pieces of the document).
-    pub span: Span,
-    pub kind: AcctLineKind<E>,
-}
-
-#[derive(Clone, Debug)]
-pub enum AcctLineKind<E> {
-    /// Empty or white space only.
-    Blank,
-    /// First non-blank character `#`.
-    Comment,
-    Entry(E),
-    /// Wrong number of fields, bad local part, bad number.
-    Invalid(SyntaxError),
-}
 
 /// A passwd line: `user:x:UID:GID::HOME:SHELL`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,32 +106,10 @@ macro_rules! acct_entry {
 acct_entry!(PasswdEntry, ShadowEntry, QuotaEntry);
 
 impl<E: AcctEntry> AcctFile<E> {
-    /// Entries in file order.
-    pub fn entries(&self) -> impl Iterator<Item = &E> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            AcctLineKind::Entry(e) => Some(e),
-            _ => None,
-        })
-    }
-
     /// The first entry for a local part (exact comparison: mailbox directories are
     /// case-sensitive).
     pub fn get(&self, local_part: &str) -> Option<&E> {
         self.entries().find(|e| e.local_part() == local_part)
-    }
-
-    /// Syntax errors of invalid lines.
-    pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            AcctLineKind::Invalid(e) => Some(e),
-            _ => None,
-        })
-    }
-}
-
-impl<E> Lossless for AcctFile<E> {
-    fn pieces(&self) -> Vec<Span> {
-        self.lines.iter().map(|l| l.span).collect()
     }
 }
 
@@ -175,22 +137,17 @@ fn parse_file<E>(
     src: &SourceFile,
     typed: impl Fn(&SourceFile, Record) -> Result<E, SyntaxError>,
 ) -> AcctFile<E> {
-    let mut lines = Vec::with_capacity(src.line_count());
-    lines.extend(lines::split(src.text()).map(|l| {
-        let kind = match split_record(src, &l) {
-            Parsed::Blank => AcctLineKind::Blank,
-            Parsed::Comment => AcctLineKind::Comment,
-            Parsed::Record(r) => match typed(src, r) {
-                Ok(e) => AcctLineKind::Entry(e),
-                Err(e) => AcctLineKind::Invalid(e),
-            },
-        };
-        AcctLine { span: l.span, kind }
-    }));
-    AcctFile { lines }
+    LineDoc::read(src, |l| match split_record(src, l) {
+        Parsed::Blank => LineKind::Blank,
+        Parsed::Comment => LineKind::Comment,
+        Parsed::Record(r) => match typed(src, r) {
+            Ok(e) => LineKind::Entry(e),
+            Err(e) => LineKind::Invalid(e),
+        },
+    })
 }
 
-fn split_record(src: &SourceFile, line: &lines::Line) -> Parsed {
+fn split_record(src: &SourceFile, line: &RawLine) -> Parsed {
     let off = line.start();
     // The grammar accepts every line (fields take anything but `:`), so an error cannot happen;
     // should one, the line is handed on as one field and fails the field count.
@@ -272,7 +229,7 @@ fn field_count_error(rec: &Record, expected: &str) -> SyntaxError {
     )
 }
 
-/// Parses `HOME/etc/DOMAIN/passwd`. Never fails; see [`AcctLineKind::Invalid`].
+/// Parses `HOME/etc/DOMAIN/passwd`. Never fails; see [`LineKind::Invalid`].
 pub fn parse_passwd(src: &SourceFile) -> PasswdFile {
     const HELP: &str = "each line is `user:x:UID:GID::HOME:SHELL`, such as \
                         `info:x:1001:1001::/home/bob/mail/example.com/info:/bin/bash`";
@@ -319,7 +276,7 @@ pub fn parse_passwd(src: &SourceFile) -> PasswdFile {
     })
 }
 
-/// Parses `HOME/etc/DOMAIN/shadow`. Never fails; see [`AcctLineKind::Invalid`]. No message and
+/// Parses `HOME/etc/DOMAIN/shadow`. Never fails; see [`LineKind::Invalid`]. No message and
 /// no value holds text of the hash (see the module documentation).
 pub fn parse_shadow(src: &SourceFile) -> ShadowFile {
     const HELP: &str = "each line is `user:HASH:DAYS::::::`: nine fields, the password hash, the \
@@ -375,7 +332,7 @@ pub fn parse_shadow(src: &SourceFile) -> ShadowFile {
     })
 }
 
-/// Parses `HOME/etc/DOMAIN/quota`. Never fails; see [`AcctLineKind::Invalid`].
+/// Parses `HOME/etc/DOMAIN/quota`. Never fails; see [`LineKind::Invalid`].
 pub fn parse_quota(src: &SourceFile) -> QuotaFile {
     const HELP: &str =
         "each line is `user:BYTES`, such as `info:524288000` (500 MiB); 0 means unlimited";
@@ -547,8 +504,8 @@ mod tests {
         assert_eq!(d.get("info").unwrap().bytes, 524_288_000);
         assert!(!d.get("info").unwrap().is_unlimited());
         assert!(d.get("sales").unwrap().is_unlimited());
-        assert!(matches!(d.lines[2].kind, AcctLineKind::Blank));
-        assert!(matches!(d.lines[3].kind, AcctLineKind::Comment));
+        assert!(matches!(d.lines[2].kind, LineKind::Blank));
+        assert!(matches!(d.lines[3].kind, LineKind::Comment));
     }
 
     #[test]

@@ -15,34 +15,29 @@
 //! is anything else on a line. Parsed one line at a time with `grammar/maildirsize.pest`; a file
 //! grows by one record per delivery, so the usage lines of the usual shapes are read by a small
 //! scanner first, and the grammar reads (and reports) the rest. The grammar is the reference:
-//! tests check that both read every line alike.
+//! debug builds check that both read every line alike ([`crate::parse::cross`]).
 
-use crate::parse::{Lossless, SyntaxError, describe_char, from_pest_error, line_spans};
+use crate::parse::cross::cross_check;
+use crate::parse::lines::{Line, LineDoc, LineKind};
+use crate::parse::{SyntaxError, describe_char, from_pest_error};
 use crate::source::{SourceFile, Span};
 use pest::Parser;
 
 /// A parsed `maildirsize` file.
-#[derive(Clone, Debug)]
-pub struct MaildirSize {
-    pub lines: Vec<SizeLine>,
-}
+pub type MaildirSize = LineDoc<SizeEntry>;
+/// A line of a `maildirsize` file.
+pub type SizeLine = Line<SizeEntry>;
+/// A line: an entry (the definition on the first line, a usage record after it), blank (empty
+/// or blanks only, after the first line) or invalid. No line is a comment.
+pub type SizeLineKind = LineKind<SizeEntry>;
 
-#[derive(Clone, Debug)]
-pub struct SizeLine {
-    /// The whole line including its `\n` (the pieces of the document).
-    pub span: Span,
-    pub kind: SizeLineKind,
-}
-
+/// What a line of `maildirsize` holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SizeLineKind {
+pub enum SizeEntry {
     /// The first line.
     Definition(Definition),
     /// A usage record (any line after the first).
     Usage(UsageRecord),
-    /// Empty or blanks only (after the first line).
-    Blank,
-    Invalid(SyntaxError),
 }
 
 /// The quota definition (first line).
@@ -85,7 +80,7 @@ impl MaildirSize {
     /// The quota definition, when the first line is one.
     pub fn definition(&self) -> Option<&Definition> {
         match self.lines.first().map(|l| &l.kind) {
-            Some(SizeLineKind::Definition(d)) => Some(d),
+            Some(LineKind::Entry(SizeEntry::Definition(d))) => Some(d),
             _ => None,
         }
     }
@@ -109,24 +104,10 @@ impl MaildirSize {
 
     /// The usage records in file order.
     pub fn records(&self) -> impl Iterator<Item = &UsageRecord> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            SizeLineKind::Usage(r) => Some(r),
-            _ => None,
+        self.entries().filter_map(|e| match e {
+            SizeEntry::Usage(r) => Some(r),
+            SizeEntry::Definition(_) => None,
         })
-    }
-
-    /// Syntax errors of invalid lines.
-    pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            SizeLineKind::Invalid(e) => Some(e),
-            _ => None,
-        })
-    }
-}
-
-impl Lossless for MaildirSize {
-    fn pieces(&self) -> Vec<Span> {
-        self.lines.iter().map(|l| l.span).collect()
     }
 }
 
@@ -140,30 +121,18 @@ const DEFINITION_HELP: &str = "the first line of maildirsize is the quota: bytes
 const USAGE_HELP: &str = "after the first line, each line is `<bytes> <messages>`; Dovecot \
      recalculates the file when it is removed";
 
-/// Parses a `maildirsize` file. Never fails; see [`SizeLineKind::Invalid`].
+/// Parses a `maildirsize` file. Never fails; see [`LineKind::Invalid`].
 pub fn parse(src: &SourceFile) -> MaildirSize {
-    parse_with(src, usage)
-}
-
-fn parse_with(src: &SourceFile, usage: fn(&str, usize) -> SizeLineKind) -> MaildirSize {
     let text = src.text();
-    let mut lines = Vec::new();
-    for (i, span) in line_spans(text).enumerate() {
-        let body_end = if text.as_bytes()[span.end as usize - 1] == b'\n' {
-            span.end as usize - 1
-        } else {
-            span.end as usize
-        };
-        let body = &text[span.start as usize..body_end];
-        let off = span.start as usize;
-        let kind = if i == 0 {
+    let mut first = true;
+    LineDoc::read(src, |line| {
+        let (body, off) = (line.body(text), line.start());
+        if std::mem::take(&mut first) {
             definition(body, off)
         } else {
             usage(body, off)
-        };
-        lines.push(SizeLine { span, kind });
-    }
-    MaildirSize { lines }
+        }
+    })
 }
 
 /// The error for a line that the grammar rejects, at the position pest reports.
@@ -201,7 +170,7 @@ fn definition(body: &str, off: usize) -> SizeLineKind {
     let pairs = match LineParser::parse(Rule::definition, body) {
         Ok(p) => p,
         Err(e) => {
-            return SizeLineKind::Invalid(mismatch(
+            return LineKind::Invalid(mismatch(
                 &e,
                 body,
                 off,
@@ -227,13 +196,13 @@ fn definition(body: &str, off: usize) -> SizeLineKind {
                     (&mut d.messages, "messages")
                 };
                 let Ok(value) = digits.as_str().parse::<u64>() else {
-                    return SizeLineKind::Invalid(
+                    return LineKind::Invalid(
                         too_large(digits_span, &format!("a limit of {what}"))
                             .with_help(DEFINITION_HELP),
                     );
                 };
                 if slot.is_some() {
-                    return SizeLineKind::Invalid(
+                    return LineKind::Invalid(
                         SyntaxError::new(
                             span,
                             format!("the limit of {what} (`{unit}`) is given twice"),
@@ -246,17 +215,22 @@ fn definition(body: &str, off: usize) -> SizeLineKind {
             _ => {}
         }
     }
-    SizeLineKind::Definition(d)
+    LineKind::Entry(SizeEntry::Definition(d))
 }
 
 /// A usage line or a blank line, through the scanner when it recognises the line (the common
 /// case), else through the grammar.
 fn usage(body: &str, off: usize) -> SizeLineKind {
-    scan_usage(body, off).unwrap_or_else(|| usage_by_grammar(body, off))
+    cross_check(
+        "maildirsize",
+        body,
+        || scan_usage(body, off),
+        || usage_by_grammar(body, off),
+    )
 }
 
 /// The common shapes (`1843 1`, padded numbers, blank lines) read without pest; `None` for
-/// anything else, which the grammar then reads (and reports). Tests check that both agree.
+/// anything else, which the grammar then reads (and reports).
 fn scan_usage(body: &str, off: usize) -> Option<SizeLineKind> {
     let b = body.as_bytes();
     let (b, has_cr) = match b.split_last() {
@@ -266,7 +240,7 @@ fn scan_usage(body: &str, off: usize) -> Option<SizeLineKind> {
     let blank = |c: &u8| *c == b' ' || *c == b'\t';
     let mut i = b.iter().take_while(|c| blank(c)).count();
     if i == b.len() {
-        return Some(SizeLineKind::Blank);
+        return Some(LineKind::Blank);
     }
     let number = |i: &mut usize| -> Option<(i64, Span)> {
         let start = *i;
@@ -290,20 +264,20 @@ fn scan_usage(body: &str, off: usize) -> Option<SizeLineKind> {
     i += gap;
     let (messages, messages_span) = number(&mut i)?;
     i += b[i..].iter().take_while(|c| blank(c)).count();
-    (i == b.len()).then_some(SizeLineKind::Usage(UsageRecord {
+    (i == b.len()).then_some(LineKind::Entry(SizeEntry::Usage(UsageRecord {
         bytes,
         bytes_span,
         messages,
         messages_span,
         has_cr,
-    }))
+    })))
 }
 
 fn usage_by_grammar(body: &str, off: usize) -> SizeLineKind {
     let pairs = match LineParser::parse(Rule::record, body) {
         Ok(p) => p,
         Err(e) => {
-            return SizeLineKind::Invalid(mismatch(
+            return LineKind::Invalid(mismatch(
                 &e,
                 body,
                 off,
@@ -330,9 +304,7 @@ fn usage_by_grammar(body: &str, off: usize) -> SizeLineKind {
                     match n.as_str().trim_start_matches('+').parse::<i64>() {
                         Ok(v) => nums.push((v, span)),
                         Err(_) => {
-                            return SizeLineKind::Invalid(
-                                too_large(span, what).with_help(USAGE_HELP),
-                            );
+                            return LineKind::Invalid(too_large(span, what).with_help(USAGE_HELP));
                         }
                     }
                 }
@@ -341,24 +313,18 @@ fn usage_by_grammar(body: &str, off: usize) -> SizeLineKind {
         }
     }
     if !record {
-        return SizeLineKind::Blank;
+        return LineKind::Blank;
     }
     let [(bytes, bytes_span), (messages, messages_span)] = nums[..] else {
         unreachable!("a usage record has two numbers");
     };
-    SizeLineKind::Usage(UsageRecord {
+    LineKind::Entry(SizeEntry::Usage(UsageRecord {
         bytes,
         bytes_span,
         messages,
         messages_span,
         has_cr,
-    })
-}
-
-/// Parses with the grammar only (no scanner): the reference the scanner must agree with.
-#[doc(hidden)]
-pub fn parse_by_grammar(src: &SourceFile) -> MaildirSize {
-    parse_with(src, usage_by_grammar)
+    }))
 }
 
 #[cfg(test)]
@@ -464,7 +430,7 @@ mod tests {
             errs[1].message
         );
         assert!(errs[2].message.ends_with("found a NUL byte"));
-        assert_eq!(d.lines[4].kind, SizeLineKind::Blank);
+        assert_eq!(d.lines[4].kind, LineKind::Blank);
         assert_eq!(d.usage().bytes, 26);
         let (_, d) = doc("0S\n99999999999999999999 1\n");
         assert_eq!(

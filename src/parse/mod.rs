@@ -5,10 +5,15 @@
 //! knows its line and column through its [`Span`]. Parsers never fail as a whole: a line (or
 //! record) that does not match its format becomes an invalid node carrying a [`SyntaxError`], and
 //! the rest of the file is still available. Parsers know nothing about rules.
+//!
+//! The line formats share one document type, [`lines::LineDoc`]. Where pest is too slow for the
+//! common case, a format reads it with a scanner checked against its grammar ([`cross`]);
+//! `grammar/README.md` says which parser runs in release builds for each format.
 
 use crate::source::{SourceFile, Span};
 
 pub mod colonmap;
+pub mod cross;
 pub mod dkim;
 pub mod dmarc;
 pub mod domainlist;
@@ -16,6 +21,7 @@ pub mod exim;
 pub mod filter;
 pub mod iplist;
 pub mod keyvalue;
+pub mod lines;
 pub mod mailacct;
 pub mod maildirsize;
 pub mod pem;
@@ -57,6 +63,12 @@ pub trait Lossless {
     /// Spans of the top-level nodes, in file order. They are contiguous, start at 0 and end at the
     /// end of the file.
     fn pieces(&self) -> Vec<Span>;
+}
+
+/// A parsed document that lists its syntax errors (the model reports them as parse problems).
+pub trait Document {
+    /// The syntax errors, in file order.
+    fn syntax_errors(&self) -> Vec<SyntaxError>;
 }
 
 /// Prints a document back: the original bytes of its pieces, concatenated.
@@ -131,6 +143,25 @@ pub fn from_pest_error<R: pest::RuleType>(
         ErrorVariant::CustomError { message } => message.clone(),
     };
     SyntaxError::new(span, message)
+}
+
+/// A piece of user text for a message: in backticks, control characters escaped, cut after
+/// `max` characters (with `…`).
+pub(crate) fn quote_text(s: &str, max: usize) -> String {
+    let mut out = String::from("`");
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('`');
+    out
 }
 
 /// Describes a character for an error message: printable ones quoted (`'x'`), others by code

@@ -352,16 +352,6 @@ impl SpfRecord {
         }
     }
 
-    /// The terms that cause DNS queries (§4.6.4): `include`, `a`, `mx`, `ptr`, `exists` and
-    /// `redirect`, in order.
-    pub fn dns_lookup_terms(&self) -> impl Iterator<Item = &SpfTerm> {
-        self.terms.iter().filter(|t| match &t.kind {
-            TermKind::Mechanism(m) => m.needs_dns(),
-            TermKind::Modifier(Modifier::Redirect(_)) => true,
-            _ => false,
-        })
-    }
-
     /// Every syntax error: the version's, then the invalid terms' in order.
     pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
         self.version_error
@@ -1273,21 +1263,7 @@ fn describe_at(text: &str, at: usize, end: &str) -> String {
 
 /// A term as shown in a message: in backquotes, shortened when long.
 fn show(s: &str) -> String {
-    const MAX: usize = 60;
-    let mut out = String::from("`");
-    for (n, c) in s.chars().enumerate() {
-        if n == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.push_str(&c.escape_default().to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('`');
-    out
+    crate::parse::quote_text(s, 60)
 }
 
 #[cfg(test)]
@@ -1689,8 +1665,6 @@ mod tests {
         );
         assert_eq!(r.errors().count(), 0);
         assert_eq!(r.slice(r.all().unwrap().span), "-all");
-        let names: Vec<_> = r.dns_lookup_terms().map(|t| r.slice(t.name)).collect();
-        assert_eq!(names, ["a", "mx", "ptr", "include", "exists", "redirect"]);
         let after: Vec<_> = r
             .terms_after_all()
             .iter()

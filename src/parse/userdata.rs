@@ -145,6 +145,12 @@ impl YamlDoc {
     }
 }
 
+impl crate::parse::Document for YamlDoc {
+    fn syntax_errors(&self) -> Vec<SyntaxError> {
+        self.errors().cloned().collect()
+    }
+}
+
 impl Lossless for YamlDoc {
     fn pieces(&self) -> Vec<Span> {
         self.lines.iter().map(|l| l.span).collect()

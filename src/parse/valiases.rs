@@ -25,8 +25,8 @@
 //! are a key with white space, quotes or control characters, a missing `:`, and an unclosed
 //! quote. Grammar: `grammar/valiases.pest`.
 
-use crate::parse::colonmap::lines;
-use crate::parse::{Lossless, SyntaxError};
+use crate::parse::SyntaxError;
+use crate::parse::lines::{self, Line, LineDoc, LineKind, RawLine};
 use crate::source::{SourceFile, Span};
 use pest::Parser;
 
@@ -40,28 +40,12 @@ pub enum Flavor {
 }
 
 /// A parsed forwarder file.
-#[derive(Clone, Debug)]
-pub struct Aliases {
-    pub flavor: Flavor,
-    pub lines: Vec<AliasLine>,
-}
-
-#[derive(Clone, Debug)]
-pub struct AliasLine {
-    /// The whole line including its `\n` (the pieces of the document).
-    pub span: Span,
-    pub kind: AliasLineKind,
-}
-
-#[derive(Clone, Debug)]
-pub enum AliasLineKind {
-    /// Empty or white space only.
-    Blank,
-    /// First non-blank character `#`.
-    Comment,
-    Entry(AliasEntry),
-    Invalid(SyntaxError),
-}
+pub type Aliases = LineDoc<AliasEntry>;
+/// A line of a forwarder file.
+pub type AliasLine = Line<AliasEntry>;
+/// A line: blank (empty or white space only), a comment (first non-blank character `#`), an
+/// entry, or invalid.
+pub type AliasLineKind = LineKind<AliasEntry>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AliasEntry {
@@ -140,14 +124,6 @@ pub enum DestKind {
 }
 
 impl Aliases {
-    /// Entries in file order.
-    pub fn entries(&self) -> impl Iterator<Item = &AliasEntry> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            AliasLineKind::Entry(e) => Some(e),
-            _ => None,
-        })
-    }
-
     /// The first entry whose key is `key` without regard to ASCII case (what Exim finds).
     pub fn get(&self, key: &str) -> Option<&AliasEntry> {
         self.entries().find(|e| e.key.eq_ignore_ascii_case(key))
@@ -156,20 +132,6 @@ impl Aliases {
     /// The default address line `*:`, if any.
     pub fn catch_all(&self) -> Option<&AliasEntry> {
         self.get("*")
-    }
-
-    /// Syntax errors of invalid lines.
-    pub fn errors(&self) -> impl Iterator<Item = &SyntaxError> {
-        self.lines.iter().filter_map(|l| match &l.kind {
-            AliasLineKind::Invalid(e) => Some(e),
-            _ => None,
-        })
-    }
-}
-
-impl Lossless for Aliases {
-    fn pieces(&self) -> Vec<Span> {
-        self.lines.iter().map(|l| l.span).collect()
     }
 }
 
@@ -180,17 +142,12 @@ struct LineParser;
 const HELP: &str = "each line is `alias: destination[,destination…]`, such as \
                     `info@example.com: bob@example.net`";
 
-/// Parses a forwarder file. Never fails; see [`AliasLineKind::Invalid`].
+/// Parses a forwarder file. Never fails; see [`LineKind::Invalid`].
 pub fn parse(src: &SourceFile, flavor: Flavor) -> Aliases {
-    let mut lines = Vec::with_capacity(src.line_count());
-    lines.extend(lines::split(src.text()).map(|l| AliasLine {
-        span: l.span,
-        kind: parse_line(src, &l, flavor),
-    }));
-    Aliases { flavor, lines }
+    LineDoc::read(src, |l| parse_line(src, l, flavor))
 }
 
-fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLineKind {
+fn parse_line(src: &SourceFile, line: &RawLine, flavor: Flavor) -> AliasLineKind {
     let pairs = match LineParser::parse(Rule::line, line.text(src.text())) {
         Ok(pairs) => pairs,
         // Only a line without `:` fails; a bad character in it is the better report.
@@ -206,14 +163,14 @@ fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLine
                     )
                 }
             };
-            return AliasLineKind::Invalid(err.with_help(HELP));
+            return LineKind::Invalid(err.with_help(HELP));
         }
     };
     let Some(inner) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
-        return AliasLineKind::Blank;
+        return LineKind::Blank;
     };
     match inner.as_rule() {
-        Rule::comment => AliasLineKind::Comment,
+        Rule::comment => LineKind::Comment,
         Rule::entry => {
             let off = line.start();
             let mut parts = inner.into_inner();
@@ -223,7 +180,7 @@ fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLine
                 .map_or(Span::at(off), |k| Span::from_pest(k.as_span()).offset(off));
             let key_span = match check_key(src, line, raw_key) {
                 Ok(key_span) => key_span,
-                Err(e) => return AliasLineKind::Invalid(e.with_help(HELP)),
+                Err(e) => return LineKind::Invalid(e.with_help(HELP)),
             };
             let mut entry = AliasEntry {
                 key_span,
@@ -258,7 +215,7 @@ fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLine
                     }
                     Rule::unclosed => {
                         let (_, found) = lines::found_at(src, line.end(), line.end());
-                        return AliasLineKind::Invalid(
+                        return LineKind::Invalid(
                             SyntaxError::new(
                                 Span::new(span.start as usize, span.start as usize + 1),
                                 format!("expected a closing `\"` for this quote, found {found}"),
@@ -278,15 +235,15 @@ fn parse_line(src: &SourceFile, line: &lines::Line, flavor: Flavor) -> AliasLine
                     _ => {}
                 }
             }
-            AliasLineKind::Entry(entry)
+            LineKind::Entry(entry)
         }
-        _ => AliasLineKind::Blank,
+        _ => LineKind::Blank,
     }
 }
 
 /// The key without surrounding white space; it must not be empty nor hold white space, quotes
 /// or control characters (Exim's `lsearch` would end the key there).
-fn check_key(src: &SourceFile, line: &lines::Line, raw: Span) -> Result<Span, SyntaxError> {
+fn check_key(src: &SourceFile, line: &RawLine, raw: Span) -> Result<Span, SyntaxError> {
     lines::check_key(src.text(), raw, false, &['"']).map_err(|bad| {
         let (span, found) = lines::found_at(src, bad.at, line.end());
         let message = if bad.at_start {
@@ -506,8 +463,8 @@ mod tests {
             "# note\n\n  a@example.com: b@example.net\n",
             Flavor::Valiases,
         );
-        assert!(matches!(d.lines[0].kind, AliasLineKind::Comment));
-        assert!(matches!(d.lines[1].kind, AliasLineKind::Blank));
+        assert!(matches!(d.lines[0].kind, LineKind::Comment));
+        assert!(matches!(d.lines[1].kind, LineKind::Blank));
         assert!(d.entries().next().unwrap().indented);
     }
 

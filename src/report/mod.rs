@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::{Counts, Files, Finding};
+use crate::text::join_and;
+pub use crate::text::plural;
 
 pub mod concise;
 pub use crate::escape;
@@ -53,14 +55,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn new(
-        findings: &[Finding],
-        unsafe_fixes: bool,
-        accounts: usize,
-        domains: usize,
-        files: usize,
-    ) -> Summary {
-        let _ = unsafe_fixes;
+    pub fn new(findings: &[Finding], accounts: usize, domains: usize, files: usize) -> Summary {
         let c = Counts::of(findings);
         let safe = findings.iter().filter(|f| f.fixable(false)).count();
         let all = findings.iter().filter(|f| f.fixable(true)).count();
@@ -150,16 +145,4 @@ pub fn write_totals(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         )?;
     }
     Ok(())
-}
-
-pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
-fn join_and(parts: &[String]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }

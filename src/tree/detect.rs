@@ -266,7 +266,7 @@ fn open_archive(path: &Path, shown: String, opts: TreeOptions) -> Result<Root, S
         },
         opts,
     );
-    tree.skips.lock().unwrap().extend(skips);
+    tree.skips.lock().extend(skips);
     Ok(Root {
         kind: RootKind::AccountArchive,
         user: Some(user),

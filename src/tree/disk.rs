@@ -13,10 +13,12 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rustix::fs::{AtFlags, CWD, Mode, OFlags, RawDir};
 use rustix::io::Errno;
+
+use crate::sync::Mutex;
 
 use super::{
     DirEntry, Fail, Kind, MAX_SYMLINK_HOPS, Meta, SkipKind, Stat, Timestamp, bytes_display,
@@ -141,7 +143,7 @@ impl Disk {
 
     /// Forgets every cached directory (when the set of homes changes).
     pub(super) fn clear_cache(&self) {
-        self.cache.lock().unwrap().clear();
+        self.cache.lock().clear();
     }
 
     /// Makes sure the cursor holds a descriptor of its directory, re-opening it from the root
@@ -194,7 +196,7 @@ impl Disk {
         let mut start = 0;
         let mut cur = Cursor::at_root();
         {
-            let cache = self.cache.lock().unwrap();
+            let cache = self.cache.lock();
             for len in (1..=comps.len()).rev() {
                 if let Some(r) = cache.get(&key(len)) {
                     cur.fds = vec![None; r.names.len()];
@@ -236,7 +238,7 @@ impl Disk {
                 ));
             }
         }
-        let mut cache = self.cache.lock().unwrap();
+        let mut cache = self.cache.lock();
         if cache.len() + resolved.len() > CACHE_CAPACITY {
             cache.clear();
         }

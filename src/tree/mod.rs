@@ -83,12 +83,11 @@ mod archive;
 mod detect;
 mod disk;
 
+use crate::source::SourceFile;
+use crate::sync::{Mutex, RwLock};
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
-use std::sync::{Mutex, RwLock};
-
-use crate::source::SourceFile;
 
 pub use detect::{Root, RootError, RootKind, detect, detect_omitted, detect_with};
 
@@ -499,8 +498,8 @@ impl Tree {
         };
         if matches!(tree.layout, Layout::Account { .. }) {
             let home = vec![BACKUP_HOME.as_bytes().to_vec()];
-            tree.home_set.lock().unwrap().insert(home.clone());
-            tree.homes.write().unwrap().push(home);
+            tree.home_set.lock().insert(home.clone());
+            tree.homes.write().push(home);
         }
         tree
     }
@@ -585,7 +584,7 @@ impl Tree {
         };
         let canonical = match &self.backend {
             Backend::Disk(d) => {
-                let homes = self.homes.read().unwrap();
+                let homes = self.homes.read();
                 d.canonical(&comps, &homes)
                     .unwrap_or_else(|_| comps.clone())
             }
@@ -593,8 +592,8 @@ impl Tree {
         };
         // Reads hold the read lock for their whole resolution, so once the write lock is held
         // no resolution made with the old set of homes can reach the cache any more.
-        let mut homes = self.homes.write().unwrap();
-        if self.home_set.lock().unwrap().insert(canonical.clone()) {
+        let mut homes = self.homes.write();
+        if self.home_set.lock().insert(canonical.clone()) {
             homes.push(canonical);
             if let Backend::Disk(d) = &self.backend {
                 d.clear_cache();
@@ -604,14 +603,14 @@ impl Tree {
 
     /// Everything that was skipped so far, sorted by path, without duplicates.
     pub fn skipped(&self) -> Vec<Skip> {
-        let mut v = self.skips.lock().unwrap().clone();
+        let mut v = self.skips.lock().clone();
         v.sort();
         v.dedup();
         v
     }
 
     fn record(&self, skip: Skip) {
-        self.skips.lock().unwrap().push(skip);
+        self.skips.lock().push(skip);
     }
 
     fn skipped_lookup<T>(&self, skip: Skip) -> Lookup<T> {
@@ -738,7 +737,7 @@ impl Tree {
         let cap = self.opts.max_file_size;
         let result = match &self.backend {
             Backend::Disk(d) => {
-                let homes = self.homes.read().unwrap();
+                let homes = self.homes.read();
                 d.read_file(&comps, strict_from, &homes, cap)
             }
             Backend::Archive(a) => a.read_file(&comps, cap),
@@ -762,7 +761,7 @@ impl Tree {
         };
         let result = match &self.backend {
             Backend::Disk(d) => {
-                let homes = self.homes.read().unwrap();
+                let homes = self.homes.read();
                 d.read_dir(&comps, strict_from, &homes)
             }
             Backend::Archive(a) => a.read_dir(&comps).map(|v| (v, Vec::new())),
@@ -836,7 +835,7 @@ impl Tree {
         };
         let result = match &self.backend {
             Backend::Disk(d) => {
-                let homes = self.homes.read().unwrap();
+                let homes = self.homes.read();
                 d.stat(&comps, strict_from, &homes)
             }
             Backend::Archive(a) => a.stat(&comps),

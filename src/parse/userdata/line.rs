@@ -5,6 +5,7 @@
 
 use super::{Node, NodeKind, Scalar, ScalarStyle};
 use crate::parse::SyntaxError;
+use crate::parse::cross::cross_check;
 use crate::source::{SUBSTITUTE, SourceFile, Span};
 use pest::Parser;
 use pest::iterators::Pair;
@@ -25,7 +26,7 @@ pub(super) enum Marker {
 }
 
 /// One structural token of a line, in line order.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) enum Token {
     /// A `- ` sequence indicator (the span covers the `-`).
     Dash(Span),
@@ -46,7 +47,7 @@ impl Token {
 }
 
 /// What one line holds.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct LineTokens {
     pub marker: Option<Marker>,
     /// Byte offset in the file of the first token (or of the end of the indentation).
@@ -67,19 +68,12 @@ pub(super) fn tokenize(
     offset: usize,
     buf: &mut String,
 ) -> LineTokens {
-    if let Some(fast) = tokenize_simple(body, offset) {
-        // Debug builds (every test) check the shortcut against the grammar.
-        if cfg!(debug_assertions) {
-            let slow = tokenize_with_grammar(src, body, offset, buf);
-            assert_eq!(
-                format!("{fast:?}"),
-                format!("{slow:?}"),
-                "userdata fast path disagrees on {body:?}"
-            );
-        }
-        return fast;
-    }
-    tokenize_with_grammar(src, body, offset, buf)
+    cross_check(
+        "userdata",
+        body,
+        || tokenize_simple(body, offset),
+        || tokenize_with_grammar(src, body, offset, buf),
+    )
 }
 
 /// A byte of the plain scalars the shortcut reads: letters, digits and `_ . / @ -`, which cPanel

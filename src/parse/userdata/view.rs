@@ -5,7 +5,7 @@
 //! list where a domain name belongs, a mapping item in `parked_domains`) are left out of the view
 //! and listed in `unexpected`.
 
-use super::{Node, NodeKind, Scalar, ScalarStyle, YamlDoc};
+use super::{Node, NodeKind, Scalar, YamlDoc};
 use crate::source::Span;
 use std::net::IpAddr;
 
@@ -52,14 +52,8 @@ pub struct AddonDomain {
 /// `var/cpanel/userdata/USER/DOMAIN` and `…/DOMAIN_SSL`: the vhost of a main domain or subdomain.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UserdataDomain {
-    /// `servername`, lower-cased.
-    pub servername: Option<Spanned<String>>,
-    /// `serveralias`, split on white space, lower-cased; each name with its own span when the
-    /// value is written without escapes, else with the span of the whole value.
-    pub serveralias: Vec<Spanned<String>>,
     /// `homedir` as written (`/home1/USER`, never assume `/home`).
     pub homedir: Option<Spanned<String>>,
-    pub documentroot: Option<Spanned<String>>,
     /// `ip` as written; see [`UserdataDomain::ip_addr`].
     pub ip: Option<Spanned<String>>,
     /// `ipv6` when written as a single value; `None` when absent, `~` or a mapping.
@@ -121,15 +115,6 @@ impl UserdataMain {
         v.unexpected.sort_by_key(|u| u.span);
         v
     }
-
-    /// Every domain of the file: main, addon, parked and subdomains (backing subdomains included).
-    pub fn all_domains(&self) -> impl Iterator<Item = &Spanned<String>> {
-        self.main_domain
-            .iter()
-            .chain(self.addon_domains.iter().map(|a| &a.domain))
-            .chain(&self.parked_domains)
-            .chain(&self.sub_domains)
-    }
 }
 
 impl UserdataDomain {
@@ -139,12 +124,7 @@ impl UserdataDomain {
             return v;
         };
         let u = &mut v.unexpected;
-        v.servername = scalar_field(root, "servername", u).map(lower);
-        if let Some(alias) = scalar_field_scalar(root, "serveralias", u) {
-            v.serveralias = split_words(alias);
-        }
         v.homedir = scalar_field(root, "homedir", u);
-        v.documentroot = scalar_field(root, "documentroot", u);
         v.ip = scalar_field(root, "ip", u);
         match root.get("ipv6").map(|n| &n.kind) {
             Some(NodeKind::Map(entries)) => {
@@ -279,32 +259,6 @@ fn domain_list(map: &Node, key: &str, unexpected: &mut Vec<Unexpected>) -> Vec<S
     }
 }
 
-/// Splits a space-separated list, giving each word its own span when the text maps one to one
-/// onto the file (plain values, and quoted values without escapes).
-fn split_words(s: &Scalar) -> Vec<Spanned<String>> {
-    let inner_start = match s.style {
-        ScalarStyle::Plain => s.span.start as usize,
-        _ => s.span.start as usize + 1,
-    };
-    let maps_one_to_one = s.span.len() == s.value.len() + (inner_start - s.span.start as usize) * 2;
-    let mut out = Vec::new();
-    let mut pos = 0;
-    for word in s.value.split_ascii_whitespace() {
-        let at = pos + s.value[pos..].find(word).expect("word of the value");
-        pos = at + word.len();
-        let span = if maps_one_to_one {
-            Span::new(inner_start + at, inner_start + pos)
-        } else {
-            s.span
-        };
-        out.push(Spanned {
-            value: word.to_ascii_lowercase(),
-            span,
-        });
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,16 +289,7 @@ mod tests {
         );
         assert_eq!(v.parked_domains[0].value, "parked.example.org");
         assert_eq!(src.slice(v.parked_domains[0].span), "'Parked.Example.org'");
-        let all: Vec<&str> = v.all_domains().map(|d| d.value.as_str()).collect();
-        assert_eq!(
-            all,
-            [
-                "example.net",
-                "shop.example.com",
-                "parked.example.org",
-                "shop.example.net"
-            ]
-        );
+        assert_eq!(v.sub_domains[0].value, "shop.example.net");
         assert!(v.unexpected.is_empty());
     }
 
@@ -399,51 +344,22 @@ mod tests {
     }
 
     #[test]
-    fn vhost_fields_and_typed_helpers() {
-        let text = "documentroot: /home3/u/public_html\ngroup: u\nhomedir: /home3/u\nip: 192.0.2.10\nipv6: 2001:db8::1\nowner: reseller\nport: '443'\nserveralias: WWW.Example.com  mail.example.com\nservername: Example.com\nssl: 1\nuser: u\n";
+    fn vhost_home_and_address() {
+        let text =
+            "documentroot: /home3/u/public_html\nhomedir: /home3/u\nip: 192.0.2.10\nuser: u\n";
         let (src, _, d) = views(text);
-        assert_eq!(d.servername.as_ref().unwrap().value, "example.com");
-        let aliases: Vec<(&str, &str)> = d
-            .serveralias
-            .iter()
-            .map(|a| (a.value.as_str(), src.slice(a.span)))
-            .collect();
+        let home = d.homedir.as_ref().unwrap();
         assert_eq!(
-            aliases,
-            [
-                ("www.example.com", "WWW.Example.com"),
-                ("mail.example.com", "mail.example.com")
-            ]
-        );
-        assert_eq!(d.homedir.as_ref().unwrap().value, "/home3/u");
-        assert_eq!(
-            d.documentroot.as_ref().unwrap().value,
-            "/home3/u/public_html"
+            (home.value.as_str(), src.slice(home.span)),
+            ("/home3/u", "/home3/u")
         );
         assert_eq!(d.ip_addr(), Some("192.0.2.10".parse().unwrap()));
-        assert_eq!(d.ipv6.as_ref().unwrap().value, "2001:db8::1");
-        assert_eq!(d.port_number(), Some(443));
-        assert!(d.is_ssl());
-        assert_eq!(d.owner.as_ref().unwrap().value, "reseller");
-        assert_eq!(d.user.as_ref().unwrap().value, "u");
-        assert_eq!(d.group.as_ref().unwrap().value, "u");
-        let (_, _, d) = views("ip: not-an-ip\nport: http\nssl: 0\n");
+        let (_, _, d) = views("ip: not-an-ip\nhomedir:\n  - a\n");
         assert_eq!(d.ip_addr(), None);
-        assert_eq!(d.port_number(), None);
-        assert!(!d.is_ssl());
-    }
-
-    #[test]
-    fn serveralias_spans_inside_quotes() {
-        let (src, _, d) = views("serveralias: 'a.example.com b.example.com'\n");
-        assert_eq!(src.slice(d.serveralias[1].span), "b.example.com");
-        // With an escape the text no longer maps onto the file: each name gets the whole value.
-        let (src, _, d) = views("serveralias: \"a.example.com\\tb.example.com\"\n");
-        let names: Vec<&str> = d.serveralias.iter().map(|a| a.value.as_str()).collect();
-        assert_eq!(names, ["a.example.com", "b.example.com"]);
+        assert!(d.homedir.is_none());
         assert_eq!(
-            src.slice(d.serveralias[1].span),
-            "\"a.example.com\\tb.example.com\""
+            d.unexpected[0].message,
+            "expected a value for `homedir`, found a list"
         );
     }
 

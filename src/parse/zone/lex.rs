@@ -4,6 +4,7 @@
 use super::text::parse_ttl;
 use super::types::{Class, RType};
 use crate::parse::SyntaxError;
+use crate::parse::cross::cross_check_into;
 use crate::source::Span;
 use pest::Parser;
 
@@ -53,32 +54,24 @@ pub(super) enum Lead {
 /// line end. pest spends about a microsecond per piece, which a file of tiny records would turn
 /// into seconds, so every other entry is split by [`lex_fast`], a plain loop that gives the same
 /// result: debug builds (and so every test, property tests included) check that it does, on
-/// every entry up to 64 KiB.
+/// every entry up to 64 KiB ([`crate::parse::cross`]).
 pub(super) fn lex(text: &str, offset: usize, tokens: &mut Vec<Token>) -> Result<Lead, SyntaxError> {
     let start = tokens.len();
-    let fast = match lex_fast(text, offset, tokens) {
-        Line::Split(lead) => Ok(lead),
-        Line::Nul(at) => Err(not_text(text, at, offset)),
-        Line::Other => {
-            tokens.truncate(start);
-            return lex_grammar(text, offset, tokens);
-        }
-    };
-    // (Not on huge entries: pest is slow in debug builds.)
-    #[cfg(debug_assertions)]
-    if text.len() <= 64 * 1024 {
-        let mut reference_tokens = Vec::new();
-        let reference = lex_grammar(text, offset, &mut reference_tokens);
-        match (&reference, &fast) {
-            (Ok(r), Ok(f)) => {
-                assert_eq!(r, f, "lead of {text:?}");
-                assert_eq!(reference_tokens[..], tokens[start..], "pieces of {text:?}");
+    cross_check_into(
+        "zone",
+        text,
+        tokens,
+        |out| match lex_fast(text, offset, out) {
+            Line::Split(lead) => Some(Ok(lead)),
+            // Like the grammar, keep no piece of an entry that cannot be read.
+            Line::Nul(at) => {
+                out.truncate(start);
+                Some(Err(not_text(text, at, offset)))
             }
-            (Err(r), Err(f)) => assert_eq!(r, f, "error in {text:?}"),
-            _ => panic!("grammar and line splitter disagree on {text:?}"),
-        }
-    }
-    fast
+            Line::Other => None,
+        },
+        |out| lex_grammar(text, offset, out),
+    )
 }
 
 /// The error for a character no piece can start with (only NUL, outside strings and comments).

@@ -395,6 +395,12 @@ impl Zone {
     }
 }
 
+impl crate::parse::Document for Zone {
+    fn syntax_errors(&self) -> Vec<SyntaxError> {
+        self.errors().cloned().collect()
+    }
+}
+
 impl Lossless for Zone {
     fn pieces(&self) -> Vec<Span> {
         self.items.iter().map(|i| i.span).collect()

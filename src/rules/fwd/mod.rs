@@ -44,6 +44,7 @@ use crate::finding::{Finding, Loc};
 use crate::model::{Parsed, Server};
 use crate::parse::valiases::{AliasEntry, Aliases, DestKind};
 use crate::rules::{Rule, Selection};
+use crate::text::join_and;
 
 /// The family of these rules in `maillint rules` (used by `rule!`).
 const FAMILY: &str = "forwarders";
@@ -272,12 +273,4 @@ fn entry_loc(file: &Parsed<Aliases>, e: &AliasEntry) -> Loc {
 
 fn dest_loc(file: &Parsed<Aliases>, e: &AliasEntry, dest: crate::source::Span) -> Loc {
     file.loc(e.key_span.join(dest))
-}
-
-fn join_and(parts: &[String]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }

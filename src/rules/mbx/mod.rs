@@ -12,6 +12,7 @@ use crate::model::mail::Mailbox;
 use crate::model::{Account, MailFiles, Server};
 use crate::parse::mailacct::AcctEntry;
 use crate::rules::{Rule, Selection};
+use crate::text::plural;
 
 /// The family of these rules in `maillint rules` (used by `rule!`).
 const FAMILY: &str = "mailboxes";
@@ -98,10 +99,6 @@ impl Subject<'_> {
     fn anchor(&self) -> Loc {
         anchor(self.files, &self.mailbox.local_part, &self.mailbox.path)
     }
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 /// The quota line, else the shadow line, else the mailbox directory.

@@ -27,6 +27,7 @@ use crate::parse::valiases::DestKind;
 use crate::providers::{self, Gateway};
 use crate::rules::edit;
 use crate::rules::{Rule, Selection};
+use crate::text::join_and;
 
 /// The family of these rules in `maillint rules` (used by `rule!`).
 const FAMILY: &str = "routing";
@@ -421,14 +422,6 @@ impl Ctx<'_> {
             ));
         }
         f
-    }
-}
-
-fn join_and(parts: &[&str]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
