@@ -72,6 +72,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },
+    /// Print the shell completion script for SHELL
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::aot::Shell,
+    },
+    /// Print the manual page (roff; `maillint man | man -l -`)
+    Man,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -172,6 +180,14 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         None => check(&cli.check, &mut stdout.lock(), &mut io::stderr()),
         Some(Command::Rule { code }) => rule(&code, &mut stdout.lock()),
         Some(Command::Rules { format }) => list_rules(format, &mut stdout.lock()),
+        Some(Command::Completions { shell }) => {
+            crate::manual::completions(shell, &mut stdout.lock())
+                .map(|()| EXIT_CLEAN)
+                .map_err(RunError::from)
+        }
+        Some(Command::Man) => crate::manual::man(&mut stdout.lock())
+            .map(|()| EXIT_CLEAN)
+            .map_err(RunError::from),
         Some(Command::Restore {
             backup,
             root,
