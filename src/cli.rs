@@ -15,6 +15,7 @@ use crate::config::{Config, Placed};
 use crate::escape::{self, Esc};
 use crate::finding::{self, Finding, Severity};
 use crate::fix::Overlay;
+use crate::report::baseline::{self, Baseline};
 use crate::report::{self, Format, Report, Summary};
 use crate::rules::{self, Selection, Selector};
 
@@ -39,6 +40,8 @@ pub struct Cli {
     pub check: CheckArgs,
 }
 
+// Parsed once per run: the size of the `check` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint a server tree (the default command)
@@ -69,6 +72,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },
+    /// Print the shell completion script for SHELL
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::aot::Shell,
+    },
+    /// Print the manual page (roff; `maillint man | man -l -`)
+    Man,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -131,6 +142,16 @@ pub struct CheckArgs {
     /// Print counts per rule instead of findings
     #[arg(long)]
     pub statistics: bool,
+    /// Report only the findings not recorded in this baseline file (made with --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the findings of this run in FILE, for --baseline, instead of reporting them
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["baseline", "fix", "dry_run", "unsafe_fixes", "statistics"]
+    )]
+    pub write_baseline: Option<PathBuf>,
     /// Show no progress bar (it is shown only on a terminal anyway)
     #[arg(long)]
     pub no_progress: bool,
@@ -159,6 +180,14 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         None => check(&cli.check, &mut stdout.lock(), &mut io::stderr()),
         Some(Command::Rule { code }) => rule(&code, &mut stdout.lock()),
         Some(Command::Rules { format }) => list_rules(format, &mut stdout.lock()),
+        Some(Command::Completions { shell }) => {
+            crate::manual::completions(shell, &mut stdout.lock())
+                .map(|()| EXIT_CLEAN)
+                .map_err(RunError::from)
+        }
+        Some(Command::Man) => crate::manual::man(&mut stdout.lock())
+            .map(|()| EXIT_CLEAN)
+            .map_err(RunError::from),
         Some(Command::Restore {
             backup,
             root,
@@ -557,6 +586,8 @@ struct Env {
     root_display: String,
     /// Warnings about the command line and configuration, printed before the run.
     warnings: Vec<String>,
+    /// `--baseline FILE`: the file as given, and what it holds.
+    baseline: Option<(String, Baseline)>,
     /// Whether the first model was checked ([`Env::validate`]); later ones (the fix loop's) are
     /// not: a fix may remove what the check looked for.
     validated: std::sync::atomic::AtomicBool,
@@ -592,14 +623,60 @@ impl Env {
             .path
             .as_ref()
             .map_or_else(|| "/".to_string(), |p| p.display().to_string());
+        let mut warnings = warnings;
+        let baseline = match &args.baseline {
+            Some(path) => {
+                let b = read_baseline(path)?;
+                let root = canonical_root(args);
+                if b.root != root {
+                    warnings.push(format!(
+                        "the baseline {} was recorded for {}, and this run lints {}: its \
+                         entries match the files of the same relative paths here",
+                        path.display(),
+                        Esc(&b.root),
+                        Esc(&root)
+                    ));
+                }
+                Some((path.display().to_string(), b))
+            }
+            None => None,
+        };
         Ok(Env {
             cfg,
             selection,
             opts,
             root_display,
             warnings,
+            baseline,
             validated: Default::default(),
         })
+    }
+
+    /// With `--baseline`: the findings it does not hold, and what it did (see
+    /// [`crate::report::baseline`]). Entries of rules that did not run, of domains outside
+    /// `--domain` or ignored by `[[ignore_domain]]` are neither matched nor counted as fixed.
+    fn baselined(
+        &self,
+        args: &CheckArgs,
+        mut findings: Vec<Finding>,
+        files: &finding::Files,
+    ) -> (Vec<Finding>, Option<baseline::Outcome>) {
+        let Some((file, b)) = &self.baseline else {
+            return (findings, None);
+        };
+        let wanted: Vec<String> = args.domain.iter().map(|d| normalize_domain(d)).collect();
+        let outcome = b.apply(file, &mut findings, files, |e| {
+            if !self.selection.is_enabled(&e.code) {
+                return false;
+            }
+            if !wanted.is_empty() && !e.domain.as_ref().is_some_and(|d| wanted.contains(d)) {
+                return false;
+            }
+            !e.domain
+                .as_ref()
+                .is_some_and(|d| self.cfg.ignore_domain.iter().any(|i| i.matches(d, &e.code)))
+        });
+        (findings, Some(outcome))
     }
 
     /// Checks of the first model, before the findings are filtered: a tree with nothing to
@@ -668,8 +745,30 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         return fix(args, &env, out, err);
     }
     let (server, findings) = env.lint(args, &Overlay::default())?;
+    if let Some(path) = &args.write_baseline {
+        let b = Baseline::record(&canonical_root(args), &findings, &server.files);
+        write_baseline_file(path, &b.to_json())?;
+        let c = finding::Counts::of(&findings);
+        writeln!(
+            err,
+            "Recorded {} {} in {} ({} {}, {} {}, {} {}); report only new ones with --baseline {}.",
+            findings.len(),
+            report::plural(findings.len(), "finding", "findings"),
+            path.display(),
+            c.errors,
+            report::plural(c.errors, "error", "errors"),
+            c.warnings,
+            report::plural(c.warnings, "warning", "warnings"),
+            c.infos,
+            report::plural(c.infos, "info", "infos"),
+            path.display()
+        )?;
+        std::mem::forget(server);
+        return Ok(EXIT_CLEAN);
+    }
+    let (findings, outcome) = env.baselined(args, findings, &server.files);
     let color = use_color(io::stdout().is_terminal());
-    emit(args, &env, &server, &findings, color, out)?;
+    emit(args, &env, &server, &findings, outcome.as_ref(), color, out)?;
     let code = exit_code(args, &findings, false);
     // The process ends after this: freeing the model, hundreds of thousands of allocations on a
     // large server, would only add to the run's time (BENCHMARKS.md).
@@ -694,12 +793,53 @@ fn exit_code(args: &CheckArgs, findings: &[Finding], diff: bool) -> i32 {
     }
 }
 
+/// Reads `--baseline FILE`; a file that cannot be read or is no baseline stops the run.
+fn read_baseline(path: &Path) -> Result<Baseline, RunError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        RunError(format!(
+            "--baseline {}: cannot read it: {e}",
+            path.display()
+        ))
+    })?;
+    Baseline::parse(&text).map_err(|e| RunError(format!("--baseline {}: {e}", path.display())))
+}
+
+/// Writes `--write-baseline FILE` whole or not at all (a temporary file renamed over it).
+fn write_baseline_file(path: &Path, text: &str) -> Result<(), RunError> {
+    let fail = |e: &dyn std::fmt::Display| {
+        RunError(format!(
+            "--write-baseline {}: cannot write it: {e}",
+            path.display()
+        ))
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
+    tmp.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
+    tmp.as_file().sync_all().map_err(|e| fail(&e))?;
+    tmp.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
+}
+
+/// The root a baseline records: the canonical path of PATH (`/` when omitted), or PATH as given
+/// when it cannot be resolved.
+fn canonical_root(args: &CheckArgs) -> String {
+    let given = args.path.as_deref().unwrap_or(Path::new("/"));
+    std::fs::canonicalize(given)
+        .unwrap_or_else(|_| given.to_path_buf())
+        .display()
+        .to_string()
+}
+
 /// Writes the findings (or statistics) in the chosen format.
 fn emit(
     args: &CheckArgs,
     env: &Env,
     server: &crate::model::Server,
     findings: &[Finding],
+    baseline: Option<&baseline::Outcome>,
     color: bool,
     out: &mut dyn Write,
 ) -> Result<(), RunError> {
@@ -716,6 +856,7 @@ fn emit(
         summary,
         color,
         unsafe_fixes: args.unsafe_fixes,
+        baseline,
     };
     if args.statistics {
         report::statistics::write(args.format, &report, out)?;
@@ -800,11 +941,22 @@ fn fix(
             } else {
                 crate::fix::write_diff(&changes, out)?;
             }
+            // The baseline hides findings from the report and the exit code; the diff still
+            // fixes what --fix would fix (README "Baseline").
+            let (shown, seen) = env.baselined(args, original_findings.clone(), original_files);
+            // What would remain is located in the fixed text (the last pass's files).
+            let last_files = match &outcome.last {
+                Some((s, _)) => &s.files,
+                None => original_files,
+            };
+            let (remaining, _) = env.baselined(args, remaining.to_vec(), last_files);
+            let remaining = &remaining[..];
             emit(
                 args,
                 env,
                 original_server,
-                original_findings,
+                &shown,
+                seen.as_ref(),
                 use_color(io::stderr().is_terminal()),
                 err,
             )?;
@@ -942,11 +1094,13 @@ fn fix(
         }
         // Report what is really on disk now.
         let (server, findings) = env.lint(args, &Overlay::default())?;
+        let (findings, seen) = env.baselined(args, findings, &server.files);
         emit(
             args,
             env,
             &server,
             &findings,
+            seen.as_ref(),
             use_color(io::stdout().is_terminal()),
             out,
         )?;

@@ -466,6 +466,7 @@ fn render(format: Format, finding: &Finding, files: &Files, color: bool) -> Stri
         summary: Summary::new(findings, 1, 1, files.len()),
         color,
         unsafe_fixes: false,
+        baseline: None,
     };
     report::write(format, &report, &mut out).unwrap();
     String::from_utf8(out).unwrap()

@@ -1,5 +1,6 @@
 //! GitHub Actions workflow annotations:
-//! `::error file=PATH,line=L,col=C,endLine=L,endColumn=C,title=CODE name::message`.
+//! `::error file=PATH,line=L,col=C,endLine=L,endColumn=C,title=CODE name::message`; with
+//! `--baseline`, a last `::notice title=maillint baseline::…` with what it hid and what is fixed.
 
 use std::io::{self, Write};
 
@@ -47,6 +48,20 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             }
             None => writeln!(out, "::{cmd} title={title}::{}", data(&f.message))?,
         }
+    }
+    // With --baseline, one notice says what it hid and what is fixed since.
+    if let Some(b) = report.baseline {
+        writeln!(
+            out,
+            "::notice title=maillint baseline::{}",
+            data(&format!(
+                "baseline {}: {} {} hidden, {} fixed since it was recorded",
+                b.file,
+                b.hidden,
+                crate::report::plural(b.hidden, "finding", "findings"),
+                b.fixed
+            ))
+        )?;
     }
     Ok(())
 }

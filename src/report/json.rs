@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::{Files, Finding, Loc};
-use crate::report::{Report, Summary};
+use crate::report::{JsonSummary, Report};
 use crate::source::LineCol;
 
 #[derive(Serialize)]
@@ -17,7 +17,7 @@ pub struct JsonReport<'a> {
     pub version: u32,
     pub root: &'a str,
     pub findings: Vec<JsonFinding<'a>>,
-    pub summary: Summary,
+    pub summary: JsonSummary<'a>,
 }
 
 #[derive(Serialize)]
@@ -160,7 +160,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|f| finding(f, report.files))
             .collect(),
-        summary: report.summary,
+        summary: report.json_summary(),
     };
     crate::escape::json_pretty(&mut *out, &doc)?;
     writeln!(out)

@@ -9,6 +9,7 @@ use crate::finding::{Counts, Files, Finding};
 use crate::text::join_and;
 pub use crate::text::plural;
 
+pub mod baseline;
 pub mod concise;
 pub use crate::escape;
 pub mod full;
@@ -77,6 +78,25 @@ impl Summary {
     }
 }
 
+/// The `summary` object of the JSON documents: the totals, and with `--baseline` what it did
+/// (`{"file", "hidden", "fixed", "fixed_findings": [entries]}`, absent without `--baseline`).
+#[derive(Serialize)]
+pub struct JsonSummary<'a> {
+    #[serde(flatten)]
+    pub totals: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<&'a baseline::Outcome>,
+}
+
+impl Report<'_> {
+    pub fn json_summary(&self) -> JsonSummary<'_> {
+        JsonSummary {
+            totals: self.summary,
+            baseline: self.baseline,
+        }
+    }
+}
+
 /// Everything a format needs.
 pub struct Report<'a> {
     /// The root as the user gave it.
@@ -88,6 +108,10 @@ pub struct Report<'a> {
     pub color: bool,
     /// Whether `--unsafe-fixes` was given (changes the fix hints).
     pub unsafe_fixes: bool,
+    /// With `--baseline`: the findings it hid and the entries now fixed. Every format's summary
+    /// says so (the totals lines, the `baseline` field of the JSON summary, the SARIF run's
+    /// properties, a GitHub notice).
+    pub baseline: Option<&'a baseline::Outcome>,
 }
 
 /// Writes the report in a format.
@@ -115,7 +139,12 @@ pub fn write_totals(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         plural(s.domains, "domain", "domains"),
     );
     if s.total() == 0 {
-        return writeln!(out, "All checks passed ({scope}).");
+        if report.baseline.is_some_and(|b| b.hidden > 0) {
+            writeln!(out, "No findings beyond the baseline ({scope}).")?;
+        } else {
+            writeln!(out, "All checks passed ({scope}).")?;
+        }
+        return write_baseline_line(report, out);
     }
     let mut parts = Vec::new();
     for (n, one, many) in [
@@ -144,5 +173,20 @@ pub fn write_totals(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             s.unsafe_fixable
         )?;
     }
-    Ok(())
+    write_baseline_line(report, out)
+}
+
+/// `Baseline FILE: N findings hidden, M fixed since it was recorded.`
+fn write_baseline_line(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let Some(b) = report.baseline else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "Baseline {}: {} {} hidden, {} fixed since it was recorded.",
+        escape::Esc(&b.file),
+        b.hidden,
+        plural(b.hidden, "finding", "findings"),
+        b.fixed
+    )
 }

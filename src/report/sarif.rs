@@ -1,4 +1,6 @@
-//! SARIF 2.1.0 (one run, the rule catalog as `tool.driver.rules`, fixes as `fixes`).
+//! SARIF 2.1.0 (one run, the rule catalog as `tool.driver.rules`, fixes as `fixes`). With
+//! `--baseline`, every result has `baselineState: "new"` and the run's `properties.baseline`
+//! says what the baseline hid and which of its entries are fixed.
 
 use std::io::{self, Write};
 
@@ -22,12 +24,16 @@ fn region(files: &Files, file: &str, span: Span) -> Value {
     json!({"startLine": s.line, "startColumn": s.column, "endLine": e.line, "endColumn": e.column})
 }
 
-fn result(f: &Finding, files: &Files, rule_index: Option<usize>) -> Value {
+fn result(f: &Finding, files: &Files, rule_index: Option<usize>, baseline: bool) -> Value {
     let mut r = json!({
         "ruleId": f.code(),
         "level": level(f.severity),
         "message": {"text": f.message},
     });
+    if baseline {
+        // Every result reported with a baseline is one the baseline does not hold.
+        r["baselineState"] = json!("new");
+    }
     if let Some(i) = rule_index {
         r["ruleIndex"] = json!(i);
     }
@@ -114,11 +120,11 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|f| {
             let idx = rules.iter().position(|r| r.code == f.code());
-            result(f, report.files, idx)
+            result(f, report.files, idx, report.baseline.is_some())
         })
         .collect();
     let root_uri = root_uri(report.root);
-    let doc = json!({
+    let mut doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -132,6 +138,10 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "results": results,
         }],
     });
+    if let Some(b) = report.baseline {
+        // The run's properties: what the baseline hid, and its entries fixed since.
+        doc["runs"][0]["properties"] = json!({"baseline": b});
+    }
     crate::escape::json_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

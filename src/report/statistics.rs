@@ -4,7 +4,7 @@
 //!   (`COUNT<tab>CODE<tab>[*] name`, `[*]` when `--fix` can fix some), then the totals lines of
 //!   the human formats.
 //! - `json`: one document `{"version": 1, "root", "statistics": [{code, name, count, fixable}],
-//!   "summary"}` (the summary of the `json` format).
+//!   "summary"}` (the summary of the `json` format, with its `baseline` field).
 //! - `json-lines`: one `{code, name, count, fixable}` object per line.
 //! - `sarif` has no place for counts: `check` refuses `--statistics --format sarif`.
 //!
@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::report::{Format, Report, Summary, escape, write_totals};
+use crate::report::{Format, JsonSummary, Report, escape, write_totals};
 
 #[derive(Serialize)]
 struct Row<'a> {
@@ -30,7 +30,7 @@ struct Document<'a> {
     version: u32,
     root: &'a str,
     statistics: Vec<Row<'a>>,
-    summary: Summary,
+    summary: JsonSummary<'a>,
 }
 
 pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
@@ -58,7 +58,7 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
                 version: 1,
                 root: report.root,
                 statistics: rows,
-                summary: report.summary,
+                summary: report.json_summary(),
             };
             escape::json_pretty(&mut *out, &doc)?;
             writeln!(out)
