@@ -34,7 +34,7 @@ run() {
     s=$(date +%s%N)
     /usr/bin/time -f "%U %S %M" -o "$tf" "$@" >/dev/null 2>&1 || true
     e=$(date +%s%N)
-    awk -v w=$(( (e - s) / 1000000 )) '{printf "%d %d %d\n", w, ($1+$2)*1000, $3}' "$tf"
+    tail -n 1 "$tf" | awk -v w=$(( (e - s) / 1000000 )) '{printf "%d %d %d\n", w, ($1+$2)*1000, $3}'
     rm -f "$tf"
 }
 
