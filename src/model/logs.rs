@@ -486,11 +486,17 @@ impl FileScan<'_> {
             }
             Event::Delivery {
                 address,
+                intermediate,
                 original,
                 fields,
             } => {
-                let target = original.unwrap_or(address);
-                let Some(domain) = eximlog::domain_of(target) else {
+                // The address delivered to: the last intermediate one of a redirection (a
+                // forwarder to the domain), else the final one, else the original.
+                let target = [intermediate, Some(address), original]
+                    .into_iter()
+                    .flatten()
+                    .find(|a| a.contains('@'));
+                let Some(domain) = target.and_then(eximlog::domain_of) else {
                     return;
                 };
                 let domain = lower(domain);
@@ -499,10 +505,16 @@ impl FileScan<'_> {
                 }
                 let remote = fields.get("T").is_some_and(|t| t.contains("remote"))
                     && fields.get("R") != Some("deliver_local_outside_jail");
-                let from_here = head
-                    .id(line)
-                    .and_then(|id| self.arrivals.get(id))
-                    .is_some_and(|a| a.origin == Origin::Here);
+                // Sent from this server: submitted here, or redirected here by a forwarder of
+                // another domain.
+                let forwarded = original
+                    .and_then(eximlog::domain_of)
+                    .is_some_and(|o| !o.eq_ignore_ascii_case(&domain));
+                let from_here = forwarded
+                    || head
+                        .id(line)
+                        .and_then(|id| self.arrivals.get(id))
+                        .is_some_and(|a| a.origin == Origin::Here);
                 let sample = self.sample(line_no, time, line);
                 let d = self.out.domains.entry(domain).or_default();
                 if remote {

@@ -301,6 +301,8 @@ pub enum Event<'a> {
     /// `>>` (cutthrough): delivered to `address`, for `original` (`<…>`) when given.
     Delivery {
         address: &'a str,
+        /// The last intermediate address (`(…)`), for mail redirected by an alias or filter.
+        intermediate: Option<&'a str>,
         original: Option<&'a str>,
         fields: Fields<'a>,
     },
@@ -342,6 +344,7 @@ pub fn event(rest: &str) -> Event<'_> {
             let (address, original) = split_address(addr);
             Event::Delivery {
                 address,
+                intermediate: intermediate(addr),
                 original,
                 fields,
             }
@@ -379,6 +382,19 @@ pub fn event(rest: &str) -> Event<'_> {
             None => Event::Other(rest),
         },
     }
+}
+
+/// The `(intermediate)` part of `final (intermediate) <original>`.
+fn intermediate(addr: &str) -> Option<&str> {
+    let end = match addr.rfind('<') {
+        Some(i) => &addr[..i],
+        None => addr,
+    }
+    .trim_end();
+    let inner = end.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    // Not the first character: a pipe or path may itself hold parentheses.
+    (open > 0 && addr.as_bytes()[open - 1] == b' ').then(|| &inner[open + 1..])
 }
 
 /// `final (intermediate) <original>`: the delivery address and the original one.
@@ -678,6 +694,7 @@ mod tests {
             address,
             original,
             fields,
+            ..
         } = event(
             "=> team <team@example.org> R=virtual_user T=dovecot_virtual_delivery C=\"250 2.0.0 <team@example.org> x Saved\"",
         )
@@ -700,6 +717,27 @@ mod tests {
         };
         assert_eq!(address, "/home/cplove/mail/c.net/sam/.Server Status/");
         assert_eq!(original, Some("sam@example.net"));
+        let Event::Delivery {
+            address,
+            intermediate,
+            original,
+            ..
+        } = event(
+            "=> team (team@example.org) <sales@example.com> R=virtual_user T=dovecot_virtual_delivery",
+        )
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (address, intermediate, original),
+            ("team", Some("team@example.org"), Some("sales@example.com"))
+        );
+        let Event::Delivery { intermediate, .. } = event(
+            "=> /dev/null (erice@example.net) <techmgr@example.net> R=virtual_user_filter T=**bypassed**",
+        ) else {
+            panic!()
+        };
+        assert_eq!(intermediate, Some("erice@example.net"));
         let Event::Delivery { fields, .. } = event(
             "=> x@example.net R=dkim_lookuphost T=dkim_remote_smtp H=mx.example.net [192.0.2.7] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes C=\"250 ok\"",
         ) else {

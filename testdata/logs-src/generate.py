@@ -54,12 +54,12 @@ def rotated():
     lines += webmail_to("2026-11-08 23:59:00", old_id(1), "alice@example.com", "team@example.org", "team")
     # In the period: webmail to example.org, delivered here (RT001 evidence, the first one).
     lines += webmail_to("2026-11-12 09:14:03", old_id(2), "alice@example.com", "team@example.org", "team")
-    # A forwarder (sales@example.com → team@example.org) for mail from the Internet: local, but
-    # not sent from this server.
+    # A forwarder (sales@example.com → team@example.org) for mail from the Internet: this server
+    # sends it on to example.org, and delivers it here.
     m = old_id(3)
     lines += [
         f"2026-11-12 11:00:00 {m} <= buyer@example.net H=mail.example.net [198.51.100.20]:52000 P=esmtps X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no S=3100 id=x3@example.net T=\"Quote\" for sales@example.com",
-        f"2026-11-12 11:00:00 {m} => team <sales@example.com> R=virtual_aliases T=dovecot_virtual_delivery " + SAVED.format(rcpt="team@example.org"),
+        f"2026-11-12 11:00:00 {m} => team (team@example.org) <sales@example.com> R=virtual_user T=dovecot_virtual_delivery " + SAVED.format(rcpt="team@example.org"),
         f"2026-11-12 11:00:00 {m} Completed",
     ]
     # Mail from the Internet for alice@example.com.
