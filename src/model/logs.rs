@@ -160,13 +160,81 @@ pub struct PopUse {
     last_time: i64,
 }
 
+/// The busiest hour of a time-ordered stream of events, in constant memory: the hour being
+/// counted, the best one so far, and the first one (to join the hour a log rotation split when
+/// two files are merged).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HourPeak {
+    /// (Unix hour, count); count 0 when none.
+    pub first: (i64, u64),
+    pub cur: (i64, u64),
+    pub best: (i64, u64),
+}
+
+impl HourPeak {
+    fn add(&mut self, hour: i64) {
+        if self.first.1 == 0 {
+            self.first = (hour, 0);
+            self.cur = (hour, 0);
+        }
+        if self.cur.0 != hour {
+            self.cur = (hour, 0);
+        }
+        self.cur.1 += 1;
+        if self.first.0 == hour {
+            self.first.1 = self.cur.1;
+        }
+        self.keep(self.cur);
+    }
+
+    fn keep(&mut self, c: (i64, u64)) {
+        if c.1 > self.best.1 || (c.1 == self.best.1 && c.0 < self.best.0) {
+            self.best = c;
+        }
+    }
+
+    /// Another file's peak: the better of the two, or of an hour they share at their edges.
+    pub fn merge(&mut self, o: HourPeak) {
+        if o.best.1 == 0 {
+            return;
+        }
+        if self.best.1 == 0 {
+            *self = o;
+            return;
+        }
+        let mut joined = Vec::new();
+        if self.cur.0 == o.first.0 {
+            joined.push((o.first.0, self.cur.1 + o.first.1));
+        }
+        if o.cur.0 == self.first.0 {
+            joined.push((self.first.0, o.cur.1 + self.first.1));
+        }
+        let (first, cur) = if o.first.0 < self.first.0 {
+            (o.first, self.cur)
+        } else {
+            (self.first, o.cur)
+        };
+        self.keep(o.best);
+        for j in joined {
+            self.keep(j);
+        }
+        self.first = first;
+        self.cur = cur;
+    }
+
+    /// The busiest hour and its count.
+    pub fn busiest(&self) -> Option<(i64, u64)> {
+        (self.best.1 > 0).then_some(self.best)
+    }
+}
+
 /// Mail submitted from this server by one sender (a script directory, a local user, an
-/// authenticated mailbox), per hour.
+/// authenticated mailbox).
 #[derive(Clone, Debug, Default)]
 pub struct Submitter {
-    /// Messages per Unix hour.
-    pub hours: BTreeMap<i64, u64>,
-    /// The sender domains it used, with counts.
+    /// Its busiest hour.
+    pub peak: HourPeak,
+    /// The sender domains it used, with counts (at most 20).
     pub domains: BTreeMap<String, u64>,
     pub tally: Tally,
 }
@@ -174,10 +242,7 @@ pub struct Submitter {
 impl Submitter {
     /// The busiest hour and its count.
     pub fn busiest(&self) -> Option<(i64, u64)> {
-        self.hours
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(h, n)| (*h, *n))
+        self.peak.busiest()
     }
 }
 
@@ -292,9 +357,7 @@ impl Logs {
 
 fn merge_submitter(a: &mut Submitter, b: Submitter) {
     a.tally.merge(b.tally);
-    for (h, n) in b.hours {
-        *a.hours.entry(h).or_default() += n;
-    }
+    a.peak.merge(b.peak);
     for (d, n) in b.domains {
         *a.domains.entry(d).or_default() += n;
     }
@@ -316,18 +379,59 @@ struct Arrival {
     origin: Origin,
 }
 
+/// A message id as a number: its base-62 digits (14 in an old id, 21 in a new one; 62^21 × 2
+/// fits in 128 bits), and which format it is.
+fn id_key(id: &str) -> u128 {
+    let mut k: u128 = 0;
+    for b in id.bytes() {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'A'..=b'Z' => b - b'A' + 10,
+            b'a'..=b'z' => b - b'a' + 36,
+            _ => continue,
+        };
+        k = k.wrapping_mul(62).wrapping_add(u128::from(d));
+    }
+    k.wrapping_mul(2) + u128::from(id.len() == 23)
+}
+
+/// A hasher for message-id keys (numbers already spread by their random digits).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        let folded = (n as u64) ^ ((n >> 64) as u64).rotate_left(32);
+        self.0 = (self.0 ^ folded).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 ^= self.0 >> 29;
+    }
+}
+
+type IdMap<V> = HashMap<u128, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// A capped table of arrivals, oldest forgotten first.
 #[derive(Default)]
 struct Arrivals {
-    map: HashMap<Box<str>, Arrival>,
-    order: VecDeque<Box<str>>,
+    map: IdMap<Arrival>,
+    order: VecDeque<u128>,
     forgotten: u64,
 }
 
 impl Arrivals {
     fn insert(&mut self, id: &str, a: Arrival) {
-        if self.map.insert(id.into(), a).is_none() {
-            self.order.push_back(id.into());
+        let key = id_key(id);
+        if self.map.insert(key, a).is_none() {
+            self.order.push_back(key);
         }
         while self.map.len() > MAX_ARRIVALS {
             match self.order.pop_front() {
@@ -348,11 +452,11 @@ impl Arrivals {
     }
 
     fn get(&self, id: &str) -> Option<&Arrival> {
-        self.map.get(id)
+        self.map.get(&id_key(id))
     }
 
     fn remove(&mut self, id: &str) {
-        self.map.remove(id);
+        self.map.remove(&id_key(id));
     }
 }
 
@@ -373,6 +477,45 @@ struct FileScan<'a> {
     cwd: HashMap<u64, Box<str>>,
     /// The last `cwd=` line and its number (for logs written without pids).
     last_cwd: Option<(u64, Box<str>)>,
+    /// Submitters by kind ([`DIR`], [`USER`], [`LOGIN`]), looked up without a copy of the name;
+    /// moved into [`Logs::submitters`] when the file is read.
+    subs: [HashMap<String, Submitter>; 3],
+}
+
+const DIR: usize = 0;
+const USER: usize = 1;
+const LOGIN: usize = 2;
+
+impl FileScan<'_> {
+    fn new<'a>(scope: &'a Scope, display: &str) -> FileScan<'a> {
+        let mut out = Logs::default();
+        out.files.push(display.to_string());
+        FileScan {
+            scope,
+            display: display.to_string(),
+            out,
+            arrivals: Arrivals::default(),
+            cwd: HashMap::new(),
+            last_cwd: None,
+            subs: Default::default(),
+        }
+    }
+
+    /// What the file said.
+    fn finish(mut self) -> Logs {
+        self.out.forgotten += self.arrivals.forgotten;
+        let [dirs, users, logins] = self.subs;
+        for (k, v) in dirs {
+            self.out.submitters.insert(SubmitterKey::Dir(k), v);
+        }
+        for (k, v) in users {
+            self.out.submitters.insert(SubmitterKey::User(k), v);
+        }
+        for (k, v) in logins {
+            self.out.submitters.insert(SubmitterKey::Login(k), v);
+        }
+        self.out
+    }
 }
 
 fn lower(s: &str) -> String {
@@ -436,17 +579,27 @@ fn cited_ip<'a>(text: &'a str, remote: Option<&str>) -> Option<&'a str> {
     None
 }
 
-impl FileScan<'_> {
-    fn sample(&self, line_no: u64, time: i64, line: &str) -> Sample {
-        let text: String = line.chars().take(SAMPLE_CHARS).collect();
-        Sample {
-            file: self.display.clone(),
-            line: line_no,
-            time,
-            text,
-        }
+/// A sample line (made only when a tally keeps it: its first line).
+fn sample(display: &str, line_no: u64, time: i64, line: &str) -> Sample {
+    let text: String = line.chars().take(SAMPLE_CHARS).collect();
+    Sample {
+        file: display.to_string(),
+        line: line_no,
+        time,
+        text,
     }
+}
 
+/// A domain in lower case, without a copy when it already is.
+fn lower_cow(d: &str) -> std::borrow::Cow<'_, str> {
+    if d.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(d.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(d)
+    }
+}
+
+impl FileScan<'_> {
     fn line(&mut self, line_no: u64, line: &str) {
         self.out.lines += 1;
         let Some(head) = eximlog::head(line) else {
@@ -499,8 +652,8 @@ impl FileScan<'_> {
                 let Some(domain) = target.and_then(eximlog::domain_of) else {
                     return;
                 };
-                let domain = lower(domain);
-                if !self.scope.domains.contains(&domain) {
+                let domain = lower_cow(domain);
+                if !self.scope.domains.contains(domain.as_ref()) {
                     return;
                 }
                 let remote = fields.get("T").is_some_and(|t| t.contains("remote"))
@@ -515,14 +668,18 @@ impl FileScan<'_> {
                         .id(line)
                         .and_then(|id| self.arrivals.get(id))
                         .is_some_and(|a| a.origin == Origin::Here);
-                let sample = self.sample(line_no, time, line);
-                let d = self.out.domains.entry(domain).or_default();
+                let display = &self.display;
+                let d = match self.out.domains.get_mut(domain.as_ref()) {
+                    Some(d) => d,
+                    None => self.out.domains.entry(domain.into_owned()).or_default(),
+                };
                 if remote {
                     d.remote += 1;
                 } else {
                     d.local += 1;
                     if from_here {
-                        d.local_from_here.add(time, || sample);
+                        d.local_from_here
+                            .add(time, || sample(display, line_no, time, line));
                     }
                 }
             }
@@ -575,50 +732,66 @@ impl FileScan<'_> {
             return;
         }
         let hour = time.div_euclid(3600);
-        let domain = eximlog::domain_of(sender).map(lower);
+        let domain = eximlog::domain_of(sender).map(lower_cow);
         let local = fields.get("P").is_some_and(|p| p.starts_with("local"));
-        let key = if let Some(a) = fields.get("A") {
-            let id = a.split_once(':').map_or(a, |(_, id)| id);
-            Some(SubmitterKey::Login(lower(id)))
-        } else if local {
-            // Without pids, the `cwd=` line right before the arrival is the same process's.
-            let dir = match pid {
-                Some(p) => self.cwd.get(&p).map(|d| d.to_string()),
-                None => self
-                    .last_cwd
-                    .as_ref()
-                    .filter(|(n, _)| *n + 1 == line_no)
-                    .map(|(_, d)| d.to_string()),
+        // Who: an authenticated login, else the directory of a script (by pid; without pids,
+        // the `cwd=` line right before the arrival is the same process's), else the local user.
+        let (kind, who): (usize, Option<std::borrow::Cow<'_, str>>) =
+            if let Some(a) = fields.get("A") {
+                let id = a.split_once(':').map_or(a, |(_, id)| id);
+                (LOGIN, Some(lower_cow(id)))
+            } else if local {
+                let dir = match pid {
+                    Some(p) => self.cwd.get(&p),
+                    None => self
+                        .last_cwd
+                        .as_ref()
+                        .filter(|(n, _)| *n + 1 == line_no)
+                        .map(|(_, d)| d),
+                };
+                match dir {
+                    Some(d) => (DIR, Some(std::borrow::Cow::Owned(d.to_string()))),
+                    None => (USER, fields.get("U").map(std::borrow::Cow::Borrowed)),
+                }
+            } else {
+                (USER, None)
             };
-            match dir {
-                Some(dir) => Some(SubmitterKey::Dir(dir)),
-                None => fields.get("U").map(|u| SubmitterKey::User(u.to_string())),
-            }
-        } else {
-            None
-        };
-        let sample = self.sample(line_no, time, line);
+        let display = &self.display;
         if let Some(d) = &domain {
-            if self.out.sent.len() >= MAX_KEYS && !self.out.sent.contains_key(d) {
+            if self.out.sent.len() >= MAX_KEYS && !self.out.sent.contains_key(d.as_ref()) {
                 self.out.capped = true;
             } else {
-                let s = self.out.sent.entry(d.clone()).or_default();
-                *s.hours.entry(hour).or_default() += 1;
-                s.tally.add(time, || sample.clone());
+                let s = match self.out.sent.get_mut(d.as_ref()) {
+                    Some(s) => s,
+                    None => self.out.sent.entry(d.to_string()).or_default(),
+                };
+                s.peak.add(hour);
+                s.tally.add(time, || sample(display, line_no, time, line));
             }
         }
-        if let Some(key) = key {
-            if no_room(&self.out.submitters, &mut self.out.capped, &key) {
+        if let Some(who) = who {
+            let total: usize = self.subs.iter().map(HashMap::len).sum();
+            let table = &mut self.subs[kind];
+            if total >= MAX_KEYS && !table.contains_key(who.as_ref()) {
+                self.out.capped = true;
                 return;
             }
-            let s = self.out.submitters.entry(key).or_default();
-            *s.hours.entry(hour).or_default() += 1;
-            if let Some(d) = domain
-                && (s.domains.len() < 20 || s.domains.contains_key(&d))
-            {
-                *s.domains.entry(d).or_default() += 1;
+            let s = match table.get_mut(who.as_ref()) {
+                Some(s) => s,
+                None => table.entry(who.into_owned()).or_default(),
+            };
+            s.peak.add(hour);
+            if let Some(d) = domain {
+                let full = s.domains.len() >= 20;
+                match s.domains.get_mut(d.as_ref()) {
+                    Some(n) => *n += 1,
+                    None if !full => {
+                        s.domains.insert(d.into_owned(), 1);
+                    }
+                    None => {}
+                }
             }
-            s.tally.add(time, || sample);
+            s.tally.add(time, || sample(display, line_no, time, line));
         }
     }
 
@@ -631,7 +804,8 @@ impl FileScan<'_> {
         fields: &eximlog::Fields<'_>,
         text: &str,
     ) {
-        if !text.contains("SMTP error") && !text.contains("rejected") && !text.contains(" 5") {
+        // Refusals by the remote server: an SMTP error, a rejection, a 5xx code.
+        if !(text.contains("SMTP error") || text.contains("rejected") || text.contains(" 5")) {
             return;
         }
         let lists = blocklists(text);
@@ -645,9 +819,9 @@ impl FileScan<'_> {
             self.out.capped = true;
             return;
         }
-        let sample = self.sample(line_no, time, line);
+        let display = &self.display;
         let b = self.out.blocked.entry(ip).or_default();
-        b.tally.add(time, || sample);
+        b.tally.add(time, || sample(display, line_no, time, line));
         b.lists.extend(lists);
         if let Some(d) = eximlog::domain_of(address)
             && b.domains.len() < 20
@@ -658,7 +832,9 @@ impl FileScan<'_> {
 
     fn limit(&mut self, line_no: u64, line: &str, time: i64, text: &str) {
         const PHRASE: &str = " has exceeded the max emails per hour";
-        let Some(i) = text.find(PHRASE) else {
+        static FIND: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(PHRASE));
+        let Some(i) = FIND.find(text.as_bytes()) else {
             return;
         };
         let Some(d) = text[..i].rsplit_once("Domain ").map(|(_, d)| d.trim()) else {
@@ -672,9 +848,9 @@ impl FileScan<'_> {
             return;
         }
         let discarded = text[i..].contains("discarded");
-        let sample = self.sample(line_no, time, line);
+        let display = &self.display;
         let l = self.out.limits.entry(d).or_default();
-        l.tally.add(time, || sample);
+        l.tally.add(time, || sample(display, line_no, time, line));
         if discarded {
             l.discarded += 1;
         } else {
@@ -684,12 +860,20 @@ impl FileScan<'_> {
     }
 
     fn local_mx(&mut self, line_no: u64, line: &str, time: i64, address: &str, text: &str) {
-        let phrase = [
+        const PHRASES: [&str; 2] = [
             "lowest numbered MX record points to local host",
             "remote host address is the local host",
-        ]
-        .into_iter()
-        .find_map(|p| text.find(p).map(|i| (i, p)));
+        ];
+        static FIND: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+            std::sync::LazyLock::new(|| PHRASES.map(memchr::memmem::Finder::new));
+        // Both phrases are about the local host: one search for their common part first.
+        if !text.contains("local host") {
+            return;
+        }
+        let phrase = FIND
+            .iter()
+            .zip(PHRASES)
+            .find_map(|(f, p)| f.find(text.as_bytes()).map(|i| (i, p)));
         let Some((i, p)) = phrase else {
             return;
         };
@@ -710,8 +894,12 @@ impl FileScan<'_> {
         if no_room(&self.out.local_mx, &mut self.out.capped, &d) {
             return;
         }
-        let sample = self.sample(line_no, time, line);
-        self.out.local_mx.entry(d).or_default().add(time, || sample);
+        let display = &self.display;
+        self.out
+            .local_mx
+            .entry(d)
+            .or_default()
+            .add(time, || sample(display, line_no, time, line));
     }
 
     fn syslog(&mut self, line_no: u64, line: &str) {
@@ -733,9 +921,10 @@ impl FileScan<'_> {
         if no_room(&self.out.pop, &mut self.out.capped, &user) {
             return;
         }
-        let sample = self.sample(line_no, time, line);
+        let display = &self.display;
         let u = self.out.pop.entry(user).or_default();
-        u.sessions.add(time, || sample);
+        u.sessions
+            .add(time, || sample(display, line_no, time, line));
         u.retrieved += p.retrieved;
         u.deleted += p.deleted;
         if time >= u.last_time {
@@ -825,7 +1014,7 @@ fn finish_line(scan: &mut FileScan<'_>, line_no: u64, line: &mut Vec<u8>, too_lo
 }
 
 fn memchr(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr(b'\n', b)
 }
 
 /// Whether a file name is one of a mail log, rotated or compressed.
@@ -907,22 +1096,13 @@ pub fn load(tree: &Tree, opts: &LogOptions, scope: &Scope) -> Logs {
                     Err(_) => return Logs::default(),
                 },
             };
-            let mut scan = FileScan {
-                scope,
-                display: display.clone(),
-                out: Logs::default(),
-                arrivals: Arrivals::default(),
-                cwd: HashMap::new(),
-                last_cwd: None,
-            };
-            scan.out.files.push(display);
+            let mut scan = FileScan::new(scope, &display);
             // A file last written before the period holds nothing of it.
             if mtime < scope.since {
-                return scan.out;
+                return scan.finish();
             }
             let _ = read_file(&mut scan, file);
-            scan.out.forgotten += scan.arrivals.forgotten;
-            scan.out
+            scan.finish()
         })
         .collect();
     let mut all = Logs {
@@ -940,28 +1120,94 @@ fn read_file(scan: &mut FileScan<'_>, file: std::fs::File) -> std::io::Result<()
     let mut r = BufReader::with_capacity(64 * 1024, file);
     let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     if gz {
-        scan_stream(scan, flate2::bufread::MultiGzDecoder::new(r))
+        pipelined(scan, flate2::bufread::MultiGzDecoder::new(r))
     } else {
         scan_stream(scan, r)
     }
 }
 
+/// Size of the pieces a decompressing thread hands over, and how many may wait.
+const CHUNK: usize = 256 * 1024;
+const CHUNKS_AHEAD: usize = 4;
+
+/// Reads a compressed stream with decompression on a thread of its own, so that decompressing
+/// and reading lines run side by side (at most [`CHUNKS_AHEAD`] pieces of [`CHUNK`] bytes wait).
+fn pipelined(scan: &mut FileScan<'_>, mut r: impl Read + Send) -> std::io::Result<()> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(CHUNKS_AHEAD);
+    std::thread::scope(|sc| {
+        sc.spawn(move || {
+            loop {
+                let mut buf = vec![0u8; CHUNK];
+                let mut filled = 0;
+                let result = loop {
+                    match r.read(&mut buf[filled..]) {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => {
+                            filled += n;
+                            if filled == CHUNK {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                buf.truncate(filled);
+                let last = filled < CHUNK || result.is_err();
+                let msg = match result {
+                    Ok(()) => Ok(buf),
+                    Err(e) => Err(e),
+                };
+                if msg.as_ref().is_ok_and(|b| b.is_empty()) || tx.send(msg).is_err() || last {
+                    break;
+                }
+            }
+        });
+        scan_stream(
+            scan,
+            ChunkReader {
+                rx,
+                cur: Vec::new(),
+                pos: 0,
+            },
+        )
+    })
+}
+
+/// The reading end of [`pipelined`].
+struct ChunkReader {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(buf)) => {
+                    self.cur = buf;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.cur.len() - self.pos);
+        out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// Reads one stream as a log (for tests and benchmarks).
 pub fn scan_reader(r: impl Read, display: &str, scope: &Scope) -> Logs {
-    let mut scan = FileScan {
-        scope,
-        display: display.to_string(),
-        out: Logs::default(),
-        arrivals: Arrivals::default(),
-        cwd: HashMap::new(),
-        last_cwd: None,
-    };
-    scan.out.files.push(display.to_string());
+    let mut scan = FileScan::new(scope, display);
     let _ = scan_stream(&mut scan, r);
-    scan.out.since = scope.since;
-    scan.out.now = scope.now;
-    scan.out.forgotten += scan.arrivals.forgotten;
-    scan.out
+    let mut out = scan.finish();
+    out.since = scope.since;
+    out.now = scope.now;
+    out
 }
 
 #[cfg(test)]
@@ -1021,6 +1267,23 @@ mod tests {
             );
         }
         assert_eq!(a.map.len(), MAX_ARRIVALS);
+        let mut p = HourPeak::default();
+        for h in [10, 10, 11, 11, 11, 12] {
+            p.add(h);
+        }
+        assert_eq!(p.busiest(), Some((11, 3)));
+        // A rotation splits hour 12 between two files: merged, it is the busiest.
+        let mut q = HourPeak::default();
+        for h in [12, 12, 12, 13] {
+            q.add(h);
+        }
+        p.merge(q);
+        assert_eq!(p.busiest(), Some((12, 4)));
+        assert_ne!(id_key("1tK002-000002-Q2"), id_key("1tK002-000002-Q3"));
+        assert_ne!(
+            id_key("1x6mUB-00000006Pya-498Q"),
+            id_key("1x6mUB-00000006Pya-498R")
+        );
         assert_eq!(a.forgotten, 10);
         assert!(a.get("id0").is_none());
         assert!(a.get(&format!("id{}", MAX_ARRIVALS + 9)).is_some());

@@ -252,28 +252,69 @@ fn grammar_head(line: &str) -> Option<Head> {
 
 /// Field keys of the main log (Exim spec, "Summary of Fields"); a `KEY=` token with another key
 /// is part of an address or of the text.
-const KEYS: &[&str] = &[
+pub const KEYS: &[&str] = &[
     "A", "C", "Ci", "CV", "D", "DKIM", "DN", "DS", "DT", "F", "H", "I", "id", "K", "L", "M8S", "P",
     "PRDR", "PRX", "PS", "Q", "QT", "R", "RT", "S", "SNI", "ST", "T", "TFO", "U", "X",
 ];
 
+/// The index of a key in [`KEYS`] (byte patterns: this runs for every token of every line).
+fn key_index(k: &str) -> Option<u8> {
+    Some(match k.as_bytes() {
+        [b'A'] => 0,
+        [b'C'] => 1,
+        [b'C', b'i'] => 2,
+        [b'C', b'V'] => 3,
+        [b'D'] => 4,
+        [b'D', b'K', b'I', b'M'] => 5,
+        [b'D', b'N'] => 6,
+        [b'D', b'S'] => 7,
+        [b'D', b'T'] => 8,
+        [b'F'] => 9,
+        [b'H'] => 10,
+        [b'I'] => 11,
+        [b'i', b'd'] => 12,
+        [b'K'] => 13,
+        [b'L'] => 14,
+        [b'M', b'8', b'S'] => 15,
+        [b'P'] => 16,
+        [b'P', b'R', b'D', b'R'] => 17,
+        [b'P', b'R', b'X'] => 18,
+        [b'P', b'S'] => 19,
+        [b'Q'] => 20,
+        [b'Q', b'T'] => 21,
+        [b'R'] => 22,
+        [b'R', b'T'] => 23,
+        [b'S'] => 24,
+        [b'S', b'N', b'I'] => 25,
+        [b'S', b'T'] => 26,
+        [b'T'] => 27,
+        [b'T', b'F', b'O'] => 28,
+        [b'U'] => 29,
+        [b'X'] => 30,
+        _ => return None,
+    })
+}
+
 /// How many fields a line keeps (the rest are skipped; real lines have about fifteen).
-pub const MAX_FIELDS: usize = 32;
+pub const MAX_FIELDS: usize = 24;
 
 /// The `KEY=value` fields of a line, in order, quotes removed from quoted values (escapes left
-/// as written).
+/// as written). Kept as offsets into the line (a few hundred bytes, copied per line).
 #[derive(Clone, Copy, Debug)]
 pub struct Fields<'a> {
-    items: [(&'a str, &'a str); MAX_FIELDS],
-    len: usize,
+    base: &'a str,
+    /// (index in [`KEYS`], value start, value end), relative to `base`.
+    items: [(u8, u32, u32); MAX_FIELDS],
+    len: u8,
     /// The address in brackets after `H=` (`[192.0.2.1]:25` gives `192.0.2.1`).
     pub host_ip: Option<&'a str>,
 }
 
 impl<'a> Fields<'a> {
-    fn new() -> Fields<'a> {
+    fn new(base: &'a str) -> Fields<'a> {
         Fields {
-            items: [("", ""); MAX_FIELDS],
+            base,
+            items: [(0, 0, 0); MAX_FIELDS],
             len: 0,
             host_ip: None,
         }
@@ -281,14 +322,17 @@ impl<'a> Fields<'a> {
 
     /// The first value of a key.
     pub fn get(&self, key: &str) -> Option<&'a str> {
-        self.items[..self.len]
+        let k = key_index(key)?;
+        self.items[..usize::from(self.len)]
             .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| *v)
+            .find(|(i, _, _)| *i == k)
+            .map(|&(_, a, b)| &self.base[a as usize..b as usize])
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        self.items[..self.len].iter().copied()
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &'a str)> + '_ {
+        self.items[..usize::from(self.len)]
+            .iter()
+            .map(|&(k, a, b)| (KEYS[usize::from(k)], &self.base[a as usize..b as usize]))
     }
 }
 
@@ -331,15 +375,15 @@ pub enum Event<'a> {
 
 /// Reads the rest of a main log line (after [`Head::rest`]).
 pub fn event(rest: &str) -> Event<'_> {
-    let flag = rest.get(..3);
+    let flag = rest.as_bytes().get(..3);
     let body = rest.get(3..).unwrap_or("");
     match flag {
-        Some("<= ") | Some("(= ") => {
+        Some(b"<= " | b"(= ") => {
             let (addr, fields, _) = address_and_fields(body);
             let sender = addr.split(' ').next().unwrap_or("");
             Event::Arrival { sender, fields }
         }
-        Some("=> ") | Some("-> ") | Some(">> ") | Some("*> ") => {
+        Some(b"=> " | b"-> " | b">> " | b"*> ") => {
             let (addr, fields, _) = address_and_fields(body);
             let (address, original) = split_address(addr);
             Event::Delivery {
@@ -349,7 +393,7 @@ pub fn event(rest: &str) -> Event<'_> {
                 fields,
             }
         }
-        Some("** ") => {
+        Some(b"** ") => {
             let (addr, fields, text) = address_and_fields(body);
             let (address, original) = split_address(addr);
             Event::Failure {
@@ -359,7 +403,7 @@ pub fn event(rest: &str) -> Event<'_> {
                 text,
             }
         }
-        Some("== ") => {
+        Some(b"== ") => {
             let (addr, fields, text) = address_and_fields(body);
             let (address, original) = split_address(addr);
             Event::Defer {
@@ -420,9 +464,9 @@ fn split_address(addr: &str) -> (&str, Option<&str>) {
 
 /// Whether `s` starts with a known `KEY=`; returns the key's length.
 fn field_key(s: &str) -> Option<usize> {
-    let eq = s.find('=')?;
-    let key = &s[..eq];
-    KEYS.contains(&key).then_some(eq)
+    // Keys have at most four characters.
+    let eq = s.as_bytes().iter().take(5).position(|&c| c == b'=')?;
+    key_index(&s[..eq]).map(|_| eq)
 }
 
 /// Splits a body into the address block, the fields and the text after them.
@@ -452,9 +496,9 @@ fn address_and_fields(body: &str) -> (&str, Fields<'_>, &str) {
     if start == body.len() {
         // No field: the address is the first token, the text what follows `: ` if any.
         if let Some(j) = body.find(": ") {
-            return (&body[..j], Fields::new(), &body[j + 2..]);
+            return (&body[..j], Fields::new(""), &body[j + 2..]);
         }
-        return (body, Fields::new(), "");
+        return (body, Fields::new(""), "");
     }
     let addr = &body[..start - 1];
     let (fields, text) = fields(&body[start..]);
@@ -463,7 +507,7 @@ fn address_and_fields(body: &str) -> (&str, Fields<'_>, &str) {
 
 /// Reads `KEY=value` tokens up to the first token that is none; returns them and the text.
 fn fields(s: &str) -> (Fields<'_>, &str) {
-    let mut out = Fields::new();
+    let mut out = Fields::new(s);
     let b = s.as_bytes();
     let mut i = 0;
     let mut last_h = false;
@@ -532,10 +576,13 @@ fn fields(s: &str) -> (Fields<'_>, &str) {
 }
 
 fn push<'a>(out: &mut Fields<'a>, key: &'a str, value: &'a str) {
-    if out.len < MAX_FIELDS {
-        out.items[out.len] = (key, value);
-        out.len += 1;
-    }
+    let (Some(k), true) = (key_index(key), usize::from(out.len) < MAX_FIELDS) else {
+        return;
+    };
+    // `value` is a slice of `base`: its offset.
+    let start = value.as_ptr() as usize - out.base.as_ptr() as usize;
+    out.items[usize::from(out.len)] = (k, start as u32, (start + value.len()) as u32);
+    out.len += 1;
 }
 
 /// The domain of an address (`user@Example.COM` gives `Example.COM`), `None` without `@`.
@@ -664,6 +711,15 @@ pub fn syslog_time(line: &str, now: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_indexes_are_the_keys() {
+        for (i, k) in KEYS.iter().enumerate() {
+            assert_eq!(key_index(k), Some(i as u8));
+        }
+        assert_eq!(key_index("cwd"), None);
+        assert_eq!(key_index(""), None);
+    }
 
     #[test]
     fn heads_in_every_shape() {

@@ -176,22 +176,21 @@ fn busiest(s: &Server, logs: &Logs, user: Option<&str>, domain: Option<&str>) ->
             .collect(),
         (None, None) => logs.sent.keys().cloned().collect(),
     };
-    let mut hours: std::collections::BTreeMap<i64, u64> = Default::default();
+    // The busiest hour of any of the domains (each domain's own peak: hours are not summed
+    // across domains, which would need every hour kept).
+    let mut best: Option<(i64, u64)> = None;
     let mut total = crate::model::logs::Tally::default();
     for d in &domains {
         if let Some(sub) = logs.sent.get(d) {
-            for (h, n) in &sub.hours {
-                *hours.entry(*h).or_default() += n;
+            if let Some(b) = sub.busiest()
+                && best.is_none_or(|(h, n)| b.1 > n || (b.1 == n && b.0 < h))
+            {
+                best = Some(b);
             }
-            let mut t = sub.tally.clone();
-            std::mem::swap(&mut t, &mut total);
-            total = merge(t, total);
+            total.merge_from(sub.tally.clone());
         }
     }
-    let (h, n) = hours
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .map(|(h, n)| (*h, *n))?;
+    let (h, n) = best?;
     let whose = match (domain, user) {
         (Some(d), _) => d.to_string(),
         (None, Some(u)) => format!("account {u}"),
@@ -209,10 +208,4 @@ fn busiest(s: &Server, logs: &Logs, user: Option<&str>, domain: Option<&str>) ->
         ),
         vec![("busiest_hour", n)],
     ))
-}
-
-fn merge(a: crate::model::logs::Tally, b: crate::model::logs::Tally) -> crate::model::logs::Tally {
-    let mut out = a;
-    out.merge_from(b);
-    out
 }
