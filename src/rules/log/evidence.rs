@@ -6,7 +6,8 @@
 //!   delivered here (a local mailbox, pipe or file), first and last, one line; or, when the logs
 //!   of the period have Exim lines but no such delivery, that they contradict the finding.
 //! - MBX001: whether the mailbox is read over POP3 ([`pop`]), and whether its client deletes.
-//! - CP005: the busiest hour of the domain's (or the account's) outgoing mail.
+//! - CP005: the busiest hour of the domain's outgoing mail (for an account-wide finding, the
+//!   busiest hour of its busiest domain: hours are not summed across domains).
 //!
 //! The hook is generic by code and domain: a rule listed here gets its evidence however it
 //! builds its findings. Rules whose findings get evidence need the logs (see [`needs`]).
