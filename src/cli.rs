@@ -155,6 +155,15 @@ pub struct CheckArgs {
     /// Show no progress bar (it is shown only on a terminal anyway)
     #[arg(long)]
     pub no_progress: bool,
+    /// Mail logs to read for evidence: files or directories, repeatable (default: var/log/exim_mainlog*, maillog*, mail.log* under the root, rotated and .gz included)
+    #[arg(long, value_name = "PATH", conflicts_with = "no_logs")]
+    pub logs: Vec<PathBuf>,
+    /// Read no mail logs (the LOG rules then find nothing, and no finding carries evidence)
+    #[arg(long)]
+    pub no_logs: bool,
+    /// How many days of logs to read, back from now
+    #[arg(long, value_name = "DAYS", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub since: u32,
 }
 
 /// Parses the command line and runs; returns the exit code.
@@ -607,6 +616,19 @@ impl Env {
             )));
         }
         opts.server_ips.extend(args.server_ip.iter().copied());
+        for p in &args.logs {
+            if std::fs::metadata(p).is_err() {
+                return Err(RunError(format!(
+                    "--logs {}: no such file or directory (give a mail log, such as /var/log/exim_mainlog, or a directory of them)",
+                    Esc(&p.display().to_string())
+                )));
+            }
+        }
+        opts.logs = crate::model::logs::LogOptions {
+            paths: args.logs.clone(),
+            off: args.no_logs,
+            since_days: args.since,
+        };
         if args.statistics && args.format == Format::Sarif {
             return Err(RunError(
                 "--statistics prints counts per rule, for which SARIF has no place: use --format \

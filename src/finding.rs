@@ -191,6 +191,36 @@ impl Fix {
     }
 }
 
+/// What the mail logs show about a finding (RULES.md "LOG", evidence): how many log lines bear
+/// it out, when first and last in the period read, and one of them. Messages stay free of these
+/// numbers, so that a baseline recognises the finding from one run to the next; the evidence
+/// carries them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    /// One sentence, with the counts and times ("37 messages … first 12 Nov 09:14 …").
+    pub summary: String,
+    /// The main count (messages, sessions, refusals…).
+    pub count: u64,
+    /// Other counts, by name (`"deleted"`, `"remote"`…).
+    pub counts: Vec<(&'static str, u64)>,
+    /// First and last time (Unix seconds, UTC) of the lines counted.
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    /// One line of them: file (as given or relative to the root), line number, text.
+    pub sample: Option<(String, u64, String)>,
+    /// The logs contradict the finding (e.g. no local delivery at all in the period).
+    pub contradicts: bool,
+}
+
+/// `2026-11-12T09:14:03Z`.
+pub fn rfc3339(secs: i64) -> String {
+    let t = crate::clock::Utc::from_unix(secs);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    )
+}
+
 /// A problem found by a rule.
 /// Text of a finding: most notes and help lines are fixed sentences, kept without a copy (a large
 /// server has tens of thousands of findings).
@@ -215,6 +245,8 @@ pub struct Finding {
     /// `= help:` line: what to do when there is no fix, or the cPanel way to do it.
     pub help: Option<Text>,
     pub fix: Option<Fix>,
+    /// What the mail logs show about it, when they were read.
+    pub evidence: Option<Box<Evidence>>,
 }
 
 impl Finding {
@@ -232,7 +264,14 @@ impl Finding {
             notes: Vec::new(),
             help: None,
             fix: None,
+            evidence: None,
         }
+    }
+
+    /// Attaches what the mail logs show.
+    pub fn evidence(mut self, evidence: Evidence) -> Finding {
+        self.evidence = Some(Box::new(evidence));
+        self
     }
 
     /// The rule's code (`RT001`).

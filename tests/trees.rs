@@ -465,6 +465,7 @@ fn every_registered_rule_fires_in_some_tree() {
         "testdata/exim/plain-relay",
         "testdata/exim/plain-refs",
         "testdata/cp005",
+        "testdata/logs",
     ] {
         let out = maillint(&[tree, "--format", "json"]);
         for (code, _, _) in findings(&out.stdout) {

@@ -354,12 +354,32 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
         read_modes(&mut s, &r);
     }
     crate::model::mail::load(&mut s, &root.tree, &mut extra_skips);
+    if needs.contains(Needs::LOGS) && !opts.logs.off {
+        read_logs(&mut s, &root.tree);
+    }
 
     extra_skips.extend(root.tree.skipped());
     extra_skips.sort();
     extra_skips.dedup();
     s.skipped = extra_skips;
     Ok(s)
+}
+
+/// Reads the mail logs for the period that ends at the run's clock (`--since` days back), counting
+/// deliveries for the account domains and the server's host name.
+fn read_logs(s: &mut Server, tree: &Tree) {
+    let now = s.options.today.unix();
+    let mut domains: std::collections::BTreeSet<String> =
+        s.domains.keys().map(|d| d.to_ascii_lowercase()).collect();
+    if let Some(h) = &s.identity.hostname {
+        domains.insert(h.value.to_ascii_lowercase());
+    }
+    let scope = crate::model::logs::Scope {
+        domains,
+        since: now - i64::from(s.options.logs.since_days) * 86_400,
+        now,
+    };
+    s.logs = Some(crate::model::logs::load(tree, &s.options.logs, &scope));
 }
 
 /// `HOME/mail` and `HOME/etc` must be directories: a symlink or special file there is reported

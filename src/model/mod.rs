@@ -32,6 +32,7 @@ pub mod dns;
 pub mod exim;
 pub mod lists;
 mod load;
+pub mod logs;
 pub mod mail;
 pub mod modes;
 mod needs;
@@ -510,6 +511,8 @@ pub struct Server {
     /// Owners and modes of the files that decide where mail goes ([`Needs::PERMISSIONS`], on
     /// a server tree).
     pub modes: Option<modes::Modes>,
+    /// What the mail logs say ([`Needs::LOGS`]), when logs were read (none with `--no-logs`).
+    pub logs: Option<logs::Logs>,
 }
 
 impl Server {
@@ -565,6 +568,8 @@ pub struct Options {
     /// The day of the run: fixes write it into SOA serials (`YYYYMMDDnn`). Rules never read the
     /// clock; the command line sets this once.
     pub today: Utc,
+    /// Which mail logs to read, and the period (`--logs`, `--no-logs`, `--since`).
+    pub logs: logs::LogOptions,
 }
 
 /// Everything loaded, no identity beyond the tree, the 100 MiB POP threshold, and the Unix
@@ -581,6 +586,7 @@ impl Default for Options {
             needs: Needs::ALL,
             progress: None,
             today: Utc::from_unix(0),
+            logs: logs::LogOptions::default(),
         }
     }
 }

@@ -47,14 +47,18 @@ impl Needs {
     /// Owners and modes of the files that decide where mail goes (routing lists, forwarders,
     /// filters, cpuser files), read without following symlinks.
     pub const PERMISSIONS: Needs = Needs(1 << 12);
+    /// The mail logs (`var/log/exim_mainlog*`, `maillog*`, `mail.log*`, or `--logs`), read
+    /// for the LOG rules and for the evidence attached to other findings ([`crate::model::logs`]).
+    pub const LOGS: Needs = Needs(1 << 13);
     /// Which account domains are mail domains (RULES.md "Terms"): a subdomain is one when it
     /// has mail accounts or forwarders.
     pub const MAIL_DOMAINS: Needs = Needs::MAIL_ACCOUNTS.with(Needs::FORWARDERS);
     /// Everything the model can load.
-    pub const ALL: Needs = Needs((1 << 13) - 1);
+    pub const ALL: Needs = Needs((1 << 14) - 1);
     /// Every file the model reads, but not the mailboxes, which only the mailbox rules walk
-    /// (rules about every file read: CP001, CP006).
-    pub const FILES: Needs = Needs::ALL.without(Needs::MAILBOXES);
+    /// (rules about every file read: CP001, CP006), nor the logs, which are streamed and never
+    /// kept as files.
+    pub const FILES: Needs = Needs::ALL.without(Needs::MAILBOXES).without(Needs::LOGS);
 
     pub const fn with(self, other: Needs) -> Needs {
         Needs(self.0 | other.0)

@@ -18,6 +18,7 @@ pub mod dkim;
 pub mod dmarc;
 pub mod domainlist;
 pub mod exim;
+pub mod eximlog;
 pub mod filter;
 pub mod iplist;
 pub mod keyvalue;

@@ -222,6 +222,18 @@ pub fn render_one(renderer: &Renderer, f: &Finding, files: &Files, unsafe_fixes:
     for note in &f.notes {
         group = group.element(Level::NOTE.message(escape::line(note)));
     }
+    if let Some(e) = &f.evidence {
+        group = group.element(
+            Level::NOTE.message(escape::line(&format!("logs: {}", e.summary)).into_owned()),
+        );
+        if let Some((file, line, text)) = &e.sample {
+            group =
+                group
+                    .element(Level::NOTE.message(
+                        escape::line(&format!("e.g. {file}:{line}: {text}")).into_owned(),
+                    ));
+        }
+    }
     if let Some(help) = &f.help {
         group = group.element(Level::HELP.message(escape::line(help)));
     }

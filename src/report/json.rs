@@ -31,6 +31,27 @@ pub struct JsonFinding<'a> {
     pub location: Option<JsonLocation<'a>>,
     pub related: Option<Vec<JsonRelated<'a>>>,
     pub fix: Option<JsonFix<'a>>,
+    /// What the mail logs show (only on findings that have evidence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<JsonEvidence<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonEvidence<'a> {
+    pub summary: &'a str,
+    pub count: u64,
+    pub counts: std::collections::BTreeMap<&'a str, u64>,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub contradicts: bool,
+    pub sample: Option<JsonSample<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonSample<'a> {
+    pub file: &'a str,
+    pub line: u64,
+    pub text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -147,6 +168,24 @@ pub fn finding<'a>(f: &'a Finding, files: &Files) -> JsonFinding<'a> {
                 })
                 .collect(),
             commands: &fix.commands,
+        }),
+        evidence: f.evidence.as_deref().map(evidence),
+    }
+}
+
+/// The `evidence` object of a finding (also SARIF's `properties.evidence`).
+pub fn evidence(e: &crate::finding::Evidence) -> JsonEvidence<'_> {
+    JsonEvidence {
+        summary: &e.summary,
+        count: e.count,
+        counts: e.counts.iter().copied().collect(),
+        first: e.first.map(crate::finding::rfc3339),
+        last: e.last.map(crate::finding::rfc3339),
+        contradicts: e.contradicts,
+        sample: e.sample.as_ref().map(|(file, line, text)| JsonSample {
+            file,
+            line: *line,
+            text,
         }),
     }
 }

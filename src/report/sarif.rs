@@ -67,6 +67,12 @@ fn result(f: &Finding, files: &Files, rule_index: Option<usize>, baseline: bool)
     if let Some(d) = &f.domain {
         props.insert("domain".into(), json!(d));
     }
+    if let Some(e) = &f.evidence {
+        props.insert(
+            "evidence".into(),
+            serde_json::to_value(crate::report::json::evidence(e)).unwrap_or(Value::Null),
+        );
+    }
     if let Some(u) = &f.user {
         props.insert("user".into(), json!(u));
     }

@@ -21,6 +21,7 @@ pub mod dkim;
 pub mod dmarc;
 pub mod exim;
 pub mod fwd;
+pub mod log;
 pub mod mbx;
 pub mod mx;
 pub mod routing;
@@ -86,6 +87,11 @@ pub fn families() -> &'static [Family] {
             prefix: "CP",
             rules: cp::RULES,
             check: cp::check,
+        },
+        Family {
+            prefix: "LOG",
+            rules: log::RULES,
+            check: log::check,
         },
     ];
     FAMILIES
@@ -192,11 +198,12 @@ pub fn select_all() -> Selection {
     selection(&[Selector::all()], &[], &[])
 }
 
-/// What the enabled rules need from the model.
+/// What the enabled rules need from the model, with the logs for the rules whose findings
+/// get evidence from them ([`log::evidence`]).
 pub fn needs(selection: &Selection) -> Needs {
-    all()
-        .filter(|r| selection.on(r))
-        .fold(Needs::NONE, |n, r| n.with(r.needs))
+    all().filter(|r| selection.on(r)).fold(Needs::NONE, |n, r| {
+        n.with(r.needs).with(log::evidence::needs(r.code))
+    })
 }
 
 /// Runs every family that has an enabled rule. Rules check their selection before they run,
@@ -228,7 +235,10 @@ pub fn run(server: &Server, selection: &Selection) -> Vec<Finding> {
             found
         })
         .collect();
-    found.into_iter().flatten().collect()
+    let mut all: Vec<Finding> = found.into_iter().flatten().collect();
+    // What the logs prove is attached to the findings it concerns, not reported twice.
+    log::evidence::attach(server, &mut all);
+    all
 }
 
 #[cfg(test)]

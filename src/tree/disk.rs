@@ -391,6 +391,24 @@ impl Disk {
         homes: &[Vec<Vec<u8>>],
         cap: u64,
     ) -> Result<(Vec<u8>, Meta), Fail> {
+        let (fd, meta2, shown) = self.open_file(comps, strict_from, homes, cap)?;
+        let bytes =
+            read_all(&fd, meta2.size, cap).map_err(|e| Fail::io(&format!("`{shown}`"), e))?;
+        if bytes.len() as u64 > cap {
+            return Err(too_large(meta2.size.max(bytes.len() as u64), cap));
+        }
+        Ok((bytes, meta2))
+    }
+
+    /// Opens a regular file under the policy of [`Disk::read_file`] (no symlink, no FIFO, the
+    /// same file as the one examined, no larger than `cap`), for a caller that streams it.
+    pub(super) fn open_file(
+        &self,
+        comps: &[Vec<u8>],
+        strict_from: usize,
+        homes: &[Vec<Vec<u8>>],
+        cap: u64,
+    ) -> Result<(OwnedFd, Meta, String), Fail> {
         let Some((name, dirs)) = comps.split_last() else {
             return Err(Fail::Skip(
                 SkipKind::Directory,
@@ -448,12 +466,7 @@ impl Disk {
         if meta2.size > cap {
             return Err(too_large(meta2.size, cap));
         }
-        let bytes =
-            read_all(&fd, meta2.size, cap).map_err(|e| Fail::io(&format!("`{shown}`"), e))?;
-        if bytes.len() as u64 > cap {
-            return Err(too_large(meta2.size.max(bytes.len() as u64), cap));
-        }
-        Ok((bytes, meta2))
+        Ok((fd, meta2, shown))
     }
 
     pub(super) fn stat(

@@ -517,6 +517,28 @@ impl Tree {
         }
     }
 
+    /// Opens a regular file at a logical path for streaming (mail logs of any size), under the
+    /// same policy as [`Tree::read`] but without its size cap: the caller reads it in bounded
+    /// pieces. A file of an archive is not streamed (archives keep no logs): `Missing`.
+    pub fn open(&self, logical: &str) -> Lookup<(std::fs::File, Meta, String)> {
+        match self.target(None, logical) {
+            Ok((Target::Phys { comps, strict_from }, display)) => match &self.backend {
+                Backend::Disk(d) => {
+                    let homes = self.homes.read();
+                    match d.open_file(&comps, strict_from, &homes, u64::MAX) {
+                        Ok((fd, meta, _)) => {
+                            Lookup::Found((std::fs::File::from(fd), meta, display))
+                        }
+                        Err(f) => self.fail(f, display),
+                    }
+                }
+                Backend::Archive(_) => Lookup::Missing,
+            },
+            Ok(_) => Lookup::Missing,
+            Err(skip) => self.skipped_lookup(skip),
+        }
+    }
+
     /// Reads a regular file below an account home (`home` is logical, e.g. `home1/bob`; `rel`
     /// is relative to it). No symlink is followed below the home.
     pub fn read_in_home(&self, home: &str, rel: &str) -> Lookup<FileData> {

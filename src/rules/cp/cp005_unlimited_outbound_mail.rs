@@ -110,6 +110,20 @@ fn server_default(s: &Server) -> Option<(u64, Option<Loc>, &'static str)> {
     None
 }
 
+/// The hourly limit cPanel enforces for a domain of an account (`None`: no limit), for rules
+/// that compare what was sent with it (LOG002).
+pub fn domain_limit(s: &Server, account: &Account, domain: &str) -> Option<u64> {
+    let default = server_default(s).map_or(0, |(v, _, _)| v);
+    let d = cpuser_line(account, &format!("MAX_EMAIL_PER_HOUR-{domain}"));
+    let a = cpuser_line(account, "MAX_EMAIL_PER_HOUR");
+    effective_limit(
+        default,
+        d.as_ref().map(|(v, _)| *v),
+        a.as_ref().map(|(v, _)| *v),
+    )
+    .0
+}
+
 /// The last `KEY=value` line of a cpuser file (cPanel's reader keeps the last).
 fn cpuser_line<'a>(a: &'a Account, key: &str) -> Option<(&'a str, Loc)> {
     let cp = a.cpuser.as_ref()?;

@@ -21,7 +21,7 @@ pub use cp001_parse_error::CP001;
 pub use cp002_ownership_mismatch::CP002;
 pub use cp003_domain_list_syntax::CP003;
 pub use cp004_unsafe_permissions::CP004;
-pub use cp005_unlimited_outbound_mail::CP005;
+pub use cp005_unlimited_outbound_mail::{CP005, domain_limit};
 pub use cp006_symlink_in_user_tree::CP006;
 pub use cp007_stale_cache::CP007;
 

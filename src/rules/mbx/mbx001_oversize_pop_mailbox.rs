@@ -80,5 +80,10 @@ pub(super) fn check(sub: &Subject<'_>, s: &Server, out: &mut Vec<Finding>) {
             "read this mailbox over IMAP rather than POP3, or move old mail out of the inbox into a folder such as Archive (POP3 does not see folders); for very large mailboxes cPanel's /scripts/convert_maildir_to_mdbox stores mail in fewer, larger files"
         }
     };
+    if sub.domain.is_some()
+        && let Some(e) = crate::rules::log::evidence::pop(s, &name)
+    {
+        f = f.evidence(e);
+    }
     out.push(f.fix(Fix::display_only(advice)));
 }

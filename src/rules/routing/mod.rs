@@ -127,6 +127,29 @@ pub fn check(s: &Server, sel: &Selection, out: &mut Vec<Finding>) {
     }
 }
 
+/// The fix that makes an account domain local, as RT002's does (the routing lists, the manual
+/// setting back to Automatically Detect), and removes its `etc/manualmx` line (RT012's fix):
+/// for LOG004, whose logs show that the domain's MX points to this server. `None` when the
+/// domain belongs to no account.
+pub(crate) fn local_fix(s: &Server, domain: &str, message: String) -> Option<Fix> {
+    let info = s.domains.get(domain)?;
+    let account = s.accounts.get(&info.user)?;
+    let mut fix = routing_fix(
+        s,
+        account,
+        domain,
+        Routing::Local,
+        ManualWrite::Auto,
+        Fix::unsafe_(message),
+    );
+    if let Some(mm) = &s.manualmx
+        && mm.doc.entries().any(|e| e.key.eq_ignore_ascii_case(domain))
+    {
+        fix = fix.edits(edit::colon_remove(mm, domain));
+    }
+    Some(fix)
+}
+
 /// What to do with the `MXCHECK-` key of a routing fix.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ManualWrite {
