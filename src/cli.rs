@@ -722,8 +722,15 @@ impl Env {
         args: &CheckArgs,
         overlay: &Overlay,
     ) -> Result<(crate::model::Server, Vec<Finding>), RunError> {
-        let server =
-            crate::model::load(args.path.as_deref(), &self.opts, overlay).map_err(RunError)?;
+        let server = if args.domain.is_empty() {
+            crate::model::load(args.path.as_deref(), &self.opts, overlay).map_err(RunError)?
+        } else {
+            // A scoped run reads what concerns these domains, not the whole server.
+            let wanted: Vec<String> = args.domain.iter().map(|d| normalize_domain(d)).collect();
+            crate::model::load_scoped(args.path.as_deref(), &self.opts, overlay, &wanted, &[])
+                .map_err(RunError)?
+                .0
+        };
         let mut findings = rules::run(&server, &self.selection);
         self.validate(args, &server, &findings)?;
         filter(&mut findings, args, &self.cfg);
