@@ -80,6 +80,9 @@ pub enum Command {
     },
     /// Print the manual page (roff; `maillint man | man -l -`)
     Man,
+    /// cPanel standardized-hook entry point: reads the event's JSON on standard input, lints the
+    /// domains it touched, answers on standard output (see `hook --describe`, `hook install`)
+    Hook(crate::hook::HookArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -164,6 +167,15 @@ pub struct CheckArgs {
     /// How many days of logs to read, back from now
     #[arg(long, value_name = "DAYS", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub since: u32,
+
+    /// `maillint --describe`: what `manage_hooks add script maillint` runs (the same as
+    /// `maillint hook --describe`).
+    #[arg(long, hide = true)]
+    pub describe: bool,
+    /// With --domain: an account to read besides the owners the ownership files name (the hook
+    /// event's user).
+    #[arg(long, hide = true, value_name = "USER")]
+    pub scope_user: Vec<String>,
 }
 
 /// Parses the command line and runs; returns the exit code.
@@ -186,7 +198,11 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     // worker threads while the main thread waits for them.
     let result = match cli.command {
         Some(Command::Check(args)) => check(&args, &mut stdout.lock(), &mut io::stderr()),
+        None if cli.check.describe => crate::hook::describe(&mut stdout.lock())
+            .map(|()| EXIT_CLEAN)
+            .map_err(RunError::from),
         None => check(&cli.check, &mut stdout.lock(), &mut io::stderr()),
+        Some(Command::Hook(args)) => Ok(crate::hook::main(&args)),
         Some(Command::Rule { code }) => rule(&code, &mut stdout.lock()),
         Some(Command::Rules { format }) => list_rules(format, &mut stdout.lock()),
         Some(Command::Completions { shell }) => {
@@ -744,8 +760,21 @@ impl Env {
         args: &CheckArgs,
         overlay: &Overlay,
     ) -> Result<(crate::model::Server, Vec<Finding>), RunError> {
-        let server =
-            crate::model::load(args.path.as_deref(), &self.opts, overlay).map_err(RunError)?;
+        let server = if args.domain.is_empty() {
+            crate::model::load(args.path.as_deref(), &self.opts, overlay).map_err(RunError)?
+        } else {
+            // A scoped run reads what concerns these domains, not the whole server.
+            let wanted: Vec<String> = args.domain.iter().map(|d| normalize_domain(d)).collect();
+            crate::model::load_scoped(
+                args.path.as_deref(),
+                &self.opts,
+                overlay,
+                &wanted,
+                &args.scope_user,
+            )
+            .map_err(RunError)?
+            .0
+        };
         let mut findings = rules::run(&server, &self.selection);
         self.validate(args, &server, &findings)?;
         filter(&mut findings, args, &self.cfg);

@@ -27,6 +27,31 @@ pub struct Config {
     pub mailbox: MailboxConfig,
     #[serde(default)]
     pub ignore_domain: Vec<IgnoreDomain>,
+    /// `[hook]`: what `maillint hook` may do besides reporting.
+    #[serde(default)]
+    pub hook: HookConfig,
+}
+
+/// `[hook]`: by default the hook reports only (no fix, no block).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HookConfig {
+    /// `fix = "safe"`: apply the safe fixes of the findings of the event's domains.
+    #[serde(default)]
+    pub fix: HookFix,
+    /// `block = true`: at the pre stage of `UAPI::Email::set_always_accept`, refuse setting
+    /// Local while the domain's primary MX is another host.
+    #[serde(default)]
+    pub block: bool,
+}
+
+/// `[hook] fix`: `"none"` (the default) or `"safe"`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum HookFix {
+    #[default]
+    None,
+    Safe,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

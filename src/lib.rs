@@ -14,6 +14,7 @@ pub mod der;
 pub mod escape;
 pub mod finding;
 pub mod fix;
+pub mod hook;
 pub mod manual;
 pub mod model;
 pub mod parse;

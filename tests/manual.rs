@@ -45,8 +45,11 @@ fn commands() -> Vec<String> {
 fn check_options() -> Vec<String> {
     let cmd = Cli::command();
     let check = cmd.find_subcommand("check").unwrap();
+    // Hidden options (`--describe`, which manage_hooks runs, and the hook's `--scope-user`) are
+    // not documented.
     let longs: Vec<String> = check
         .get_arguments()
+        .filter(|a| !a.is_hide_set())
         .filter_map(|a| a.get_long())
         .map(|l| format!("--{l}"))
         .collect();

@@ -85,6 +85,40 @@ impl Reader<'_> {
     }
 }
 
+/// The scope of a scoped run, unless the root is an account backup (one account: read whole).
+fn scope(opts: &Options) -> Option<&crate::model::scope::Scope> {
+    opts.scope.as_deref()
+}
+
+/// The names `NAME{suffix}` of `dir` that exist (as anything: a symlink or special file is
+/// listed so that reading it reports it, as [`names`] does), sorted: the scoped run's stand-in
+/// for listing a directory of thousands of entries.
+fn present<'a>(
+    r: &Reader<'_>,
+    dir: &str,
+    wanted: impl Iterator<Item = &'a String>,
+    suffix: &str,
+) -> Vec<String> {
+    let mut out: Vec<String> = wanted
+        .map(|n| format!("{n}{suffix}"))
+        .filter(|n| valid_name(n) && !n.starts_with('.'))
+        // As a listing, the disk's entries (a file of the overlay is read in their place).
+        .filter(|n| r.tree.stat(&format!("{dir}/{n}")).found().is_some())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The entries of a per-domain directory (`etc/valiases`, zones, DKIM keys…): all of them, or
+/// in a scoped run those of its domains.
+fn domain_files(r: &Reader<'_>, opts: &Options, dir: &str, suffix: &str) -> Vec<String> {
+    match scope(opts) {
+        Some(sc) => present(r, dir, sc.domains.iter(), suffix),
+        None => r.list(dir, false),
+    }
+}
+
 fn names(entries: Option<Vec<tree::DirEntry>>, dirs: bool) -> Vec<String> {
     entries
         .unwrap_or_default()
@@ -295,6 +329,21 @@ fn valid_name(name: &str) -> bool {
 /// memory) replace the files on disk.
 pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Server, String> {
     let root = tree::detect(path).map_err(|e| e.message)?;
+    // An account backup holds one account: a scoped run reads it whole.
+    let unscoped;
+    let opts = if opts.scope.is_some()
+        && matches!(
+            root.kind,
+            tree::RootKind::AccountDir | tree::RootKind::AccountArchive
+        ) {
+        unscoped = Options {
+            scope: None,
+            ..opts.clone()
+        };
+        &unscoped
+    } else {
+        opts
+    };
     let r = Reader {
         tree: &root.tree,
         overlay,
@@ -308,12 +357,15 @@ pub fn load(path: Option<&Path>, opts: &Options, overlay: &Overlay) -> Result<Se
         ..Server::default()
     };
 
-    // Accounts first: their homes must be registered before anything else is read.
-    let users: Vec<String> = r
-        .list("var/cpanel/users", false)
-        .into_iter()
-        .filter(|u| valid_name(u))
-        .collect();
+    // Accounts first: their homes must be registered before anything else is read. A scoped
+    // run reads only its accounts (those whose cpuser file exists).
+    let users: Vec<String> = match scope(opts) {
+        Some(sc) => present(&r, "var/cpanel/users", sc.users.iter(), ""),
+        None => r.list("var/cpanel/users", false),
+    }
+    .into_iter()
+    .filter(|u| valid_name(u))
+    .collect();
     let caches = opts.needs.contains(Needs::CACHES);
     let outs: Vec<AccountOut> = users
         .par_iter()
@@ -1005,8 +1057,7 @@ fn zone_dir(r: &Reader<'_>) -> &'static str {
 fn read_zones(s: &mut Server, r: &Reader<'_>) {
     let dir = zone_dir(r);
     s.zone_dir = dir.to_string();
-    let names: Vec<(String, String)> = r
-        .list(dir, false)
+    let names: Vec<(String, String)> = domain_files(r, &s.options, dir, ".db")
         .into_iter()
         .filter(|n| valid_name(n))
         .filter_map(|n| {
@@ -1100,8 +1151,7 @@ fn read_exim(s: &mut Server, r: &Reader<'_>) {
 /// The public DKIM keys. A file that is not a PEM key is a parse problem (CP001).
 fn read_dkim_keys(s: &mut Server, r: &Reader<'_>) {
     let dir = "var/cpanel/domain_keys/public";
-    let names: Vec<String> = r
-        .list(dir, false)
+    let names: Vec<String> = domain_files(r, &s.options, dir, "")
         .into_iter()
         .filter(|n| valid_name(n))
         .collect();
@@ -1142,8 +1192,7 @@ fn read_forwarders(s: &mut Server, r: &Reader<'_>) {
         ("etc/valiases", valiases::Flavor::Valiases),
         ("etc/vdomainaliases", valiases::Flavor::VdomainAliases),
     ] {
-        let names: Vec<String> = r
-            .list(dir, false)
+        let names: Vec<String> = domain_files(r, &s.options, dir, "")
             .into_iter()
             .filter(|n| valid_name(n))
             .collect();
@@ -1175,8 +1224,7 @@ fn filter_file(got: Option<SourceFile>) -> Option<Out<filter::Filter>> {
 /// `HOME/etc/DOMAIN/LOCALPART/filter` for every mail account of `shadow`.
 fn read_filters(s: &mut Server, r: &Reader<'_>) {
     let dir = "etc/vfilters";
-    let names: Vec<String> = r
-        .list(dir, false)
+    let names: Vec<String> = domain_files(r, &s.options, dir, "")
         .into_iter()
         .filter(|n| valid_name(n))
         .collect();
@@ -1243,6 +1291,26 @@ fn read_filters(s: &mut Server, r: &Reader<'_>) {
     }
 }
 
+/// The entries of `dir`; in a scoped run, only those named in `wanted` (each looked up alone,
+/// not following a symlink).
+fn entries(r: &Reader<'_>, opts: &Options, dir: &str, wanted: &[String]) -> Vec<tree::DirEntry> {
+    if scope(opts).is_none() {
+        return r.tree.read_dir(dir).found().unwrap_or_default();
+    }
+    wanted
+        .iter()
+        .filter(|n| valid_name(n))
+        .filter_map(|n| {
+            let st = r.tree.stat(&format!("{dir}/{n}")).found()?;
+            Some(tree::DirEntry {
+                name: n.as_bytes().to_vec(),
+                kind: st.kind,
+                meta: st.meta,
+            })
+        })
+        .collect()
+}
+
 /// Owners and modes of the files that decide where mail goes ([`crate::model::modes`]). A file
 /// someone besides root could write is also read, so that a fix can rewrite it with its mode.
 fn read_modes(s: &mut Server, r: &Reader<'_>) {
@@ -1265,9 +1333,13 @@ fn read_modes(s: &mut Server, r: &Reader<'_>) {
         wanted.push((p.to_string(), Role::OwnerMap));
     }
     let mut listed: Vec<(String, tree::Kind, tree::Meta, Role)> = Vec::new();
+    let scoped_domains: Vec<String> = scope(&s.options)
+        .map(|sc| sc.domains.iter().cloned().collect())
+        .unwrap_or_default();
+    let scoped_users: Vec<String> = s.accounts.keys().cloned().collect();
     for dir in ["etc/valiases", "etc/vdomainaliases", "etc/vfilters"] {
         wanted.push((dir.to_string(), Role::Directory));
-        for e in r.tree.read_dir(dir).found().unwrap_or_default() {
+        for e in entries(r, &s.options, dir, &scoped_domains) {
             let Some(name) = e.name_str() else { continue };
             if name.starts_with('.') || e.kind != tree::Kind::File {
                 continue;
@@ -1284,7 +1356,7 @@ fn read_modes(s: &mut Server, r: &Reader<'_>) {
     }
     for dir in ["var/cpanel/users", "var/cpanel/users.cache"] {
         wanted.push((dir.to_string(), Role::Directory));
-        for e in r.tree.read_dir(dir).found().unwrap_or_default() {
+        for e in entries(r, &s.options, dir, &scoped_users) {
             let Some(name) = e.name_str() else { continue };
             if name.starts_with('.') || e.kind != tree::Kind::File || !s.accounts.contains_key(name)
             {

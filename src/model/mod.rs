@@ -36,12 +36,14 @@ pub mod logs;
 pub mod mail;
 pub mod modes;
 mod needs;
+pub mod scope;
 pub mod spf;
 pub mod txt;
 
 pub use lists::RoutingList;
 pub use load::load;
 pub use needs::Needs;
+pub use scope::load_scoped;
 
 /// A parsed file with its source.
 #[derive(Clone, Debug)]
@@ -570,6 +572,9 @@ pub struct Options {
     pub today: Utc,
     /// Which mail logs to read, and the period (`--logs`, `--no-logs`, `--since`).
     pub logs: logs::LogOptions,
+    /// A scoped run (`--domain`, the hook): only these accounts and these domains' files are
+    /// read ([`scope`]); `None` reads the whole server.
+    pub scope: Option<Arc<scope::Scope>>,
 }
 
 /// Everything loaded, no identity beyond the tree, the 100 MiB POP threshold, and the Unix
@@ -587,11 +592,23 @@ impl Default for Options {
             progress: None,
             today: Utc::from_unix(0),
             logs: logs::LogOptions::default(),
+            scope: None,
         }
     }
 }
 
 impl Server {
+    /// Whether the model holds what concerns this domain: always, unless the run is scoped
+    /// ([`scope`]) and the domain is outside its scope. A rule that walks a server-wide file
+    /// (a routing list) may skip the entries of other domains: a scoped run reports none of
+    /// their findings.
+    pub fn in_scope(&self, domain: &str) -> bool {
+        self.options
+            .scope
+            .as_ref()
+            .is_none_or(|sc| sc.domains.contains(domain))
+    }
+
     pub fn account_count(&self) -> usize {
         self.accounts.len()
     }

@@ -74,6 +74,24 @@ pub fn parse(src: &SourceFile) -> DomainList {
 }
 
 fn parse_line(body: &str, offset: usize) -> DomainLineKind {
+    // The line as cPanel writes it, `example.com`, read without the grammar: what it would
+    // read (an entry with no issue), at a fraction of the cost on lists of 20,000 lines.
+    if !body.is_empty()
+        && !body.ends_with('.')
+        && body.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
+        })
+    {
+        return LineKind::Entry(DomainEntry {
+            key: Span::new(offset, offset + body.len()),
+            domain: body.to_string(),
+            issues: Vec::new(),
+        });
+    }
+    parse_line_grammar(body, offset)
+}
+
+fn parse_line_grammar(body: &str, offset: usize) -> DomainLineKind {
     let pairs = match LineParser::parse(Rule::line, body) {
         Ok(pairs) => pairs,
         Err(e) => {
@@ -157,6 +175,35 @@ fn describe(rule: &Rule) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plain_line_reads_as_the_grammar_reads_it() {
+        for body in [
+            "example.com",
+            "a-b_c.example.net",
+            "x1.example",
+            "a.b.c.d.example.org",
+        ] {
+            let fast = parse_line(body, 7);
+            let slow = parse_line_grammar(body, 7);
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{body}");
+        }
+        // Anything else goes to the grammar.
+        for body in [
+            "Example.com",
+            "example.com.",
+            "*.example.com",
+            "example.com\r",
+            " x.example",
+            "",
+        ] {
+            assert_eq!(
+                format!("{:?}", parse_line(body, 0)),
+                format!("{:?}", parse_line_grammar(body, 0)),
+                "{body}"
+            );
+        }
+    }
     use crate::parse::{check_tiling, render};
 
     fn doc(text: &str) -> (SourceFile, DomainList) {

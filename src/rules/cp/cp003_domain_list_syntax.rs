@@ -64,6 +64,8 @@ pub(super) fn check(server: &Server, out: &mut Vec<Finding>) {
                     .note("Exim skips the line, but a commented-out domain is easily taken for a routing decision that is not in effect")
                     .maybe_fix(fix(Fix::safe("remove the comment line").edit(Edit::delete(path, line.span)))),
                 ),
+                // A scoped run reports no other domain: their lines are not looked at.
+                DomainLineKind::Entry(e) if !server.in_scope(&e.domain) => {}
                 DomainLineKind::Entry(e) => {
                     let reading = list.reading(i, e);
                     if reading != Reading::AsMeant {

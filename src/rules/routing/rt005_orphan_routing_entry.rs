@@ -28,7 +28,9 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
         // Lines Exim does not read as the domain they name are CP003's.
         for (_, _, e) in list.entries() {
             let d = e.domain.as_str();
+            // A scoped run has read the accounts of its domains only.
             if s.domains.contains_key(d)
+                || !s.in_scope(d)
                 || s.identity.states_hostname(d)
                 || is_localhost(d)
                 || !seen.insert(d)
