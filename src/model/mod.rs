@@ -35,6 +35,7 @@ mod load;
 pub mod mail;
 pub mod modes;
 mod needs;
+pub mod public;
 pub mod spf;
 pub mod txt;
 
@@ -510,6 +511,8 @@ pub struct Server {
     /// Owners and modes of the files that decide where mail goes ([`Needs::PERMISSIONS`], on
     /// a server tree).
     pub modes: Option<modes::Modes>,
+    /// What public DNS says (`--resolve`), gathered before the rules run; `None` offline.
+    pub public: Option<Arc<crate::dns::PublicView>>,
 }
 
 impl Server {

@@ -5,7 +5,7 @@
 //! `[[ignore_domain]] codes` in `maillint.toml`) must name something that exists:
 //!
 //! - `ALL`, or a code or prefix of a registered rule: fine.
-//! - only rules of the catalog that this version does not implement (`DNS001`, `LOG`): the
+//! - only rules of the catalog that this version does not implement (`LOG`): the
 //!   caller says so ([`Resolution::NotImplemented`]); `check` makes it an error when nothing
 //!   implemented is selected at all, and a warning otherwise.
 //! - nothing of the catalog (`XYZ`, `RT999`): an error, with the closest codes as a hint.
@@ -201,10 +201,10 @@ mod tests {
             describe("LOG", &log),
             "LOG (LOG001 blocklisted-by-receivers, LOG002 script-mail-burst, LOG003 send-limit-hit, LOG004 local-mx-freeze)"
         );
-        let Resolution::NotImplemented(e) = resolve("DNS001") else {
+        let Resolution::NotImplemented(e) = resolve("LOG002") else {
             panic!()
         };
-        assert_eq!(describe("DNS001", &e), "DNS001 (dns-unverifiable)");
+        assert_eq!(describe("LOG002", &e), "LOG002 (script-mail-burst)");
         assert_eq!(resolve("RT999"), Resolution::Unknown(vec!["RT009".into()]));
         assert_eq!(resolve("XYZ"), Resolution::Unknown(vec![]));
         assert_eq!(suggest("SFP001"), vec!["SPF001"]);

@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod cp;
 pub mod dkim;
 pub mod dmarc;
+pub mod dns;
 pub mod exim;
 pub mod fwd;
 pub mod mbx;
@@ -86,6 +87,11 @@ pub fn families() -> &'static [Family] {
             prefix: "CP",
             rules: cp::RULES,
             check: cp::check,
+        },
+        Family {
+            prefix: "DNS",
+            rules: dns::RULES,
+            check: dns::check,
         },
     ];
     FAMILIES
@@ -241,7 +247,7 @@ mod tests {
 
     #[test]
     fn selectors_must_name_rules_of_the_catalog() {
-        for ok in ["ALL", "cp", "CP00", "CP003", "LOG", "DNS001"] {
+        for ok in ["ALL", "cp", "CP00", "CP003", "LOG", "DNS001", "LOG001"] {
             assert!(selectors(ok).is_ok(), "{ok}");
         }
         let err = selectors("XYZ9").unwrap_err();
@@ -249,7 +255,7 @@ mod tests {
         assert!(selectors("").is_err());
         assert!(selectors("RT-1").is_err());
         assert!(matches!(
-            resolve(&Selector::parse("DNS001").unwrap()),
+            resolve(&Selector::parse("LOG001").unwrap()),
             catalog::Resolution::NotImplemented(_)
         ));
     }
