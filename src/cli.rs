@@ -771,7 +771,27 @@ impl Env {
             args.resolver.clone(),
             std::time::Duration::from_secs_f64(args.dns_timeout),
         );
-        let view = std::sync::Arc::new(crate::dns::gather(&domains, &settings).map_err(RunError)?);
+        // The addresses of the local zones' MX targets outside every local zone (MX005).
+        let mut extra: std::collections::BTreeMap<String, Vec<crate::dns::Query>> =
+            Default::default();
+        for d in &domains {
+            for r in server.records_of(d, crate::parse::zone::RType::Mx) {
+                if let crate::parse::zone::RData::Mx { exchange, .. } = &r.record.data
+                    && !exchange.name.is_empty()
+                    && exchange.name.parse::<std::net::IpAddr>().is_err()
+                    && server.zone_of(&exchange.name).is_none()
+                {
+                    let e = extra.entry(d.clone()).or_default();
+                    e.push(crate::dns::Query::new(&exchange.name, crate::dns::QType::A));
+                    e.push(crate::dns::Query::new(
+                        &exchange.name,
+                        crate::dns::QType::Aaaa,
+                    ));
+                }
+            }
+        }
+        let view =
+            std::sync::Arc::new(crate::dns::gather(&domains, &extra, &settings).map_err(RunError)?);
         *slot = Some(view.clone());
         Ok(view)
     }

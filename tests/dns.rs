@@ -303,3 +303,66 @@ fn resolve_options_are_checked() {
         );
     }
 }
+
+/// The rules `--resolve` extends: what each finds offline and with public DNS, exactly, and the
+/// live output pinned.
+#[test]
+fn online_extensions_judge_what_lies_outside_the_tree() {
+    let Some(bind) = Bind::start(&public()) else {
+        return;
+    };
+    let root = tree();
+    let pairs = |out: &[u8]| -> Vec<String> {
+        let mut v: Vec<String> = findings(out)
+            .into_iter()
+            .map(|(code, domain, _)| format!("{code} {domain}"))
+            .collect();
+        v.sort();
+        v
+    };
+    let select = "SPF004,SPF006,SPF012,DKIM001,DKIM002,MX005,RT011";
+    let offline = maillint(&[
+        root.to_str().unwrap(),
+        "--select",
+        select,
+        "--format",
+        "json",
+        "--no-progress",
+    ]);
+    // Offline: spf.exchange.example.net is outside the tree, so SPF006 can only say "may not".
+    assert_eq!(pairs(&offline.stdout), vec!["SPF006 nsaway.example"]);
+    let (_, out, err) = live(
+        &root,
+        &bind.addr(),
+        &["--select", select, "--format", "json"],
+    );
+    assert_eq!(
+        pairs(out.as_bytes()),
+        vec![
+            "DKIM001 seed.example",     // the public selector has no record
+            "DKIM002 dkimdiff.example", // the public selector holds another key
+            "MX005 deadmx.example",     // backup.gone.example.net: NXDOMAIN
+            "RT011 nsaway.example",     // public NS elsewhere
+            "RT011 seed.example",
+            "SPF004 spfchain.example", // 20 lookups through the chain outside the tree
+            "SPF006 nsaway.example",   // now certain: the include does not list the server
+            "SPF012 deadmx.example",   // three includes that do not exist
+        ],
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let spf006 = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "SPF006")
+        .unwrap();
+    assert_eq!(spf006["severity"], "error", "certain with public DNS");
+    for code in [
+        "SPF004", "SPF006", "SPF012", "DKIM001", "DKIM002", "MX005", "RT011",
+    ] {
+        let (_, out, _) = live(&root, &bind.addr(), &["--select", code]);
+        let out = out.replace(&root.display().to_string(), "testdata/dns/tree");
+        snapshot!(format!("rule.{code}.live"), out);
+    }
+}

@@ -236,7 +236,7 @@ impl PublicView {
     pub fn spf(&self, name: &str) -> Option<Result<Vec<String>, &Answer>> {
         let a = self.get(name, QType::Txt)?;
         Some(match a {
-            Answer::Records(_) | Answer::NoData => Ok(a
+            Answer::Records(_) | Answer::NoData | Answer::NxDomain => Ok(a
                 .txts()
                 .into_iter()
                 .filter(|t| crate::parse::spf::is_spf(t))
@@ -311,12 +311,20 @@ fn follow_ups(domain: &str, q: &Query, a: &Answer, out: &mut Vec<Query>) {
 /// Asks DNS about `domains` (mail domains of the tree) and returns what it said. An error is a
 /// reason the gathering could not even start (no resolver configured, a build without the
 /// `resolve` feature).
-pub fn gather(domains: &[String], settings: &Settings) -> Result<PublicView, String> {
+///
+/// `extra` adds queries per domain that the model knows to need (the addresses of MX targets
+/// of the local zone that lie outside the local zones, for MX005).
+pub fn gather(
+    domains: &[String],
+    extra: &BTreeMap<String, Vec<Query>>,
+    settings: &Settings,
+) -> Result<PublicView, String> {
     #[cfg(feature = "resolve")]
     {
         let client = net::Client::new(settings)?;
         Ok(gather_with(
             domains,
+            extra,
             settings,
             |batch, deadline| client.run(batch, deadline),
             client.source(),
@@ -324,7 +332,7 @@ pub fn gather(domains: &[String], settings: &Settings) -> Result<PublicView, Str
     }
     #[cfg(not(feature = "resolve"))]
     {
-        let _ = (domains, settings);
+        let _ = (domains, extra, settings);
         Err(NOT_BUILT.to_string())
     }
 }
@@ -337,6 +345,7 @@ pub const NOT_BUILT: &str = "--resolve: this maillint was built without live DNS
 /// parallel by `ask`, within one deadline.
 pub fn gather_with(
     domains: &[String],
+    extra: &BTreeMap<String, Vec<Query>>,
     settings: &Settings,
     mut ask: impl FnMut(Vec<Query>, std::time::Instant) -> Vec<(Query, Answer)>,
     source: String,
@@ -349,7 +358,12 @@ pub fn gather_with(
     // Queries still to follow up, per domain.
     let mut pending: Vec<(String, Vec<Query>)> = domains
         .iter()
-        .map(|d| (normalize(d), plan_domain(&normalize(d))))
+        .map(|d| {
+            let d = normalize(d);
+            let mut qs = plan_domain(&d);
+            qs.extend(extra.get(&d).into_iter().flatten().cloned());
+            (d, qs)
+        })
         .collect();
     for _ in 0..MAX_ROUNDS {
         let mut batch: BTreeSet<Query> = BTreeSet::new();
@@ -425,6 +439,7 @@ mod tests {
         let s = Settings::new(Vec::new(), Duration::from_secs(1));
         let view = gather_with(
             &["example.com".into(), "Example.com.".into()],
+            &BTreeMap::new(),
             &s,
             |batch, _| {
                 asked.extend(batch.iter().cloned());

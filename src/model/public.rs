@@ -184,3 +184,30 @@ impl PublicDetection {
             .collect()
     }
 }
+
+impl Server {
+    /// The SPF records public DNS serves at a name outside the local zones (`--resolve`):
+    /// `None` when not asked or the lookup failed (the name stays unknown); an empty list when
+    /// the name has none (NXDOMAIN or no SPF TXT record).
+    pub fn public_spf_records(
+        &self,
+        name: &str,
+    ) -> Option<Vec<std::sync::Arc<crate::parse::spf::SpfRecord>>> {
+        let texts = self.public.as_ref()?.spf(name)?.ok()?;
+        Some(
+            texts
+                .iter()
+                .map(|t| std::sync::Arc::new(crate::parse::spf::parse(t)))
+                .collect(),
+        )
+    }
+
+    /// Whether public DNS answered a TXT query for `name` with nothing (NXDOMAIN or no TXT
+    /// record): a void lookup (RFC 7208 §4.6.4).
+    pub fn public_txt_void(&self, name: &str) -> bool {
+        matches!(
+            self.public_answer(name, QType::Txt),
+            Some(Answer::NxDomain | Answer::NoData)
+        )
+    }
+}
