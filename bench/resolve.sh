@@ -78,6 +78,8 @@ loaded=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }
 failed_zones=$(grep -c "not loaded due to errors" "$RUN/named.log" || true)
 echo "named serves $zones zones on 127.0.0.1:$port (loaded in ${loaded}s, $failed_zones not loaded)" >&2
 
+timer=()
+[ -x /usr/bin/time ] && timer=(/usr/bin/time -f "cpu %U %S")
 offline=()
 for i in $(seq "$RUNS"); do
     t0=$(date +%s%N)
@@ -89,18 +91,30 @@ walls=()
 for i in $(seq "$RUNS"); do
     rm -f "$RUN/fds"
     t0=$(date +%s%N)
-    "$MAILLINT" "$TREE" --ignore MBX --resolve --resolver "127.0.0.1:$port" --format concise \
+    named_cpu0=$(awk '{print $14 + $15}' /proc/$NAMED_PID/stat)
+    "${timer[@]}" "$MAILLINT" "$TREE" --ignore MBX --resolve --resolver "127.0.0.1:$port" --format concise \
         --no-progress --exit-zero >"$RUN/out" 2>"$RUN/err" &
     pid=$!
+    # The process to sample: maillint itself, under /usr/bin/time when it is there.
+    mpid=$pid
+    if [ ${#timer[@]} -gt 0 ]; then
+        mpid=""
+        while [ -z "$mpid" ] && kill -0 "$pid" 2>/dev/null; do
+            mpid=$(cat /proc/$pid/task/$pid/children 2>/dev/null | awk '{print $1}' || true)
+        done
+    fi
     max=0
     while kill -0 "$pid" 2>/dev/null; do
-        n=$(ls /proc/$pid/fd 2>/dev/null | wc -l)
+        n=$(ls /proc/$mpid/fd 2>/dev/null | wc -l || true)
         [ "$n" -gt "$max" ] && max=$n
         sleep 0.005
     done
     wait "$pid"
     t1=$(date +%s%N)
     walls+=($(( (t1 - t0) / 1000000 )))
+    named_cpu=$(( ($(awk '{print $14 + $15}' /proc/$NAMED_PID/stat) - named_cpu0) * 1000 / $(getconf CLK_TCK) ))
+    cpu=$(tail -1 "$RUN/err" | awk '/^cpu/ {printf "%d", ($2 + $3) * 1000}' || true)
+    echo "run $i: maillint CPU ${cpu:-?} ms, named CPU $named_cpu ms" >&2
     echo "run $i: $(( (t1 - t0) / 1000000 )) ms, at most $max file descriptors open" >&2
     echo "$max" >>"$RUN/maxfds"
 done
@@ -116,7 +130,7 @@ echo
 echo "named: $zones zones loaded in ${loaded}s ($failed_zones not loaded); machine: $(nproc) cores, load $(cut -d" " -f1 /proc/loadavg)"
 echo
 echo "DNS001 reasons (last run):"
-grep ' DNS001 ' "$RUN/out" | sed -E 's/.*the lookup of [^ ]+ [A-Z]+ ([A-Z]+|timed out|not answered).*/\1/' | sort | uniq -c
+grep ' DNS001 ' "$RUN/out" | sed -E 's/.*the lookup of [^ ]+ [A-Z]+ ([A-Z]+|timed out|not answered).*/\1/' | sort | uniq -c || true
 echo
 echo "Findings by rule (last run):"
-awk '{print $2}' "$RUN/out" | grep -E '^[A-Z]+[0-9]{3}$' | sort | uniq -c | sort -rn | head -20
+awk '{print $2}' "$RUN/out" | grep -E '^[A-Z]+[0-9]{3}$' | sort | uniq -c | sort -rn | head -20 || true

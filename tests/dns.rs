@@ -1,5 +1,5 @@
 //! `--resolve` against a real authoritative server: BIND's `named` on 127.0.0.1 and a free port
-//! (tests/common `Bind`), serving testdata/dns/public as "public DNS" for the tree
+//! (tests/common `Bind`), serving testdata/dns/public/var/named as "public DNS" for the tree
 //! testdata/dns/tree, whose zones (var/named) are stale copies. No test asks anything but
 //! loopback. Without `named` (Debian `bind9`) the tests skip loudly, or fail with
 //! MAILLINT_REQUIRE_TOOLS=1 (scripts/test sets it).
@@ -15,8 +15,10 @@ fn tree() -> PathBuf {
     common::testdata_dir().join("dns/tree")
 }
 
+/// The zones BIND serves as public DNS (laid out as a server's var/named, so that the tests
+/// that read every bundled zone check them too).
 fn public() -> PathBuf {
-    common::testdata_dir().join("dns/public")
+    common::testdata_dir().join("dns/public/var/named")
 }
 
 fn text(b: &[u8]) -> String {

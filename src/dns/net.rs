@@ -1,4 +1,4 @@
-//! The network half of `--resolve`: hickory-resolver on a current-thread tokio runtime, queries
+//! The network half of `--resolve`: hickory-resolver on a small multi-threaded tokio runtime, queries
 //! in parallel with at most [`Settings::max_in_flight`] in flight.
 
 use std::time::Instant;
@@ -59,7 +59,11 @@ impl Client {
         opts.use_hosts_file = ResolveHosts::Never;
         // Names are asked fully qualified: no search list.
         opts.ndots = 0;
-        let rt = tokio::runtime::Builder::new_current_thread()
+        // A small multi-threaded runtime: parsing answers and managing sockets costs CPU, and a
+        // server of thousands of domains asks a hundred thousand questions.
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
             .enable_all()
             .build()
             .map_err(|e| format!("--resolve: cannot start the DNS client: {e}"))?;
