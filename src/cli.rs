@@ -804,7 +804,8 @@ impl Env {
     ) -> Result<(crate::model::Server, Vec<Finding>), RunError> {
         let mut server =
             crate::model::load(args.path.as_deref(), &self.opts, overlay).map_err(RunError)?;
-        if args.resolve {
+        // Public DNS is asked only when a selected rule reads it.
+        if args.resolve && rules::live().iter().any(|r| self.selection.on(r)) {
             server.public = Some(self.public_view(args, &server)?);
         }
         let mut findings = rules::run(&server, &self.selection);

@@ -245,6 +245,13 @@ fn offline_opens_no_socket() {
         "",
         "network system calls without --resolve:\n{offline}"
     );
+    // With --resolve, DNS is asked only when a selected rule reads it.
+    let unneeded = run(&["--resolve", "--resolver", &addr, "--select", "CP003,DMARC"]);
+    assert_eq!(
+        unneeded.trim(),
+        "",
+        "network system calls with --resolve and no rule that reads public DNS:\n{unneeded}"
+    );
     let online = run(&["--resolve", "--resolver", &addr, "--dns-timeout", "1"]);
     assert!(
         online.contains("socket(")

@@ -97,6 +97,23 @@ pub fn families() -> &'static [Family] {
     FAMILIES
 }
 
+/// The rules that read public DNS with `--resolve` (the view is gathered only when one of them
+/// is selected).
+pub fn live() -> [&'static Rule; 10] {
+    [
+        &routing::RT011,
+        &routing::RT013,
+        &routing::RT014,
+        &dns::DNS001,
+        &spf::SPF004,
+        &spf::SPF006,
+        &spf::SPF012,
+        &dkim::DKIM001,
+        &dkim::DKIM002,
+        &mx::MX005,
+    ]
+}
+
 /// Every registered rule, in catalog order.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
     families().iter().flat_map(|f| f.rules.iter().copied())
