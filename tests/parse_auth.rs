@@ -625,7 +625,7 @@ proptest! {
         let src = SourceFile::from_str("var/named/example.com.db", &zone_text);
         let z = zone::parse(&src, "example.com");
         let t = TxtText::from_txt(txt_of(z.records().next().unwrap()).unwrap(), &src);
-        prop_assert_eq!(&t.bytes, &bytes);
+        prop_assert_eq!(t.bytes(), &bytes[..]);
         prop_assert_eq!(t.text().len(), bytes.len());
         let text = t.text();
         prop_assert_eq!(spf::parse(text).render(), text);
@@ -710,8 +710,8 @@ proptest! {
         let txt = txt_of(z.records().next().unwrap()).unwrap();
         let t = TxtText::from_txt(txt, &src);
         let value: Vec<u8> = strings.iter().flat_map(|(_, b)| b.iter().copied()).collect();
-        prop_assert_eq!(&t.bytes, &value);
-        prop_assert_eq!(t.bytes.clone(), txt.joined());
+        prop_assert_eq!(t.bytes(), &value[..]);
+        prop_assert_eq!(t.bytes().to_vec(), txt.joined());
         for (i, &byte) in value.iter().enumerate() {
             let span = t.file_span(i..i + 1);
             prop_assert_eq!(decode_one(src.slice_bytes(span)), Some(byte), "byte {} of {}", i, zone_text);

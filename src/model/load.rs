@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::model::txt::TxtIndex;
+use crate::model::txt::{TxtIndex, ZoneTxt};
 use crate::model::{
     Account, AddrSource, DomainInfo, DomainKind, HostnameSource, MailFiles, Manual, MxCheck, Needs,
     Options, ParseProblem, Parsed, RoutingList, Server, Sourced,
@@ -998,7 +998,7 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
         })
         .collect();
     // Each zone's TXT records are read (SPF, DKIM, DMARC) in the worker that parsed it.
-    type ZoneOut = (String, Option<(Out<zone::Zone>, TxtIndex)>);
+    type ZoneOut = (String, Option<(Out<zone::Zone>, ZoneTxt)>);
     let outs: Vec<ZoneOut> = names
         .par_iter()
         .map(|(file, origin)| {
@@ -1012,6 +1012,12 @@ fn read_zones(s: &mut Server, r: &Reader<'_>) {
             (origin.clone(), out)
         })
         .collect();
+    s.txt.reserve(
+        outs.iter()
+            .filter_map(|(_, o)| o.as_ref())
+            .map(|(_, t)| t.len())
+            .sum(),
+    );
     for (origin, out) in outs {
         let Some((out, txt)) = out else {
             continue;

@@ -157,7 +157,7 @@ impl Server {
                         zone: r.zone,
                         record: r.record,
                         text: reading.text.clone(),
-                        spf: reading.spf.clone(),
+                        spf: reading.spf.clone()?,
                     })
                 })
                 .collect(),

@@ -26,9 +26,11 @@ use std::ops::Range;
 /// The joined value of a TXT record and the file span of each of its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TxtText {
-    /// The strings concatenated, escapes decoded: what SPF, DKIM and DMARC read.
-    pub bytes: Vec<u8>,
-    /// UTF-8 view of `bytes` with identical offsets (bytes of invalid sequences are U+001A).
+    /// The strings concatenated, escapes decoded, when they are not valid UTF-8 (then `text`
+    /// differs from them); `None` when they are exactly `text`, as almost always: a large
+    /// server has tens of thousands of TXT records, and a second copy of each is not free.
+    raw: Option<Vec<u8>>,
+    /// UTF-8 view of the bytes with identical offsets (bytes of invalid sequences are U+001A).
     text: String,
     /// Runs of value bytes, in value order, each written by a contiguous part of the file.
     runs: Vec<Run>,
@@ -97,8 +99,9 @@ impl TxtText {
             .first()
             .map_or(0, |s| content_span(s.span, s.quoted, src).start);
         let text = text_view(&bytes);
+        let raw = (text.as_bytes() != bytes.as_slice()).then_some(bytes);
         TxtText {
-            bytes,
+            raw,
             text,
             runs,
             strings,
@@ -112,12 +115,17 @@ impl TxtText {
         &self.text
     }
 
+    /// The strings concatenated, escapes decoded: what SPF, DKIM and DMARC read.
+    pub fn bytes(&self) -> &[u8] {
+        self.raw.as_deref().unwrap_or(self.text.as_bytes())
+    }
+
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.bytes().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.bytes().is_empty()
     }
 
     /// The value range given by each character string of the record, in order.
@@ -134,7 +142,7 @@ impl TxtText {
     /// the source of its first byte to the end of the source of its last byte. An empty range
     /// gives an empty span where that position is written.
     pub fn file_span(&self, range: Range<usize>) -> Span {
-        let len = self.bytes.len();
+        let len = self.bytes().len();
         let end = range.end.min(len);
         let start = range.start.min(end);
         if start == end {
@@ -325,7 +333,7 @@ mod tests {
     fn decimal_escapes_are_four_bytes() {
         let (src, t) = txts("@ TXT \"a\\065b\" c\\059d\n");
         let t = &t[0];
-        assert_eq!(t.bytes, b"aAbc;d");
+        assert_eq!(t.bytes(), b"aAbc;d");
         assert_eq!(src.slice(t.file_span(1..2)), "\\065");
         assert_eq!(src.slice(t.file_span(0..3)), "a\\065b");
         assert_eq!(src.slice(t.file_span(4..5)), "\\059");
@@ -338,7 +346,7 @@ mod tests {
     fn bytes_that_are_not_utf8_keep_their_offsets() {
         let (_, t) = txts("@ TXT \"x\\200y\"\n");
         let t = &t[0];
-        assert_eq!(t.bytes, b"x\xc8y");
+        assert_eq!(t.bytes(), b"x\xc8y");
         assert_eq!(t.text().as_bytes(), b"x\x1ay");
     }
 

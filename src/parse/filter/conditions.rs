@@ -139,21 +139,9 @@ impl P<'_> {
         let t = self.lx.peek(0)?;
         match t.kind {
             Tok::LParen => {
-                if self.depth >= MAX_DEPTH {
-                    return None;
-                }
-                self.lx.next();
-                self.depth += 1;
-                let inner = self.or_cond();
-                self.depth -= 1;
-                let inner = inner?;
-                let close = self.lx.peek(0)?;
-                if close.kind != Tok::RParen {
-                    return None;
-                }
-                self.lx.next();
+                let (inner, close) = self.parenthesized()?;
                 Some(Cond {
-                    span: t.span.join(close.span),
+                    span: t.span.join(close),
                     kind: CondKind::Group(Box::new(inner)),
                 })
             }
@@ -186,22 +174,9 @@ impl P<'_> {
                         "foranyaddress" => {
                             self.lx.next();
                             let list = self.cond_item()?;
-                            let open = self.lx.peek(0)?;
-                            if open.kind != Tok::LParen || self.depth >= MAX_DEPTH {
-                                return None;
-                            }
-                            self.lx.next();
-                            self.depth += 1;
-                            let inner = self.or_cond();
-                            self.depth -= 1;
-                            let inner = inner?;
-                            let close = self.lx.peek(0)?;
-                            if close.kind != Tok::RParen {
-                                return None;
-                            }
-                            self.lx.next();
+                            let (inner, close) = self.parenthesized()?;
                             return Some(Cond {
-                                span: t.span.join(close.span),
+                                span: t.span.join(close),
                                 kind: CondKind::ForAnyAddress {
                                     list,
                                     cond: Box::new(inner),
@@ -214,6 +189,26 @@ impl P<'_> {
                 self.test()
             }
         }
+    }
+
+    /// `( CONDITION )` at the next token, nested at most [`MAX_DEPTH`] deep: the condition and
+    /// the span of the closing parenthesis.
+    fn parenthesized(&mut self) -> Option<(Cond, Span)> {
+        let open = self.lx.peek(0)?;
+        if open.kind != Tok::LParen || self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.lx.next();
+        self.depth += 1;
+        let inner = self.or_cond();
+        self.depth -= 1;
+        let inner = inner?;
+        let close = self.lx.peek(0)?;
+        if close.kind != Tok::RParen {
+            return None;
+        }
+        self.lx.next();
+        Some((inner, close.span))
     }
 
     /// An operand of a condition: one word or string.

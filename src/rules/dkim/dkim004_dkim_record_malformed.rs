@@ -96,7 +96,7 @@ fn malformed(dom: &Dom<'_>, r: &KeyRecord<'_>, out: &mut Vec<Finding>) {
                 )),
             ),
             // Only the quoting is wrong: quote the same value again.
-            None if only_split && std::str::from_utf8(&r.text.bytes).is_ok() => Some(
+            None if only_split && std::str::from_utf8(r.text.bytes()).is_ok() => Some(
                 Fix::unsafe_("quote the record's value again, in 255-byte strings").edits(
                     edit::zone_replace_rdata(
                         zone,

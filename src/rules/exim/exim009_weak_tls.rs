@@ -67,19 +67,11 @@ fn openssl_classes(word: &str) -> Vec<&'static str> {
     let mut out = Vec::new();
     for part in word.split('+') {
         let c: &[&str] = match part {
-            "ALL" => &[
-                "RC4",
-                "EXPORT",
-                "anonymous",
-                "DES",
-                "3DES",
-                "LOW",
-                "MEDIUM",
-                "MD5",
-                "RC2",
-                "IDEA",
-                "SEED",
-            ],
+            // Every class but the NULL ciphers, which ALL leaves out.
+            "ALL" => {
+                out.extend(CLASSES.iter().filter(|c| **c != "NULL"));
+                continue;
+            }
             "COMPLEMENTOFALL" | "COMPLEMENTOFDEFAULT" => &["NULL", "anonymous"],
             "RC4" => &["RC4"],
             "EXP" | "EXPORT" | "EXPORT40" | "EXPORT56" => &["EXPORT"],

@@ -197,11 +197,12 @@ impl Ctx<'_> {
             .into_iter()
             .filter_map(|r| {
                 let reading = self.s.txt.get(r.record).filter(|t| !t.is_spf)?;
-                meant_as_spf(reading.text.text(), &reading.spf).then(|| SpfAt {
+                let spf = reading.spf.as_ref()?;
+                meant_as_spf(reading.text.text(), spf).then(|| SpfAt {
                     zone: r.zone,
                     record: r.record,
                     text: reading.text.clone(),
-                    spf: reading.spf.clone(),
+                    spf: spf.clone(),
                 })
             })
             .collect()
@@ -320,14 +321,21 @@ impl Ctx<'_> {
             let dom = self.dom(d);
             match &record.data {
                 RData::Txt(txt) => {
-                    let Some(reading) = self.s.txt.get(record) else {
+                    // A record without SPF terms is neither SPF (SPF008) nor SPF in the wrong
+                    // place (SPF011).
+                    let Some((reading, spf)) = self
+                        .s
+                        .txt
+                        .get(record)
+                        .and_then(|r| Some((r, r.spf.clone()?)))
+                    else {
                         continue;
                     };
                     let rec = SpfAt {
                         zone,
                         record,
                         text: reading.text.clone(),
-                        spf: reading.spf.clone(),
+                        spf,
                     };
                     if reading.is_spf || starts_with_version(rec.text.text()) {
                         if self.sel.on(&SPF008) {
@@ -559,7 +567,7 @@ fn txt_edits(rec: &SpfAt<'_>, changes: &[(Range<usize>, String)], today: Utc) ->
             return false;
         }
         let span = text.file_span(r.clone());
-        if src.get(span.range()) != text.bytes.get(r.clone()) {
+        if src.get(span.range()) != text.bytes().get(r.clone()) {
             return false;
         }
         grow[idx] += new.len() as i64 - r.len() as i64;
@@ -577,11 +585,11 @@ fn txt_edits(rec: &SpfAt<'_>, changes: &[(Range<usize>, String)], today: Utc) ->
     let mut bytes = Vec::with_capacity(text.len() + 32);
     let mut pos = 0;
     for (r, new) in changes {
-        bytes.extend_from_slice(text.bytes.get(pos..r.start)?);
+        bytes.extend_from_slice(text.bytes().get(pos..r.start)?);
         bytes.extend_from_slice(new.as_bytes());
         pos = r.end;
     }
-    bytes.extend_from_slice(text.bytes.get(pos..)?);
+    bytes.extend_from_slice(text.bytes().get(pos..)?);
     let value = String::from_utf8(bytes).ok()?;
     Some(edit::zone_replace_rdata(
         zone,

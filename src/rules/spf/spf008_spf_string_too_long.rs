@@ -61,7 +61,7 @@ pub(super) fn check(
             "RFC 7208 §3.3: a longer record is written as several strings, which receivers \
              join without spaces",
         );
-    if let Ok(value) = std::str::from_utf8(&rec.text.bytes) {
+    if let Ok(value) = std::str::from_utf8(rec.text.bytes()) {
         f = f.fix(
             Fix::safe(format!(
                 "split the value into strings of at most {MAX_STRING_BYTES} bytes, as cPanel writes them (receivers read the same record)"
