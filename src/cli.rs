@@ -176,6 +176,22 @@ pub struct CheckArgs {
     /// event's user).
     #[arg(long, hide = true, value_name = "USER")]
     pub scope_user: Vec<String>,
+    /// Also ask DNS what the Internet sees (RT013, RT014, DNS001 and the online checks of SPF,
+    /// DKIM, MX and RT011); without it maillint opens no network connection
+    #[arg(long)]
+    pub resolve: bool,
+    /// With --resolve: the DNS server to ask, IP[:PORT] (repeatable; default: the system's
+    /// /etc/resolv.conf)
+    #[arg(long, value_name = "IP[:PORT]", requires = "resolve", value_parser = crate::dns::parse_server)]
+    pub resolver: Vec<std::net::SocketAddr>,
+    /// With --resolve: how long one DNS query waits for an answer, in seconds
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 5.0,
+        requires = "resolve"
+    )]
+    pub dns_timeout: f64,
 }
 
 /// Parses the command line and runs; returns the exit code.
@@ -616,10 +632,27 @@ struct Env {
     /// Whether the first model was checked ([`Env::validate`]); later ones (the fix loop's) are
     /// not: a fix may remove what the check looked for.
     validated: std::sync::atomic::AtomicBool,
+    /// With `--resolve`: what public DNS says, gathered once for the first model and given to
+    /// every later one (the fix loop's), so a run asks each question once.
+    public: std::sync::Mutex<Option<std::sync::Arc<crate::dns::PublicView>>>,
 }
 
 impl Env {
     fn new(args: &CheckArgs) -> Result<Env, RunError> {
+        if args.resolve {
+            if !cfg!(feature = "resolve") {
+                return Err(RunError(crate::dns::NOT_BUILT.into()));
+            }
+            if !(args.dns_timeout.is_finite()
+                && args.dns_timeout > 0.0
+                && args.dns_timeout <= 300.0)
+            {
+                return Err(RunError(format!(
+                    "--dns-timeout {}: expected a number of seconds above 0 and at most 300",
+                    args.dns_timeout
+                )));
+            }
+        }
         let (cfg, cfg_path) = load_config(args)?;
         let (selection, warnings) = selection(args, &cfg, cfg_path.as_deref())?;
         let mut opts = model_options(&cfg);
@@ -687,6 +720,7 @@ impl Env {
             warnings,
             baseline,
             validated: Default::default(),
+            public: Default::default(),
         })
     }
 
@@ -754,13 +788,59 @@ impl Env {
         Ok(())
     }
 
+    /// With `--resolve`: the public view of the mail domains (those of `--domain` alone when
+    /// given), gathered on the first call.
+    fn public_view(
+        &self,
+        args: &CheckArgs,
+        server: &crate::model::Server,
+    ) -> Result<std::sync::Arc<crate::dns::PublicView>, RunError> {
+        let mut slot = self.public.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(v) = &*slot {
+            return Ok(v.clone());
+        }
+        let wanted: Vec<String> = args.domain.iter().map(|d| normalize_domain(d)).collect();
+        let domains: Vec<String> = server
+            .mail_domains()
+            .into_iter()
+            .filter(|d| wanted.is_empty() || wanted.contains(d))
+            .collect();
+        let settings = crate::dns::Settings::new(
+            args.resolver.clone(),
+            std::time::Duration::from_secs_f64(args.dns_timeout),
+        );
+        // The addresses of the local zones' MX targets outside every local zone (MX005).
+        let mut extra: std::collections::BTreeMap<String, Vec<crate::dns::Query>> =
+            Default::default();
+        for d in &domains {
+            for r in server.records_of(d, crate::parse::zone::RType::Mx) {
+                if let crate::parse::zone::RData::Mx { exchange, .. } = &r.record.data
+                    && !exchange.name.is_empty()
+                    && exchange.name.parse::<std::net::IpAddr>().is_err()
+                    && server.zone_of(&exchange.name).is_none()
+                {
+                    let e = extra.entry(d.clone()).or_default();
+                    e.push(crate::dns::Query::new(&exchange.name, crate::dns::QType::A));
+                    e.push(crate::dns::Query::new(
+                        &exchange.name,
+                        crate::dns::QType::Aaaa,
+                    ));
+                }
+            }
+        }
+        let view =
+            std::sync::Arc::new(crate::dns::gather(&domains, &extra, &settings).map_err(RunError)?);
+        *slot = Some(view.clone());
+        Ok(view)
+    }
+
     /// Builds the model (over an overlay of fixed files) and runs the rules.
     fn lint(
         &self,
         args: &CheckArgs,
         overlay: &Overlay,
     ) -> Result<(crate::model::Server, Vec<Finding>), RunError> {
-        let server = if args.domain.is_empty() {
+        let mut server = if args.domain.is_empty() {
             crate::model::load(args.path.as_deref(), &self.opts, overlay).map_err(RunError)?
         } else {
             // A scoped run reads what concerns these domains, not the whole server.
@@ -775,6 +855,10 @@ impl Env {
             .map_err(RunError)?
             .0
         };
+        // Public DNS is asked only when a selected rule reads it.
+        if args.resolve && rules::live().iter().any(|r| self.selection.on(r)) {
+            server.public = Some(self.public_view(args, &server)?);
+        }
         let mut findings = rules::run(&server, &self.selection);
         self.validate(args, &server, &findings)?;
         filter(&mut findings, args, &self.cfg);

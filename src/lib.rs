@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod der;
+pub mod dns;
 pub mod escape;
 pub mod finding;
 pub mod fix;

@@ -4,7 +4,7 @@
 //! ```text
 //! 0  source clock base64 der providers select escape sync text   (leaves)
 //! 1  tree        reads the server tree safely; the overlay of fixed files
-//! 2  parse       one lossless parser per format
+//! 2  parse dns   one lossless parser per format; live DNS answers (--resolve)
 //! 3  model       the server, built once from the parsed files
 //! 4  finding rules
 //! 5  fix         choosing, applying, writing fixes
@@ -23,7 +23,8 @@ fn layer(module: &str) -> Option<usize> {
         "source" | "clock" | "base64" | "der" | "providers" | "select" | "escape" | "sync"
         | "text" => 0,
         "tree" => 1,
-        "parse" => 2,
+        // `dns` (live DNS, `--resolve`) is read after parsing and becomes model input.
+        "parse" | "dns" => 2,
         "model" => 3,
         "finding" | "rules" => 4,
         "fix" => 5,

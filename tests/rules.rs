@@ -28,6 +28,37 @@ struct Case {
     /// tree before the run.
     #[serde(default)]
     setup: Setup,
+    /// For the live DNS rules: a directory of testdata/ with zone files (`NAME.db`) that a real
+    /// BIND serves on loopback as "public DNS"; the case then runs with `--resolve --resolver`
+    /// naming it (and is skipped, loudly, when `named` is not installed and
+    /// MAILLINT_REQUIRE_TOOLS is not set).
+    #[serde(default)]
+    resolve: Option<String>,
+}
+
+/// The BIND servers of the live DNS cases, one per zone directory, started on first use and
+/// stopped when the test ends.
+#[derive(Default)]
+struct Servers(std::collections::BTreeMap<String, Option<common::Bind>>);
+
+impl Servers {
+    /// The `--resolve` arguments of a case; `Err(())` when its server cannot run here.
+    fn args(&mut self, case: &Case) -> Result<Vec<String>, ()> {
+        let Some(dir) = &case.resolve else {
+            return Ok(Vec::new());
+        };
+        let bind = self.0.entry(dir.clone()).or_insert_with(|| {
+            common::Bind::start(
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("testdata")
+                    .join(dir),
+            )
+        });
+        match bind {
+            Some(b) => Ok(vec!["--resolve".into(), "--resolver".into(), b.addr()]),
+            None => Err(()),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -146,11 +177,12 @@ fn tree_domains(tree: &Path) -> BTreeSet<String> {
     out
 }
 
-fn run(tree: &Path, code: &str, format: &str) -> String {
+fn run(tree: &Path, code: &str, format: &str, extra: &[String]) -> String {
     let out = assert_cmd::Command::cargo_bin("maillint")
         .unwrap()
         .arg(tree)
         .args(["--select", code, "--format", format, "--no-progress"])
+        .args(extra)
         .env("MAILLINT_NOW", "1795392000")
         .env_remove("NO_COLOR")
         .output()
@@ -178,11 +210,15 @@ fn every_rule_reports_exactly_its_case() {
         );
     }
     let mut failures = Vec::new();
+    let mut servers = Servers::default();
     for code in &registered {
         let (case, tree) = case(code);
+        let Ok(extra) = servers.args(&case) else {
+            continue;
+        };
         let prepared = prepare(&case, &tree);
         let doc: serde_json::Value =
-            serde_json::from_str(&run(&prepared.path, code, "json")).unwrap();
+            serde_json::from_str(&run(&prepared.path, code, "json", &extra)).unwrap();
         let findings = doc["findings"].as_array().unwrap();
         let mut domains = BTreeSet::new();
         let mut files = BTreeSet::new();
@@ -224,8 +260,11 @@ fn every_rule_reports_exactly_its_case() {
     // The outputs, once every case holds.
     for code in &registered {
         let (case, tree) = case(code);
+        let Ok(extra) = servers.args(&case) else {
+            continue;
+        };
         let prepared = prepare(&case, &tree);
-        let out = run(&prepared.path, code, "concise");
+        let out = run(&prepared.path, code, "concise", &extra);
         // A prepared copy lives in a temporary directory: name it as the case's tree.
         let out = out.replace(
             &prepared.path.display().to_string(),

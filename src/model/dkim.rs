@@ -58,6 +58,19 @@ pub enum Local<'a> {
     Unreadable(&'a model::DkimKey, String),
 }
 
+/// Whether a DKIM key record holds `local`, compared as DER bytes (also for a record read from
+/// public DNS with `--resolve`).
+pub fn key_matches(key: &dkimp::DkimKey, local: &LocalKey<'_>) -> bool {
+    let Some(p) = key.public_key.as_deref().filter(|p| !p.is_empty()) else {
+        return false;
+    };
+    match key.key_type() {
+        KeyType::Rsa => local.k == "rsa" && normalize_rsa(p) == local.p,
+        KeyType::Ed25519 => local.k == "ed25519" && p == local.p.as_slice(),
+        KeyType::Other(_) => false,
+    }
+}
+
 /// Why a key record is malformed, located in the zone file.
 #[derive(Clone, Debug)]
 pub struct Problem {
@@ -85,14 +98,7 @@ impl KeyRecord<'_> {
 
     /// Whether its key is `local`, compared as DER bytes.
     pub fn matches(&self, local: &LocalKey<'_>) -> bool {
-        let Some(p) = self.key.public_key.as_deref().filter(|p| !p.is_empty()) else {
-            return false;
-        };
-        match self.key.key_type() {
-            KeyType::Rsa => local.k == "rsa" && normalize_rsa(p) == local.p,
-            KeyType::Ed25519 => local.k == "ed25519" && p == local.p.as_slice(),
-            KeyType::Other(_) => false,
-        }
+        key_matches(self.key, local)
     }
 
     /// The record's owner (or type), for findings about the record as a whole.

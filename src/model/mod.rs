@@ -36,6 +36,7 @@ pub mod logs;
 pub mod mail;
 pub mod modes;
 mod needs;
+pub mod public;
 pub mod scope;
 pub mod spf;
 pub mod txt;
@@ -515,6 +516,8 @@ pub struct Server {
     pub modes: Option<modes::Modes>,
     /// What the mail logs say ([`Needs::LOGS`]), when logs were read (none with `--no-logs`).
     pub logs: Option<logs::Logs>,
+    /// What public DNS says (`--resolve`), gathered before the rules run; `None` offline.
+    pub public: Option<Arc<crate::dns::PublicView>>,
 }
 
 impl Server {

@@ -109,6 +109,9 @@ pub struct Verdict {
     /// Names whose zones are not in the tree, met before the result was decided: one of them
     /// might have matched first (an external `include:` might authorise the address).
     pub unknown: Vec<String>,
+    /// Names outside the local zones whose SPF records were read from public DNS
+    /// (`--resolve`).
+    pub public: Vec<String>,
     /// The term that decided, if one did: the domain whose record holds it and its text.
     pub decided_by: Option<(String, String)>,
 }
@@ -135,6 +138,8 @@ struct Eval<'a> {
     helo: String,
     lookups: usize,
     voids: usize,
+    /// Names read from public DNS (`--resolve`).
+    public: Vec<String>,
     unknown: Vec<String>,
 }
 
@@ -234,11 +239,13 @@ impl Server {
             lookups: 0,
             voids: 0,
             unknown: Vec::new(),
+            public: Vec::new(),
         };
         let (outcome, decided_by) = e.check_host(domain, 0);
         Verdict {
             outcome,
             unknown: e.unknown,
+            public: e.public,
             decided_by,
         }
     }
@@ -252,13 +259,26 @@ impl Eval<'_> {
                 None,
             );
         }
-        let Some(records) = self.s.spf_records(domain) else {
-            self.unknown.push(domain.to_string());
-            return (Outcome::None, None);
+        // The local zones first; a name outside them is read from public DNS (`--resolve`),
+        // else it is unknown.
+        let records: Vec<Arc<SpfRecord>> = match self.s.spf_records(domain) {
+            Some(r) => r.into_iter().map(|r| r.spf).collect(),
+            None => match self.s.public_spf_records(domain) {
+                Some(r) => {
+                    if !self.public.iter().any(|p| p == domain) {
+                        self.public.push(domain.to_string());
+                    }
+                    r
+                }
+                None => {
+                    self.unknown.push(domain.to_string());
+                    return (Outcome::None, None);
+                }
+            },
         };
         let rec = match records.as_slice() {
             [] => return (Outcome::None, None),
-            [one] => one,
+            [one] => one.clone(),
             _ => {
                 return (
                     Outcome::PermError(format!("{domain} has several SPF records")),
@@ -266,13 +286,13 @@ impl Eval<'_> {
                 );
             }
         };
-        if rec.spf.errors().next().is_some() {
+        if rec.errors().next().is_some() {
             return (
                 Outcome::PermError(format!("the SPF record of {domain} has a syntax error")),
                 None,
             );
         }
-        let spf = &rec.spf;
+        let spf = &*rec;
         // RFC 7208 §6: `redirect=` and `exp=` at most once each, else permerror.
         for name in ["redirect", "exp"] {
             let n = spf
@@ -332,10 +352,17 @@ impl Eval<'_> {
                 return (Outcome::Neutral, None);
             };
             return match self.check_host(&target, depth + 1) {
-                (Outcome::None, d) if self.s.spf_records(&target).is_some() => (
-                    Outcome::PermError(format!("redirect to {target}, which has no SPF record")),
-                    d,
-                ),
+                (Outcome::None, d)
+                    if self.s.spf_records(&target).is_some()
+                        || self.s.public_spf_records(&target).is_some() =>
+                {
+                    (
+                        Outcome::PermError(format!(
+                            "redirect to {target}, which has no SPF record"
+                        )),
+                        d,
+                    )
+                }
                 r => r,
             };
         }
@@ -416,7 +443,8 @@ impl Eval<'_> {
                 let Some(name) = self.expand(spec, domain) else {
                     return Ok(Match::Unknown(spec.raw.clone()));
                 };
-                if self.s.zone_of(&name).is_none() {
+                // Outside the local zones: known only from public DNS (`--resolve`).
+                if self.s.zone_of(&name).is_none() && self.s.public_spf_records(&name).is_none() {
                     return Ok(Match::Unknown(name));
                 }
                 match self.check_host(&name, depth + 1).0 {
@@ -576,6 +604,8 @@ pub struct LookupCount {
     /// Names whose record includes or redirects back to itself (directly or through others):
     /// evaluating it never ends before the lookup limit.
     pub loops: Vec<String>,
+    /// Names outside the local zones whose records were counted from public DNS (`--resolve`).
+    pub public: Vec<String>,
 }
 
 impl Server {
@@ -609,6 +639,34 @@ impl Server {
         path.pop();
     }
 
+    /// Counts a record public DNS serves (`--resolve`) for a name outside the local zones, as
+    /// [`Server::count_into`] counts a local one.
+    fn count_public(
+        &self,
+        name: &str,
+        records: &[Arc<SpfRecord>],
+        c: &mut LookupCount,
+        path: &mut Vec<String>,
+        depth: usize,
+    ) {
+        if path.iter().any(|s| s == name) {
+            if !c.loops.iter().any(|l| l == name) {
+                c.loops.push(name.to_string());
+            }
+            return;
+        }
+        if depth > MAX_DEPTH || c.lookups > COUNT_CAP {
+            return;
+        }
+        if !c.public.iter().any(|p| p == name) {
+            c.public.push(name.to_string());
+        }
+        let [rec] = records else { return };
+        path.push(name.to_string());
+        self.count_record(name, rec, c, path, depth);
+        path.pop();
+    }
+
     fn count_record(
         &self,
         domain: &str,
@@ -636,10 +694,17 @@ impl Server {
                     self.count_into(&name, c, path, depth + 1);
                     false
                 }
-                Mechanism::Include(_) => {
-                    c.external.push(name.clone());
-                    false
-                }
+                // Outside the local zones: followed through public DNS (`--resolve`).
+                Mechanism::Include(_) => match self.public_spf_records(&name) {
+                    Some(records) => {
+                        self.count_public(&name, &records, c, path, depth + 1);
+                        records.is_empty() && self.public_txt_void(&name)
+                    }
+                    None => {
+                        c.external.push(name.clone());
+                        false
+                    }
+                },
                 Mechanism::A { .. } if local => {
                     matches!(self.resolve(&name), Resolution::Dangling { .. })
                 }
@@ -660,6 +725,11 @@ impl Server {
             if let Some(name) = target.domain() {
                 if self.zone_of(&name).is_some() {
                     self.count_into(&name, c, path, depth + 1);
+                } else if let Some(records) = self.public_spf_records(&name) {
+                    self.count_public(&name, &records, c, path, depth + 1);
+                    if records.is_empty() && self.public_txt_void(&name) {
+                        c.voids.push(name);
+                    }
                 } else {
                     c.external.push(name);
                 }

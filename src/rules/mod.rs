@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod cp;
 pub mod dkim;
 pub mod dmarc;
+pub mod dns;
 pub mod exim;
 pub mod fwd;
 pub mod log;
@@ -93,8 +94,30 @@ pub fn families() -> &'static [Family] {
             rules: log::RULES,
             check: log::check,
         },
+        Family {
+            prefix: "DNS",
+            rules: dns::RULES,
+            check: dns::check,
+        },
     ];
     FAMILIES
+}
+
+/// The rules that read public DNS with `--resolve` (the view is gathered only when one of them
+/// is selected).
+pub fn live() -> [&'static Rule; 10] {
+    [
+        &routing::RT011,
+        &routing::RT013,
+        &routing::RT014,
+        &dns::DNS001,
+        &spf::SPF004,
+        &spf::SPF006,
+        &spf::SPF012,
+        &dkim::DKIM001,
+        &dkim::DKIM002,
+        &mx::MX005,
+    ]
 }
 
 /// Every registered rule, in catalog order.
@@ -251,7 +274,7 @@ mod tests {
 
     #[test]
     fn selectors_must_name_rules_of_the_catalog() {
-        for ok in ["ALL", "cp", "CP00", "CP003", "LOG", "DNS001"] {
+        for ok in ["ALL", "cp", "CP00", "CP003", "LOG", "DNS001", "LOG001"] {
             assert!(selectors(ok).is_ok(), "{ok}");
         }
         let err = selectors("XYZ9").unwrap_err();
@@ -259,7 +282,7 @@ mod tests {
         assert!(selectors("").is_err());
         assert!(selectors("RT-1").is_err());
         assert!(matches!(
-            resolve(&Selector::parse("DNS001").unwrap()),
+            resolve(&Selector::parse("LOG001").unwrap()),
             catalog::Resolution::NotImplemented(_)
         ));
     }

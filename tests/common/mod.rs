@@ -226,3 +226,138 @@ pub fn apply_patch(patch: &Path, dir: &Path, diff: &[u8]) -> std::process::Outpu
         })
         .expect("GNU patch is needed for this test (apt-get install patch)")
 }
+
+/// A real authoritative DNS server for the `--resolve` tests: BIND's `named` (Debian `bind9`),
+/// run in the foreground on 127.0.0.1 and a free port with its own configuration, serving the
+/// zone files of a directory (`NAME.db` serves the zone NAME) and nothing else (`recursion no`:
+/// every other name is REFUSED, and the server sends no query anywhere). It runs as `nobody`
+/// when the tests run as root. Dropping it kills the server, also when a test fails.
+pub struct Bind {
+    pub port: u16,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Bind {
+    /// Starts `named` serving the zones of `zones`, or `None` (skipped loudly) when `named` is
+    /// not installed and MAILLINT_REQUIRE_TOOLS is not set.
+    pub fn start(zones: &Path) -> Option<Bind> {
+        let named = tool("named", "bind9")?;
+        let dir = tempfile::tempdir().unwrap();
+        // named wants its directory writable by the user it runs as (nobody).
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let mut conf_zones = String::new();
+        let mut entries: Vec<_> = std::fs::read_dir(zones)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            let Some(name) = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".db"))
+            else {
+                continue;
+            };
+            let file = dir.path().join(format!("{name}.db"));
+            std::fs::copy(&p, &file).unwrap();
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            conf_zones.push_str(&format!(
+                "zone \"{name}\" {{ type primary; file \"{}\"; }};\n",
+                file.display()
+            ));
+        }
+        let root = rustix::process::geteuid().is_root();
+        for _attempt in 0..5 {
+            let port = free_port();
+            let conf = dir.path().join("named.conf");
+            std::fs::write(
+                &conf,
+                format!(
+                    "options {{\n  directory \"{dir}\";\n  pid-file none;\n  listen-on port {port} {{ 127.0.0.1; }};\n  listen-on-v6 {{ none; }};\n  recursion no;\n  allow-query {{ 127.0.0.1; }};\n  dnssec-validation no;\n  notify no;\n  session-keyfile none;\n}};\ncontrols {{ }};\nlogging {{ category default {{ default_stderr; }}; category lame-servers {{ null; }}; }};\n{conf_zones}",
+                    dir = dir.path().display()
+                ),
+            )
+            .unwrap();
+            std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let mut cmd = if root {
+                let mut c = std::process::Command::new("setpriv");
+                c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+                    .arg(&named);
+                c
+            } else {
+                std::process::Command::new(&named)
+            };
+            cmd.arg("-g")
+                .arg("-c")
+                .arg(&conf)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::fs::File::create(dir.path().join("named.log")).unwrap());
+            let mut child = cmd.spawn().expect("start named");
+            if wait_ready(&mut child, port) {
+                return Some(Bind {
+                    port,
+                    child,
+                    _dir: dir,
+                });
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = std::fs::read_to_string(dir.path().join("named.log")).unwrap_or_default();
+            // Another process took the port between the probe and named's bind: try another.
+            if !log.contains("address in use") {
+                panic!("named did not start:\n{log}");
+            }
+        }
+        panic!("named: no free port found");
+    }
+
+    /// `127.0.0.1:PORT`, for `--resolver`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Bind {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until the server answers a query (its SOA for `.` is REFUSED, which is an answer).
+fn wait_ready(child: &mut std::process::Child, port: u16) -> bool {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_millis(50)))
+        .unwrap();
+    // ID 0x4d4c, RD=0, one question: `. SOA IN`.
+    let query = [0x4d, 0x4c, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 1];
+    let start = std::time::Instant::now();
+    let mut buf = [0u8; 512];
+    while start.elapsed() < std::time::Duration::from_secs(10) {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        let _ = sock.send_to(&query, ("127.0.0.1", port));
+        if let Ok((n, _)) = sock.recv_from(&mut buf)
+            && n >= 2
+            && buf[..2] == [0x4d, 0x4c]
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// A port free on 127.0.0.1 for both UDP and TCP, at the time of asking.
+pub fn free_port() -> u16 {
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}

@@ -44,6 +44,7 @@ mod dkim002_dkim_key_mismatch;
 mod dkim003_dkim_weak_key;
 mod dkim004_dkim_record_malformed;
 mod dkim005_dkim_key_revoked;
+mod online;
 
 pub use dkim001_missing_dkim_record::DKIM001;
 pub use dkim002_dkim_key_mismatch::DKIM002;
@@ -80,6 +81,9 @@ pub fn check(s: &Server, sel: &Selection, out: &mut Vec<Finding>) {
         };
         if sel.on(&DKIM003) {
             dkim003_dkim_weak_key::check(&dom, out);
+        }
+        if s.public.is_some() && (sel.on(&DKIM001) || sel.on(&DKIM002)) {
+            online::check(s, &dom, sel, out);
         }
         if dom.st.zone.is_none() {
             continue;

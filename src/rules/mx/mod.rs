@@ -14,6 +14,7 @@ mod mx002_mx_target_ip_literal;
 mod mx003_null_mx_conflict;
 mod mx004_no_mail_exchanger;
 mod mx005_mx_target_dangling;
+mod online;
 
 pub use mx001_mx_target_cname::MX001;
 pub use mx002_mx_target_ip_literal::MX002;
@@ -72,6 +73,9 @@ pub fn check(s: &Server, sel: &Selection, out: &mut Vec<Finding>) {
         }
         if sel.on(&MX005) {
             mx005_mx_target_dangling::check(&dom, out);
+            if s.public.is_some() {
+                online::check(&dom, out);
+            }
         }
         if sel.on(&MX001) {
             mx001_mx_target_cname::check(&dom, out);

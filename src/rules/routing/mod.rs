@@ -44,6 +44,8 @@ mod rt009_hostname_not_local;
 mod rt010_backup_mx_mismatch;
 mod rt011_zone_served_elsewhere;
 mod rt012_manualmx_override;
+mod rt013_public_routing_mismatch;
+mod rt014_stale_local_zone;
 
 pub use rt001_external_mx_local_delivery::RT001;
 pub use rt002_local_mx_remote_delivery::RT002;
@@ -57,9 +59,12 @@ pub use rt009_hostname_not_local::RT009;
 pub use rt010_backup_mx_mismatch::RT010;
 pub use rt011_zone_served_elsewhere::RT011;
 pub use rt012_manualmx_override::RT012;
+pub use rt013_public_routing_mismatch::RT013;
+pub use rt014_stale_local_zone::RT014;
 
 pub static RULES: &[&Rule] = &[
     &RT001, &RT002, &RT003, &RT004, &RT005, &RT006, &RT007, &RT008, &RT009, &RT010, &RT011, &RT012,
+    &RT013, &RT014,
 ];
 
 const LOCAL: &str = "etc/localdomains";
@@ -69,7 +74,7 @@ const UPDATE: &str =
     "then run /usr/local/cpanel/scripts/updateuserdomains (cPanel rebuilds its caches)";
 
 /// The rules judged per account domain, with the domain's routing detection.
-static PER_DOMAIN: &[&Rule] = &[&RT001, &RT002, &RT004, &RT006, &RT010];
+static PER_DOMAIN: &[&Rule] = &[&RT001, &RT002, &RT004, &RT006, &RT010, &RT013, &RT014];
 
 pub fn check(s: &Server, sel: &Selection, out: &mut Vec<Finding>) {
     if sel.on(&RT007) {
@@ -107,6 +112,12 @@ pub fn check(s: &Server, sel: &Selection, out: &mut Vec<Finding>) {
             }
             if sel.on(&RT010) {
                 rt010_backup_mx_mismatch::check(&c, out);
+            }
+            if sel.on(&RT013) {
+                rt013_public_routing_mismatch::check(&c, out);
+            }
+            if sel.on(&RT014) {
+                rt014_stale_local_zone::check(&c, out);
             }
         }
     }

@@ -80,6 +80,12 @@ pub(super) fn check(
             unique(&count.external).join(", ")
         ));
     }
+    if !count.public.is_empty() {
+        f = f.note(format!(
+            "counted through public DNS (--resolve) for the names outside this server's zones: {}",
+            unique(&count.public).join(", ")
+        ));
+    }
     out.push(f.help(
         "make the record cheaper: remove the mechanisms that no longer name a sender, and \
          write this server's own addresses as `ip4:`/`ip6:` instead of `a`/`mx`",

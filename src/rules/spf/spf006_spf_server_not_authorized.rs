@@ -111,6 +111,13 @@ pub(super) fn check(c: &Ctx<'_>, dom: &Dom<'_>, rec: &SpfAt<'_>, out: &mut Vec<F
             }
         ));
     }
+    if !verdict.public.is_empty() {
+        f = f.note(format!(
+            "judged with public DNS (--resolve, asked through {}) for the records outside this server's zones: {}",
+            s.public.as_ref().map_or("", |v| v.source.as_str()),
+            verdict.public.join(", ")
+        ));
+    }
     if let Some((name, text)) = &verdict.decided_by
         && name != d
     {

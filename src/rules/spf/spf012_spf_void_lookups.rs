@@ -58,6 +58,12 @@ pub(super) fn check(
              {MAX_VOID_LOOKUPS}; past that, receivers that apply the limit return permerror and \
              mail from {d} fails SPF"
         ));
+    if !count.public.is_empty() {
+        f = f.note(format!(
+            "includes outside this server's zones were read from public DNS (--resolve): {}",
+            unique(&count.public).join(", ")
+        ));
+    }
     f = match own.split_first() {
         Some(((term, what), rest)) => {
             let mut f = f.at(rec.loc(term.span)).label(*what);
