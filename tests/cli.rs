@@ -766,7 +766,8 @@ fn unknown_rule_is_a_usage_error() {
         &["rule", "RT999"],
         &["unknown rule `RT999`; did you mean RT009?"],
     );
-    assert_usage_error(
+    assert_usage_error_of(
+        run_cmd(maillint().env(UNREGISTER, "LOG").args(["rule", "log001"])),
         &["rule", "log001"],
         &[
             "LOG001 (blocklisted-by-receivers) is in the catalog but not implemented in this version",

@@ -80,17 +80,8 @@ pub enum Resolution {
 }
 
 pub fn resolve(selector: &str) -> Resolution {
-    let hidden = std::env::var(TEST_UNREGISTER).unwrap_or_default();
-    let hidden: Vec<&str> = hidden.split(',').filter(|p| !p.is_empty()).collect();
-    resolve_with(selector, |code| {
-        crate::rules::get(code).is_some() && !hidden.iter().any(|p| code.starts_with(p))
-    })
+    resolve_with(selector, |code| crate::rules::get(code).is_some())
 }
-
-/// Test-only seam: codes or families (comma-separated) that [`resolve`] treats as not
-/// implemented, so that the tests can reach the messages for catalog rules this version lacks
-/// (today it implements every one). Like `MAILLINT_TEST_FAIL`, it only ever takes rules away.
-pub const TEST_UNREGISTER: &str = "MAILLINT_TEST_UNREGISTER";
 
 /// [`resolve`], with `registered` saying which codes this version implements (every code of
 /// the catalog is implemented today; the tests pretend otherwise to check the messages).
