@@ -172,6 +172,31 @@ enum ManualWrite {
 }
 
 /// The fix that makes the routing lists (and optionally the manual setting) state `target`.
+/// The unsafe fix of a domain listed local whose mail goes elsewhere (RT001 from the zone, RT013
+/// from public DNS): route it as `detected` says, pinned with its manual setting whatever the
+/// setting was (Automatically Detect included: cPanel does not detect again by itself).
+fn route_away(c: &Ctx<'_>, detected: Routing, manual: Manual) -> Fix {
+    let d = c.domain;
+    let write = if manual_routing(manual) == Some(detected) {
+        ManualWrite::Keep
+    } else {
+        ManualWrite::Value(manual_value(detected))
+    };
+    let pin = match write {
+        ManualWrite::Value(v) => format!("MXCHECK-{d}={v}, "),
+        _ => String::new(),
+    };
+    let message = match detected {
+        Routing::Secondary => format!(
+            "route {d} as a backup MX: {pin}remove it from etc/localdomains, add it to etc/remotedomains and etc/secondarymx"
+        ),
+        _ => format!(
+            "route {d} remotely: {pin}remove it from etc/localdomains, add it to etc/remotedomains"
+        ),
+    };
+    routing_fix(c.s, c.account, d, detected, write, Fix::unsafe_(message))
+}
+
 fn routing_fix(
     s: &Server,
     account: &Account,

@@ -7,9 +7,7 @@ use crate::model::Manual;
 use crate::model::dns::Routing;
 use crate::providers::Gateway;
 
-use super::{
-    Ctx, FAMILY, ManualWrite, join_and, manual_name, manual_routing, manual_value, routing_fix,
-};
+use super::{Ctx, FAMILY, ManualWrite, join_and, manual_name, route_away, routing_fix};
 
 rule!(
     RT001,
@@ -107,27 +105,7 @@ fn elsewhere(c: &Ctx<'_>, detected: Routing) -> Finding {
     }
     f = c.with_mx(f);
     f = c.senders(f);
-    // Pinned to what the MX records say, whatever the setting was (Automatically Detect
-    // included: cPanel does not detect again by itself).
-    let write = if manual_routing(manual) == Some(detected) {
-        ManualWrite::Keep
-    } else {
-        ManualWrite::Value(manual_value(detected))
-    };
-    let pin = match write {
-        ManualWrite::Value(v) => format!("MXCHECK-{d}={v}, "),
-        _ => String::new(),
-    };
-    let message = match detected {
-        Routing::Secondary => format!(
-            "route {d} as a backup MX: {pin}remove it from etc/localdomains, add it to etc/remotedomains and etc/secondarymx"
-        ),
-        _ => format!(
-            "route {d} remotely: {pin}remove it from etc/localdomains, add it to etc/remotedomains"
-        ),
-    };
-    let fix = routing_fix(c.s, c.account, d, detected, write, Fix::unsafe_(message));
-    f.fix(fix)
+    f.fix(route_away(c, detected, manual))
 }
 
 /// The primary MX is an inbound filtering gateway: the domain must stay local (the gateway

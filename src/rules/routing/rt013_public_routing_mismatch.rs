@@ -9,7 +9,7 @@ use crate::model::Manual;
 use crate::model::dns::Routing;
 use crate::model::public::{PublicDetection, PublicMx};
 
-use super::{Ctx, FAMILY, ManualWrite, join_and, manual_routing, manual_value, routing_fix};
+use super::{Ctx, FAMILY, ManualWrite, join_and, route_away, routing_fix};
 
 rule!(
     RT013,
@@ -139,31 +139,7 @@ fn local_but_public_elsewhere(c: &Ctx<'_>, public: &PublicDetection, detected: R
     ));
     f = both_views(c, public, f);
     f = c.senders(f);
-    let write = if manual_routing(manual) == Some(detected) {
-        ManualWrite::Keep
-    } else {
-        ManualWrite::Value(manual_value(detected))
-    };
-    let pin = match write {
-        ManualWrite::Value(v) => format!("MXCHECK-{d}={v}, "),
-        _ => String::new(),
-    };
-    let message = match detected {
-        Routing::Secondary => format!(
-            "route {d} as a backup MX: {pin}remove it from etc/localdomains, add it to etc/remotedomains and etc/secondarymx"
-        ),
-        _ => format!(
-            "route {d} remotely: {pin}remove it from etc/localdomains, add it to etc/remotedomains"
-        ),
-    };
-    f.fix(routing_fix(
-        c.s,
-        c.account,
-        d,
-        detected,
-        write,
-        Fix::unsafe_(message),
-    ))
+    f.fix(route_away(c, detected, manual))
 }
 
 fn remote_but_public_here(c: &Ctx<'_>, public: &PublicDetection) -> Finding {
