@@ -393,10 +393,7 @@ impl Server {
         if ns.is_empty() {
             return None;
         }
-        Some(
-            ns.iter()
-                .any(|(_, n)| self.identity.nameservers.iter().any(|s| s.value == *n)),
-        )
+        Some(ns.iter().any(|(_, n)| self.identity.is_own_nameserver(n)))
     }
 }
 

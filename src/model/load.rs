@@ -721,6 +721,22 @@ fn build_identity(s: &mut Server, r: &Reader<'_>, opts: &Options) {
     s.identity.gateway_mx = opts.gateway_mx.clone();
 }
 
+/// `value`, read at `span` of `src`; the file is kept in the model so the location can be shown.
+fn kept_at(
+    s: &mut Server,
+    src: SourceFile,
+    span: crate::source::Span,
+    value: String,
+) -> Sourced<String> {
+    let src = Arc::new(src);
+    let loc = Loc::new(src.path(), span);
+    s.add_file(src);
+    Sourced {
+        value,
+        loc: Some(loc),
+    }
+}
+
 /// The server's host name, from the first place that states it (RULES.md "Terms"; cpanel.md
 /// §3.1, §6):
 ///
@@ -781,13 +797,7 @@ fn hostname(
     }
     let exim = r.read("etc/exim.conf").and_then(|src| {
         let (span, value) = exim_primary_hostname(&src)?;
-        let src = Arc::new(src);
-        let loc = Loc::new(src.path(), span);
-        s.add_file(src);
-        Some(Sourced {
-            value,
-            loc: Some(loc),
-        })
+        Some(kept_at(s, src, span, value))
     });
     if add(&mut stated, exim, HostnameSource::EximPrimaryHostname) {
         return stated;
@@ -815,13 +825,7 @@ fn hostname(
             })
             .find(|(_, body)| !body.is_empty() && !body.starts_with('#'))
             .and_then(|(span, body)| Some((span, fqdn(body)?)))?;
-        let src = Arc::new(src);
-        let loc = Loc::new(src.path(), span);
-        s.add_file(src);
-        Some(Sourced {
-            value,
-            loc: Some(loc),
-        })
+        Some(kept_at(s, src, span, value))
     });
     add(&mut stated, etc, HostnameSource::EtcHostname);
     stated

@@ -394,6 +394,16 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// The names of [`Identity::nameservers`].
+    pub fn nameserver_names(&self) -> Vec<&str> {
+        self.nameservers.iter().map(|n| n.value.as_str()).collect()
+    }
+
+    /// Whether `name` (lower-cased, no final dot) is one of this server's name servers.
+    pub fn is_own_nameserver(&self, name: &str) -> bool {
+        self.nameservers.iter().any(|n| n.value == name)
+    }
+
     pub fn is_server_address(&self, ip: &IpAddr) -> bool {
         self.addresses.contains_key(ip)
     }

@@ -23,10 +23,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
         }
         // With --resolve, the public NS records decide where they were answered.
         if let Some(public) = public_ns(s, name) {
-            if !public
-                .iter()
-                .any(|n| s.identity.nameservers.iter().any(|o| o.value == *n))
-            {
+            if !public.iter().any(|n| s.identity.is_own_nameserver(n)) {
                 out.push(public_finding(s, name, zone, &public));
             }
             continue;
@@ -36,12 +33,7 @@ pub(super) fn check(s: &Server, out: &mut Vec<Finding>) {
         }
         let ns = s.apex_ns(zone);
         let names: Vec<&str> = ns.iter().map(|(_, n)| n.as_str()).collect();
-        let ours: Vec<&str> = s
-            .identity
-            .nameservers
-            .iter()
-            .map(|n| n.value.as_str())
-            .collect();
+        let ours = s.identity.nameserver_names();
         let first = ns[0].0;
         let span = first
             .owner
@@ -102,12 +94,7 @@ fn public_finding(
     zone: &crate::model::Parsed<crate::parse::zone::Zone>,
     public: &[String],
 ) -> Finding {
-    let ours: Vec<&str> = s
-        .identity
-        .nameservers
-        .iter()
-        .map(|n| n.value.as_str())
-        .collect();
+    let ours = s.identity.nameserver_names();
     let local: Vec<String> = s.apex_ns(zone).into_iter().map(|(_, n)| n).collect();
     let span = s
         .apex_ns(zone)

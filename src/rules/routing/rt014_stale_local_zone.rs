@@ -123,12 +123,7 @@ pub(super) fn check(c: &Ctx<'_>, out: &mut Vec<Finding>) {
         }
     }
     // NS: none of this server's name servers.
-    let ours: Vec<&str> = s
-        .identity
-        .nameservers
-        .iter()
-        .map(|n| n.value.as_str())
-        .collect();
+    let ours = s.identity.nameserver_names();
     let mut ns_elsewhere = None;
     if !ours.is_empty()
         && let Some(Answer::Records(rs)) = s.public_answer(d, QType::Ns)
