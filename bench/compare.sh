@@ -33,22 +33,9 @@ RUNS=${RUNS:-5}
 SEED=${SEED:-1}
 MAIL=${MAIL:-1}
 COLD=${COLD:-1}
-BENCH_DIR=${BENCH_DIR:-target/bench-trees}
-CORPUS=${MAILLINT_CORPUS:-testdata/corpus}
-EXIM_CONF="$CORPUS/exim/cpanel/moko879_exim_forwarding__exim.conf"
-
-if [ ! -x /usr/bin/time ]; then
-    echo "compare.sh needs GNU time (/usr/bin/time): apt-get install time" >&2
-    exit 2
-fi
-
-cargo build --release --quiet --bin maillint --example gen-server
-# MAILLINT_BIN measures another build (an older revision, to compare two of them on the same
-# trees; bench/identical.sh keeps the binaries of the revisions it built).
-MAILLINT=${MAILLINT_BIN:-$PWD/target/release/maillint}
-GEN=$PWD/target/release/examples/gen-server
-mkdir -p "$BENCH_DIR"
-BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_setup compare.sh
 
 can_drop=0
 if [ "$COLD" = 1 ] && sync && echo 3 2>/dev/null >/proc/sys/vm/drop_caches; then

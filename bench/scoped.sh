@@ -27,20 +27,9 @@ cd "$(dirname "$0")/.."
 ACCOUNTS=${ACCOUNTS:-5000}
 RUNS=${RUNS:-5}
 SEED=${SEED:-1}
-BENCH_DIR=${BENCH_DIR:-target/bench-trees}
-CORPUS=${MAILLINT_CORPUS:-testdata/corpus}
-EXIM_CONF="$CORPUS/exim/cpanel/moko879_exim_forwarding__exim.conf"
-
-if [ ! -x /usr/bin/time ]; then
-    echo "scoped.sh needs GNU time (/usr/bin/time): apt-get install time" >&2
-    exit 2
-fi
-
-cargo build --release --quiet --bin maillint --example gen-server
-MAILLINT=${MAILLINT_BIN:-$PWD/target/release/maillint}
-GEN=$PWD/target/release/examples/gen-server
-mkdir -p "$BENCH_DIR"
-BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_setup scoped.sh
 
 exim_args=()
 [ -f "$EXIM_CONF" ] && exim_args=(--exim-conf "$EXIM_CONF")
